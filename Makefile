@@ -1,0 +1,43 @@
+# duban: two commands on a fresh machine.
+#   make run   set up everything and serve the demo office on http://127.0.0.1:$(PORT)
+#   make test  set up everything and run the whole suite (lint, types, tests)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test setup lint types pytest messages clean bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+	$(BIN)/duban compilemessages
+	$(BIN)/duban collectstatic --noinput -v 0
+
+run: setup
+	$(BIN)/duban migrate --noinput -v 0
+	$(BIN)/duban demo
+	PORT=$(PORT) $(BIN)/duban serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check duban tests bench
+	$(BIN)/ruff format --check duban tests bench
+
+types: $(STAMP)
+	$(BIN)/mypy duban
+
+pytest: setup
+	$(BIN)/pytest -q
+
+test: lint types pytest
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,23 @@
+"""The `duban` console command: Django's management commands under one name.
+
+duban demo [--reset]   load the demo office
+duban serve            serve with gunicorn (production-grade), static files by whitenoise
+duban migrate, duban createsuperuser, ... as with manage.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "duban.settings")
+    from django.core.management import execute_from_command_line
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    execute_from_command_line(["duban", *args])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Reporting periods: ISO weeks and calendar months, from one place.
+
+A period is a closed date range [start, end]. Labels are stable keys used in
+URLs and storage: ``2026-W47`` for an ISO week, ``2026-11`` for a month.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+WEEKLY = "weekly"
+MONTHLY = "monthly"
+CADENCES = (WEEKLY, MONTHLY)
+
+_WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    start: dt.date
+    end: dt.date
+    cadence: str
+
+    @property
+    def label(self) -> str:
+        if self.cadence == WEEKLY:
+            year, week, _ = self.start.isocalendar()
+            return f"{year}-W{week:02d}"
+        return f"{self.start.year}-{self.start.month:02d}"
+
+    def contains(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+    def next(self) -> Period:
+        return period_containing(self.end + dt.timedelta(days=1), self.cadence)
+
+    def previous(self) -> Period:
+        return period_containing(self.start - dt.timedelta(days=1), self.cadence)
+
+
+def period_containing(day: dt.date, cadence: str) -> Period:
+    if cadence == WEEKLY:
+        start = day - dt.timedelta(days=day.weekday())
+        return Period(start, start + dt.timedelta(days=6), WEEKLY)
+    if cadence == MONTHLY:
+        last = calendar.monthrange(day.year, day.month)[1]
+        return Period(day.replace(day=1), day.replace(day=last), MONTHLY)
+    raise ValueError(f"unknown cadence {cadence!r}")
+
+
+def period_from_label(label: str) -> Period:
+    """Parse ``2026-W47`` or ``2026-11``; raise ValueError on anything else."""
+    if m := _WEEK_RE.match(label):
+        start = dt.date.fromisocalendar(int(m[1]), int(m[2]), 1)
+        return Period(start, start + dt.timedelta(days=6), WEEKLY)
+    if m := _MONTH_RE.match(label):
+        year, month = int(m[1]), int(m[2])
+        if not 1 <= month <= 12:
+            raise ValueError(f"not a month: {label!r}")
+        return period_containing(dt.date(year, month, 1), MONTHLY)
+    raise ValueError(f"not a period label: {label!r}")
+
+
+def periods_between(first: dt.date, last: dt.date, cadence: str) -> Iterator[Period]:
+    """Every period that overlaps [first, last], in order."""
+    if last < first:
+        return
+    period = period_containing(first, cadence)
+    while period.start <= last:
+        yield period
+        period = period.next()
+
+
+def ended_periods(start: dt.date, until: dt.date, today: dt.date, cadence: str) -> list[Period]:
+    """Periods from ``start`` that have ended before ``today`` and began by ``until``.
+
+    These are the periods for which a report is owed: the task was running
+    (started, not past its deadline ``until``) and the period is over.
+    """
+    return [p for p in periods_between(start, until, cadence) if p.end < today]
+
+
+def week_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
+    p = period_containing(day, WEEKLY)
+    return p.start, p.end
+
+
+def time_elapsed_fraction(start: dt.date, end: dt.date, today: dt.date) -> float:
+    """Share of [start, end] that has passed on ``today``, clamped to 0..1."""
+    if end <= start:
+        return 1.0 if today >= end else 0.0
+    total = (end - start).days
+    done = (today - start).days
+    return max(0.0, min(1.0, done / total))

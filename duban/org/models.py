@@ -1,0 +1,168 @@
+"""Units (a tree of any height), people, their roles and memberships."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+def localized(obj: object, field: str) -> str:
+    """The English text of ``field`` when the interface is in English and one exists."""
+    if (get_language() or "").startswith("en"):
+        english = getattr(obj, f"{field}_en", "")
+        if english:
+            return str(english)
+    return str(getattr(obj, field))
+
+
+class UnitKind(models.TextChoices):
+    COMMITTEE = "committee", _("Management committee")
+    DEPARTMENT = "department", _("Department")
+    CENTER = "center", _("Center")
+    PARK = "park", _("Park")
+    DISTRICT = "district", _("District or county")
+    COMPANY = "company", _("State-owned company")
+    LEADING_GROUP = "leading_group", _("Leading group")
+    OTHER = "other", _("Other")
+
+
+class UnitQuerySet(models.QuerySet["Unit"]):
+    def active(self) -> UnitQuerySet:
+        return self.filter(is_active=True)
+
+    def subtree_of(self, units: list[Unit]) -> UnitQuerySet:
+        q = models.Q()
+        for unit in units:
+            q |= models.Q(path__startswith=unit.path)
+        return self.filter(q) if units else self.none()
+
+    def match_name(self, text: str) -> Unit | None:
+        """A unit by exact name, short name or alias (used by imports and search)."""
+        text = text.strip()
+        if not text:
+            return None
+        unit = self.filter(models.Q(name=text) | models.Q(short_name=text)).first()
+        if unit:
+            return unit
+        for candidate in self.exclude(aliases=""):
+            if text in candidate.alias_list:
+                return candidate
+        return None
+
+
+class Unit(models.Model):
+    """A department, center, park, district, company or group, placed in one tree.
+
+    ``path`` is a materialised path of zero-padded ids ("000001/000007/") so a
+    whole subtree is one indexed prefix query whatever the height of the tree.
+    """
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=150, blank=True)
+    short_name = models.CharField(_("short name"), max_length=50, blank=True)
+    aliases = models.TextField(
+        _("aliases"), blank=True, help_text=_("Other names the unit goes by, one per line.")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=UnitKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+
+    def __str__(self) -> str:
+        return localized(self, "name")
+
+    @property
+    def display_short(self) -> str:
+        if (get_language() or "").startswith("en"):
+            return self.name_en or self.name
+        return self.short_name or self.name
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [a.strip() for a in self.aliases.replace("、", "\n").splitlines() if a.strip()]
+
+
+class Role(models.TextChoices):
+    OFFICE = "office", _("Supervision office staff")
+    LEADER = "leader", _("Leader")
+    LIAISON = "liaison", _("Unit liaison")
+    ADMIN = "admin", _("Administrator")
+
+
+class Person(AbstractUser):
+    """A person who signs in. One role; may belong to several units."""
+
+    full_name = models.CharField(_("full name"), max_length=100, blank=True)
+    title = models.CharField(_("job title"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.LIAISON)
+    units = models.ManyToManyField(
+        Unit, through="Membership", related_name="people", verbose_name=_("units"), blank=True
+    )
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def is_office(self) -> bool:
+        return self.role in (Role.OFFICE, Role.ADMIN)
+
+    @property
+    def is_leader(self) -> bool:
+        return self.role == Role.LEADER
+
+    @property
+    def is_liaison(self) -> bool:
+        return self.role == Role.LIAISON
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role in (Role.OFFICE, Role.ADMIN, Role.LEADER)
+
+    def unit_ids(self) -> list[int]:
+        cached = getattr(self, "_unit_ids", None)
+        if cached is None:
+            cached = list(self.memberships.values_list("unit_id", flat=True))
+            self._unit_ids = cached
+        return cached
+
+
+class Membership(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="memberships")
+    is_primary = models.BooleanField(_("primary unit"), default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "unit"], name="membership_unique"),
+        ]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.unit}"

@@ -1,0 +1,85 @@
+"""Every write to units and people."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from .models import Membership, Person, Unit
+
+
+def _path_for(unit: Unit) -> tuple[str, int]:
+    if unit.parent_id is None:
+        return f"{unit.pk:06d}/", 0
+    parent = unit.parent
+    assert parent is not None
+    return f"{parent.path}{unit.pk:06d}/", parent.depth + 1
+
+
+@transaction.atomic
+def unit_create(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    parent: Unit | None = None,
+    name_en: str = "",
+    short_name: str = "",
+    aliases: str = "",
+    position: int = 0,
+) -> Unit:
+    unit = Unit(
+        code=code,
+        name=name,
+        name_en=name_en,
+        short_name=short_name,
+        aliases=aliases,
+        kind=kind,
+        parent=parent,
+        position=position,
+    )
+    unit.full_clean(exclude=["path"])
+    unit.save()
+    unit.path, unit.depth = _path_for(unit)
+    unit.save(update_fields=["path", "depth"])
+    return unit
+
+
+@transaction.atomic
+def unit_move(*, unit: Unit, parent: Unit | None) -> Unit:
+    """Place ``unit`` (and its whole subtree) under ``parent``."""
+    if parent is not None and parent.path.startswith(unit.path):
+        raise ValueError("a unit cannot be moved under itself")
+    old_path = unit.path
+    unit.parent = parent
+    unit.path, unit.depth = _path_for(unit)
+    unit.save(update_fields=["parent", "path", "depth"])
+    for child in Unit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk):
+        child.path = unit.path + child.path[len(old_path) :]
+        child.depth = child.path.count("/") - 1
+        child.save(update_fields=["path", "depth"])
+    return unit
+
+
+@transaction.atomic
+def person_create(
+    *,
+    username: str,
+    role: str,
+    full_name: str = "",
+    password: str | None = None,
+    units: list[Unit] | None = None,
+    email: str = "",
+    title: str = "",
+) -> Person:
+    person = Person(username=username, role=role, full_name=full_name, email=email, title=title)
+    if password:
+        person.set_password(password)
+    else:
+        person.set_unusable_password()
+    person.is_staff = role == "admin"
+    person.is_superuser = role == "admin"
+    person.full_clean(exclude=["password"])
+    person.save()
+    for index, unit in enumerate(units or []):
+        Membership.objects.create(person=person, unit=unit, is_primary=index == 0)
+    return person

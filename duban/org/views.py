@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from duban.org.http import AuthedRequest
+from duban.work.models import OPEN_STATES
+from duban.work.queries import visible_tasks, visible_units
+
+
+@login_required
+def unit_list(request: AuthedRequest) -> HttpResponse:
+    units = (
+        visible_units(request.user)
+        .annotate(
+            open_tasks=Count(
+                "led_tasks", filter=Q(led_tasks__state__in=OPEN_STATES), distinct=True
+            ),
+            people_count=Count("memberships", distinct=True),
+        )
+        .order_by("path")
+    )
+    return render(request, "org/unit_list.html", {"units": units})
+
+
+@login_required
+def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    unit = get_object_or_404(visible_units(request.user), pk=pk)
+    people = unit.people.order_by("role", "full_name")
+    tasks = (
+        visible_tasks(request.user)
+        .filter(lead_unit=unit, state__in=OPEN_STATES)
+        .select_related("plan", "leader")
+        .order_by("deadline")[:100]
+    )
+    return render(
+        request,
+        "org/unit_detail.html",
+        {"unit": unit, "people": people, "tasks": tasks, "children": unit.children.all()},
+    )

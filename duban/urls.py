@@ -1,0 +1,43 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from duban.org import views as org_views
+from duban.work import views, views_meetings
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("tasks/", views.task_list, name="task_list"),
+    path("tasks/new/", views.task_create, name="task_create"),
+    path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
+    path("tasks/<int:pk>/edit/", views.task_edit, name="task_edit"),
+    path("tasks/<int:pk>/claim/", views.task_claim, name="task_claim"),
+    path("tasks/<int:pk>/report/", views.report_edit, name="report_edit"),
+    path("tasks/<int:pk>/deadline/", views.deadline_request, name="deadline_request"),
+    path("tasks/<int:pk>/close/", views.close_request, name="close_request"),
+    path("tasks/<int:pk>/instruct/", views.instruction_create, name="instruction_create"),
+    path("reports/<int:pk>/review/", views.report_review, name="report_review"),
+    path("deadline-changes/<int:pk>/decide/", views.deadline_decide, name="deadline_decide"),
+    path("close-requests/<int:pk>/decide/", views.close_decide, name="close_decide"),
+    path("instructions/<int:pk>/read/", views.instruction_read, name="instruction_read"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
+    path("plans/", views_meetings.plan_list, name="plan_list"),
+    path("plans/new/", views_meetings.plan_create, name="plan_create"),
+    path("plans/<int:pk>/", views_meetings.plan_detail, name="plan_detail"),
+    path("meetings/", views_meetings.meeting_list, name="meeting_list"),
+    path("meetings/new/", views_meetings.meeting_create, name="meeting_create"),
+    path("meetings/<int:pk>/", views_meetings.meeting_detail, name="meeting_detail"),
+    path("units/", org_views.unit_list, name="unit_list"),
+    path("units/<int:pk>/", org_views.unit_detail, name="unit_detail"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,85 @@
+"""What an attachment may be: type (by extension and by content) and size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Each allowed extension, with the content type we serve it as and the first
+# bytes a real file of that kind starts with (a renamed .exe is refused).
+ALLOWED: dict[str, tuple[str, tuple[bytes, ...]]] = {
+    ".pdf": ("application/pdf", (b"%PDF-",)),
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".gif": ("image/gif", (b"GIF87a", b"GIF89a")),
+    ".webp": ("image/webp", (b"RIFF",)),
+    ".docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        (_ZIP,),
+    ),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (_ZIP,)),
+    ".pptx": (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        (_ZIP,),
+    ),
+    ".doc": ("application/msword", (_OLE,)),
+    ".xls": ("application/vnd.ms-excel", (_OLE,)),
+    ".ppt": ("application/vnd.ms-powerpoint", (_OLE,)),
+    ".wps": ("application/vnd.ms-works", (_OLE,)),
+    ".ofd": ("application/ofd", (_ZIP,)),
+}
+
+
+@dataclass
+class CheckedUpload:
+    file: UploadedFile
+    name: str
+    size: int
+    content_type: str
+
+
+def check(upload: UploadedFile) -> CheckedUpload:
+    name = PurePosixPath(upload.name or "").name
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix not in ALLOWED:
+        raise ValidationError(
+            {
+                "attachments": _(
+                    "“%(name)s” is not an accepted file type. Accepted: PDF, images "
+                    "(PNG, JPEG, GIF, WebP) and Office files (Word, Excel, PowerPoint, WPS, OFD)."
+                )
+                % {"name": name}
+            }
+        )
+    size = upload.size or 0
+    if size == 0:
+        raise ValidationError({"attachments": _("“%(name)s” is empty.") % {"name": name}})
+    limit = settings.DUBAN_MAX_UPLOAD_BYTES
+    if size > limit:
+        raise ValidationError(
+            {
+                "attachments": _("“%(name)s” is %(size)s; the limit is %(limit)s.")
+                % {"name": name, "size": filesizeformat(size), "limit": filesizeformat(limit)}
+            }
+        )
+    content_type, magics = ALLOWED[suffix]
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if not any(head.startswith(m) for m in magics):
+        raise ValidationError(
+            {
+                "attachments": _("“%(name)s” does not look like a real %(kind)s file.")
+                % {"name": name, "kind": suffix.lstrip(".").upper()}
+            }
+        )
+    return CheckedUpload(file=upload, name=name[:255], size=size, content_type=content_type)

@@ -1,0 +1,205 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from duban.org.models import Person, Role, Unit
+
+from .models import Cadence, Meeting, MeetingKind, Plan, Task, TaskSource, TaskState
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; type and size are checked by the service."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        if not data:
+            return []
+        items = data if isinstance(data, list | tuple) else [data]
+        return [f for f in items if f]
+
+
+def _field(form: forms.BaseForm, name: str) -> Any:
+    """A form field, typed loosely so its queryset and choices can be set."""
+    return form.fields[name]
+
+
+def unit_choices() -> Any:
+    return Unit.objects.filter(is_active=True).order_by("path")
+
+
+def leader_choices() -> Any:
+    return Person.objects.filter(role=Role.LEADER, is_active=True).order_by("full_name")
+
+
+class TaskForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Task
+        fields = [
+            "plan",
+            "parent",
+            "serial",
+            "title",
+            "title_en",
+            "description",
+            "source",
+            "lead_unit",
+            "co_units",
+            "leader",
+            "start_date",
+            "deadline",
+            "cadence",
+            "metric",
+            "metric_unit",
+            "target_value",
+            "weight",
+        ]
+        widgets = {
+            "start_date": DateInput(),
+            "deadline": DateInput(),
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "co_units": forms.SelectMultiple(attrs={"size": 6}),
+        }
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _field(self, "lead_unit").queryset = unit_choices()
+        _field(self, "co_units").queryset = unit_choices()
+        _field(self, "leader").queryset = leader_choices()
+        _field(self, "parent").queryset = Task.objects.filter(
+            state__in=[TaskState.ASSIGNED, TaskState.IN_PROGRESS]
+        ).select_related("plan")
+        _field(self, "source").choices = TaskSource.choices
+        if editing:
+            # Where a task sits and its deadline change through their own steps
+            # (a deadline moves only by an approved request, so it is counted).
+            for name in ("plan", "parent", "deadline"):
+                self.fields.pop(name)
+            self.fields["version"].initial = self.instance.version
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, deadline = data.get("start_date"), data.get("deadline")
+        if start and deadline and deadline < start:
+            self.add_error("deadline", _("The deadline is before the start date."))
+        return data
+
+
+class PlanForm(forms.ModelForm):
+    class Meta:
+        model = Plan
+        fields = ["title", "title_en", "year", "owner_unit", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class MeetingForm(forms.ModelForm):
+    class Meta:
+        model = Meeting
+        fields = ["kind", "number", "title", "date", "chair", "location", "notes"]
+        widgets = {"date": DateInput(), "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _field(self, "kind").choices = MeetingKind.choices
+
+
+class ReportForm(forms.Form):
+    period = forms.ChoiceField(label=_("Period"))
+    text = forms.CharField(
+        label=_("Progress this period"), widget=forms.Textarea(attrs={"rows": 6}), required=False
+    )
+    no_change = forms.BooleanField(label=_("No change this period"), required=False)
+    percent = forms.DecimalField(
+        label=_("Percent complete"), min_value=0, max_value=100, decimal_places=1
+    )
+    value = forms.DecimalField(
+        label=_("Figure against target"), required=False, decimal_places=2, max_digits=16
+    )
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, periods: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _field(self, "period").choices = periods
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accept", _("Accept")), ("return", _("Return"))])
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class DeadlineRequestForm(forms.Form):
+    new_deadline = forms.DateField(label=_("New deadline"), widget=DateInput())
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CloseRequestForm(forms.Form):
+    summary = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 4}))
+    attachments = MultipleFileField(label=_("Evidence"), required=True)
+
+
+class InstructionForm(forms.Form):
+    text = forms.CharField(label=_("Instruction"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TaskFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    plan = forms.ModelChoiceField(label=_("Plan"), queryset=Plan.objects.all(), required=False)
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+    leader = forms.ModelChoiceField(
+        label=_("Leader"), queryset=Person.objects.none(), required=False
+    )
+    state = forms.ChoiceField(label=_("State"), required=False)
+    due = forms.ChoiceField(
+        label=_("Due"),
+        required=False,
+        choices=[("", _("Any time")), ("week", _("Due this week")), ("overdue", _("Overdue"))],
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[
+            ("serial", _("Serial")),
+            ("deadline", _("Deadline, soonest first")),
+            ("-deadline", _("Deadline, latest first")),
+            ("progress", _("Progress, lowest first")),
+            ("-progress", _("Progress, highest first")),
+            ("unit", _("Lead unit")),
+            ("-updated", _("Recently changed")),
+        ],
+    )
+    closed = forms.BooleanField(label=_("Include closed"), required=False)
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _field(self, "unit").queryset = units
+        _field(self, "leader").queryset = leader_choices()
+        _field(self, "state").choices = [("", _("Open"))] + list(TaskState.choices)
+
+
+__all__ = ["Cadence"]

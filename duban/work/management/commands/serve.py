@@ -1,0 +1,54 @@
+"""Serve duban with gunicorn: a production-grade server, never runserver."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Serve duban with gunicorn on HOST:PORT (default 127.0.0.1:8000)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("WEB_CONCURRENCY", str(min(4, (os.cpu_count() or 1) + 1)))),
+        )
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "4")))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            port = int(options["port"])
+        except ValueError:
+            raise CommandError(f"PORT must be a number, not {options['port']!r}") from None
+        from gunicorn.app.base import BaseApplication
+
+        from duban.wsgi import application
+
+        config = {
+            "bind": f"{options['host']}:{port}",
+            "workers": options["workers"],
+            "threads": options["threads"],
+            "worker_class": "gthread",
+            "accesslog": os.environ.get("ACCESS_LOG", "-"),
+            "timeout": 60,
+            "graceful_timeout": 10,
+            # Load the app once in the master, then fork: workers share its pages.
+            "preload_app": True,
+        }
+
+        class Server(BaseApplication):  # type: ignore[misc]
+            def load_config(self) -> None:
+                for key, value in config.items():
+                    self.cfg.set(key, value)
+
+            def load(self) -> Any:
+                return application
+
+        self.stdout.write(f"duban serving on http://{options['host']}:{port}/")
+        Server().run()

@@ -1,0 +1,513 @@
+"""Plans, tasks (a tree), meetings, progress reports, reviews, deadline changes, closing.
+
+State changes that touch one object live here as methods; writes that span
+objects are in ``services.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from duban.lib import periods
+from duban.org.models import localized
+
+
+class Cadence(models.TextChoices):
+    WEEKLY = periods.WEEKLY, _("Weekly")
+    MONTHLY = periods.MONTHLY, _("Monthly")
+
+
+class Plan(models.Model):
+    title = models.CharField(_("title"), max_length=200)
+    title_en = models.CharField(_("English title"), max_length=250, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    owner_unit = models.ForeignKey(
+        "org.Unit",
+        verbose_name=_("issuing unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="plans",
+    )
+    # Weighted mean of the top-level tasks' progress, kept current by services.
+    progress = models.DecimalField(
+        _("progress"), max_digits=5, decimal_places=1, default=Decimal("0")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-year", "-id"]
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+
+    def __str__(self) -> str:
+        return localized(self, "title")
+
+
+class MeetingKind(models.TextChoices):
+    WEEKLY = "weekly", _("Weekly assignment meeting")
+    MONTHLY = "monthly", _("Monthly review meeting")
+    ONSITE = "onsite", _("On-site office meeting")
+    JOINT = "joint", _("Leading group joint conference")
+    OTHER = "other", _("Other meeting")
+
+
+class Meeting(models.Model):
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=MeetingKind.choices, default=MeetingKind.WEEKLY
+    )
+    number = models.PositiveIntegerField(_("number"), null=True, blank=True)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    date = models.DateField(_("date"))
+    chair = models.CharField(_("chair"), max_length=100, blank=True)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "number"],
+                condition=models.Q(number__isnull=False),
+                name="meeting_kind_number_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        if self.title:
+            return self.title
+        if self.number:
+            return _("No. %(number)s %(kind)s") % {
+                "number": self.number,
+                "kind": self.get_kind_display(),
+            }
+        return f"{self.get_kind_display()} {self.date:%Y-%m-%d}"
+
+
+class TaskSource(models.TextChoices):
+    PLAN = "plan", _("Plan")
+    MEETING = "meeting", _("Weekly meeting")
+    INSTRUCTION = "instruction", _("Leader's instruction")
+    DOCUMENT = "document", _("Document")
+    ONSITE = "onsite", _("On-site office meeting")
+
+
+class TaskState(models.TextChoices):
+    ASSIGNED = "assigned", _("Awaiting claim")
+    IN_PROGRESS = "in_progress", _("In progress")
+    CLOSING = "closing", _("Closing requested")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATES = (TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.CLOSING)
+
+
+class Task(models.Model):
+    """A task or measure. Children make it a parent whose progress is rolled up."""
+
+    plan = models.ForeignKey(
+        Plan,
+        verbose_name=_("plan"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent task"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    meeting = models.ForeignKey(
+        Meeting,
+        verbose_name=_("assigned at meeting"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assignments",
+    )
+    serial = models.CharField(_("serial"), max_length=30, blank=True)
+    sort_key = models.CharField(max_length=120, blank=True, db_index=True, editable=False)
+    title = models.CharField(_("title"), max_length=300)
+    title_en = models.CharField(_("English title"), max_length=400, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    source = models.CharField(
+        _("source"), max_length=20, choices=TaskSource.choices, default=TaskSource.PLAN
+    )
+    lead_unit = models.ForeignKey(
+        "org.Unit",
+        verbose_name=_("lead unit"),
+        on_delete=models.PROTECT,
+        related_name="led_tasks",
+    )
+    co_units = models.ManyToManyField(
+        "org.Unit", verbose_name=_("co-units"), blank=True, related_name="co_tasks"
+    )
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible leader"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_tasks",
+    )
+    start_date = models.DateField(_("start date"))
+    original_deadline = models.DateField(_("original deadline"))
+    deadline = models.DateField(_("deadline"), db_index=True)
+    deadline_moves = models.PositiveSmallIntegerField(_("deadline moves"), default=0)
+    cadence = models.CharField(
+        _("report cadence"), max_length=10, choices=Cadence.choices, default=Cadence.WEEKLY
+    )
+    metric = models.CharField(_("metric"), max_length=100, blank=True)
+    metric_unit = models.CharField(_("unit of measure"), max_length=30, blank=True)
+    target_value = models.DecimalField(
+        _("target value"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    weight = models.DecimalField(_("weight"), max_digits=6, decimal_places=2, default=Decimal("1"))
+    state = models.CharField(
+        _("state"), max_length=20, choices=TaskState.choices, default=TaskState.ASSIGNED
+    )
+    progress = models.DecimalField(
+        _("progress"), max_digits=5, decimal_places=1, default=Decimal("0")
+    )
+    latest_value = models.DecimalField(
+        _("latest figure"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    is_parent = models.BooleanField(default=False, editable=False)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic lock: every edit must name the version it started from.
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords(excluded_fields=["sort_key", "updated_at", "is_parent"])
+
+    class Meta:
+        ordering = ["plan_id", "sort_key", "id"]
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        indexes = [
+            models.Index(fields=["state", "deadline"]),
+            models.Index(fields=["lead_unit", "state"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__gte=0) & models.Q(progress__lte=100),
+                name="task_progress_0_100",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(deadline__gte=models.F("start_date")),
+                name="task_deadline_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        text = localized(self, "title")
+        return f"{self.serial} {text}" if self.serial else text
+
+    @property
+    def display_title(self) -> str:
+        return localized(self, "title")
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    def is_overdue(self, today: dt.date) -> bool:
+        return self.is_open and self.deadline < today
+
+    def current_period(self, today: dt.date) -> periods.Period:
+        return periods.period_containing(today, self.cadence)
+
+    def owed_periods(self, today: dt.date) -> list[periods.Period]:
+        """Periods that have ended and for which the lead unit owes a report."""
+        if self.is_parent:
+            return []
+        until = self.deadline
+        if self.closed_at:
+            until = min(until, timezone.localdate(self.closed_at))
+        return periods.ended_periods(self.start_date, until, today, self.cadence)
+
+    @staticmethod
+    def make_sort_key(serial: str) -> str:
+        """'1.10.2' sorts after '1.9': pad each numeric part."""
+        parts = []
+        for part in serial.replace("-", ".").split("."):
+            parts.append(part.zfill(6) if part.isdigit() else part)
+        return ".".join(parts)
+
+
+class ReportState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    ACCEPTED = "accepted", _("Accepted")
+    RETURNED = "returned", _("Returned")
+
+
+class ProgressReport(models.Model):
+    """One unit's report on one task for one period. A returned report is
+    reopened and resubmitted in place; its history keeps every version."""
+
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="reports")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="reports")
+    cadence = models.CharField(max_length=10, choices=Cadence.choices)
+    period_label = models.CharField(_("period"), max_length=10)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    text = models.TextField(_("progress"))
+    no_change = models.BooleanField(_("no change this period"), default=False)
+    percent = models.DecimalField(_("percent complete"), max_digits=5, decimal_places=1)
+    value = models.DecimalField(
+        _("figure against target"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    state = models.CharField(
+        _("state"), max_length=12, choices=ReportState.choices, default=ReportState.DRAFT
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reports"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    first_submitted_at = models.DateTimeField(null=True, blank=True)
+    is_late = models.BooleanField(_("late"), default=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_comment = models.TextField(_("review comment"), blank=True)
+    return_count = models.PositiveSmallIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-period_start", "-id"]
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        constraints = [
+            models.UniqueConstraint(fields=["task", "period_label"], name="report_one_per_period"),
+            models.CheckConstraint(
+                condition=models.Q(percent__gte=0) & models.Q(percent__lte=100),
+                name="report_percent_0_100",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "submitted_at"]),
+            models.Index(fields=["unit", "period_label"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task.serial} {self.period_label}"
+
+    @property
+    def counts(self) -> bool:
+        """Does this report count as filed (for progress, lateness, missing)?"""
+        return self.state in (ReportState.SUBMITTED, ReportState.ACCEPTED)
+
+
+class RequestState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class DeadlineChange(models.Model):
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="deadline_changes")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    old_deadline = models.DateField(_("old deadline"))
+    new_deadline = models.DateField(_("new deadline"))
+    reason = models.TextField(_("reason"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=RequestState.choices, default=RequestState.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("deadline change")
+        verbose_name_plural = _("deadline changes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task"],
+                condition=models.Q(state="pending"),
+                name="one_pending_deadline_change",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.old_deadline} → {self.new_deadline}"
+
+
+class CloseRequest(models.Model):
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="close_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    summary = models.TextField(_("summary of what was done"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=RequestState.choices, default=RequestState.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("close request")
+        verbose_name_plural = _("close requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task"],
+                condition=models.Q(state="pending"),
+                name="one_pending_close_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id}: {self.get_state_display()}"
+
+
+class Instruction(models.Model):
+    """A leader's instruction (批示) on a task."""
+
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="instructions")
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="instructions"
+    )
+    text = models.TextField(_("instruction"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("instruction")
+        verbose_name_plural = _("instructions")
+
+    def __str__(self) -> str:
+        return self.text[:50]
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    suffix = PurePosixPath(filename).suffix.lower()[:10]
+    now = timezone.now()
+    return f"attachments/{now:%Y/%m}/{instance.task_id}-{now:%H%M%S%f}{suffix}"
+
+
+class Attachment(models.Model):
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="attachments")
+    report = models.ForeignKey(
+        ProgressReport,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attachments",
+    )
+    close_request = models.ForeignKey(
+        CloseRequest,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attachments",
+    )
+    file = models.FileField(upload_to=attachment_path)
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Assigned")
+    CLAIMED = "claimed", _("Claimed")
+    REPORT_SUBMITTED = "report_submitted", _("Report submitted")
+    REPORT_ACCEPTED = "report_accepted", _("Report accepted")
+    REPORT_RETURNED = "report_returned", _("Report returned")
+    DEADLINE_REQUESTED = "deadline_requested", _("New deadline requested")
+    DEADLINE_APPROVED = "deadline_approved", _("Deadline change approved")
+    DEADLINE_REJECTED = "deadline_rejected", _("Deadline change rejected")
+    CLOSE_REQUESTED = "close_requested", _("Closing requested")
+    CLOSED = "closed", _("Closed with evidence")
+    CLOSE_RETURNED = "close_returned", _("Closing sent back")
+    INSTRUCTION = "instruction", _("Leader's instruction")
+    EDITED = "edited", _("Edited")
+
+
+class TaskEvent(models.Model):
+    """The task's timeline: who did what and when. Written only by services,
+    in the same transaction as the change it records."""
+
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    text = models.TextField(blank=True)
+    # Structured facts (period, old/new deadline, field changes) for display.
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d}"

@@ -1,0 +1,365 @@
+"""Reads, always scoped by the person asking. Views, exports and documents
+read tasks only through these functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from duban.lib import periods
+from duban.org.models import Person, Unit
+
+from .models import (
+    OPEN_STATES,
+    CloseRequest,
+    DeadlineChange,
+    Instruction,
+    Meeting,
+    ProgressReport,
+    ReportState,
+    RequestState,
+    Task,
+    TaskState,
+)
+
+COUNTED = (ReportState.SUBMITTED, ReportState.ACCEPTED)
+
+
+def visible_tasks(person: Any) -> QuerySet[Task]:
+    """Every task ``person`` may see.
+
+    Office staff and leaders see the tasks of the unit subtree they belong to
+    (all tasks when they belong to no unit, as in a single-office install);
+    a liaison sees tasks where one of their units is lead or co-unit.
+    """
+    tasks = Task.objects.all()
+    if not person.is_authenticated:
+        return tasks.none()
+    unit_ids = person.unit_ids()
+    if person.sees_everything:
+        if not unit_ids:
+            return tasks
+        roots = list(Unit.objects.filter(pk__in=unit_ids))
+        return tasks.filter(lead_unit__in=Unit.objects.subtree_of(roots))
+    if not unit_ids:
+        return tasks.none()
+    co = Task.co_units.through.objects.filter(task_id=OuterRef("pk"), unit_id__in=unit_ids)
+    return tasks.filter(Q(lead_unit_id__in=unit_ids) | Exists(co))
+
+
+def visible_units(person: Any) -> QuerySet[Unit]:
+    if person.sees_everything and not person.unit_ids():
+        return Unit.objects.all()
+    roots = list(Unit.objects.filter(pk__in=person.unit_ids()))
+    if person.sees_everything:
+        return Unit.objects.subtree_of(roots)
+    return Unit.objects.filter(pk__in=person.unit_ids())
+
+
+@dataclass
+class TaskFilters:
+    plan: int | None = None
+    unit: int | None = None
+    leader: int | None = None
+    state: str = ""
+    due: str = ""  # "week" (due this week) or "overdue"
+    meeting: int | None = None
+    q: str = ""
+    sort: str = "serial"
+    include_closed: bool = False
+    only_leaves: bool = False
+
+
+SORTS = {
+    "serial": ("plan_id", "sort_key", "id"),
+    "deadline": ("deadline", "id"),
+    "-deadline": ("-deadline", "-id"),
+    "progress": ("progress", "id"),
+    "-progress": ("-progress", "id"),
+    "unit": ("lead_unit__path", "deadline", "id"),
+    "-updated": ("-updated_at", "-id"),
+}
+
+
+def task_list(person: Any, filters: TaskFilters, today: dt.date | None = None) -> QuerySet[Task]:
+    """The filtered, sorted task list a person sees, ready to paginate.
+
+    A constant number of queries whatever the page: units, leader and plan are
+    joined; co-units prefetched; filed reports counted in the same query.
+    """
+    today = today or timezone.localdate()
+    tasks = visible_tasks(person)
+    if filters.plan:
+        tasks = tasks.filter(plan_id=filters.plan)
+    if filters.meeting:
+        tasks = tasks.filter(meeting_id=filters.meeting)
+    if filters.unit:
+        co = Task.co_units.through.objects.filter(task_id=OuterRef("pk"), unit_id=filters.unit)
+        tasks = tasks.filter(Q(lead_unit_id=filters.unit) | Exists(co))
+    if filters.leader:
+        tasks = tasks.filter(leader_id=filters.leader)
+    if filters.state:
+        tasks = tasks.filter(state=filters.state)
+    elif not filters.include_closed and not filters.q:
+        # Closed tasks leave the active lists but stay searchable.
+        tasks = tasks.filter(state__in=OPEN_STATES)
+    if filters.due == "week":
+        start, end = periods.week_bounds(today)
+        tasks = tasks.filter(deadline__gte=start, deadline__lte=end, state__in=OPEN_STATES)
+    elif filters.due == "overdue":
+        tasks = tasks.filter(deadline__lt=today, state__in=OPEN_STATES)
+    if filters.only_leaves:
+        tasks = tasks.filter(is_parent=False)
+    if filters.q:
+        q = filters.q.strip()
+        tasks = tasks.filter(
+            Q(title__icontains=q)
+            | Q(title_en__icontains=q)
+            | Q(description__icontains=q)
+            | Q(serial=q)
+            | Q(lead_unit__name__icontains=q)
+            | Q(lead_unit__short_name__icontains=q)
+        )
+    order = SORTS.get(filters.sort, SORTS["serial"])
+    return (
+        tasks.select_related("lead_unit", "leader", "plan", "meeting")
+        .prefetch_related(
+            Prefetch("co_units", queryset=Unit.objects.only("id", "name", "name_en", "short_name"))
+        )
+        .annotate(
+            filed_count=Count(
+                "reports",
+                filter=Q(reports__state__in=COUNTED, reports__period_end__lt=today),
+            )
+        )
+        .order_by(*order)
+    )
+
+
+def missing_count(task: Task, today: dt.date) -> int:
+    """Reports owed for ended periods and not filed (uses the annotated
+    ``filed_count`` when the task came from ``task_list``)."""
+    owed = len(task.owed_periods(today))
+    filed = getattr(task, "filed_count", None)
+    if filed is None:
+        filed = task.reports.filter(state__in=COUNTED, period_end__lt=today).count()
+    return max(0, owed - filed)
+
+
+@dataclass
+class PeriodRow:
+    period: periods.Period
+    report: ProgressReport | None
+    status: str  # on_time, late, missing, returned, draft, submitted_pending, current
+    due: dt.date
+
+
+def report_calendar(task: Task, today: dt.date) -> list[PeriodRow]:
+    """Every reporting period of the task, newest first, with its report's status."""
+    from .services import report_due_date, report_period_choices
+
+    if task.is_parent:
+        return []
+    reports = {r.period_label: r for r in task.reports.all()}
+    rows: list[PeriodRow] = []
+    for period in report_period_choices(task, today):
+        report = reports.get(period.label)
+        if report is None:
+            status = "missing" if period.end < today and _owed(task, period) else "open"
+        elif report.state == ReportState.DRAFT:
+            status = "draft"
+        elif report.state == ReportState.RETURNED:
+            status = "returned"
+        else:
+            status = "late" if report.is_late else "on_time"
+        rows.append(PeriodRow(period, report, status, report_due_date(period)))
+    rows.reverse()
+    return rows
+
+
+def _owed(task: Task, period: periods.Period) -> bool:
+    if task.state == TaskState.CLOSED and task.closed_at:
+        return period.start <= timezone.localdate(task.closed_at)
+    return period.start <= task.deadline
+
+
+@dataclass
+class Inbox:
+    to_claim: list[Task] = field(default_factory=list)
+    due_now: list[Task] = field(default_factory=list)
+    returned: list[ProgressReport] = field(default_factory=list)
+    drafts: list[ProgressReport] = field(default_factory=list)
+    instructions: list[Instruction] = field(default_factory=list)
+    overdue: list[Task] = field(default_factory=list)
+    decisions: list[DeadlineChange | CloseRequest] = field(default_factory=list)
+    to_review: list[ProgressReport] = field(default_factory=list)
+    deadline_requests: list[DeadlineChange] = field(default_factory=list)
+    close_requests: list[CloseRequest] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return (
+            len(self.to_claim)
+            + len(self.due_now)
+            + len(self.returned)
+            + len(self.instructions)
+            + len(self.to_review)
+            + len(self.deadline_requests)
+            + len(self.close_requests)
+        )
+
+
+def _current_labels(today: dt.date) -> list[str]:
+    return [
+        periods.period_containing(today, periods.WEEKLY).label,
+        periods.period_containing(today, periods.MONTHLY).label,
+    ]
+
+
+def _unit_tasks(person: Person) -> QuerySet[Task]:
+    return Task.objects.filter(lead_unit_id__in=person.unit_ids())
+
+
+def inbox(person: Any, today: dt.date | None = None) -> Inbox:
+    today = today or timezone.localdate()
+    box = Inbox()
+    if person.is_liaison:
+        mine = _unit_tasks(person).select_related("lead_unit", "plan", "leader", "meeting")
+        box.to_claim = list(mine.filter(state=TaskState.ASSIGNED).order_by("deadline", "id"))
+        filed_now = ProgressReport.objects.filter(
+            task_id=OuterRef("pk"),
+            period_label__in=_current_labels(today),
+            state__in=COUNTED,
+        )
+        box.due_now = list(
+            mine.filter(state=TaskState.IN_PROGRESS, is_parent=False, start_date__lte=today)
+            .exclude(Exists(filed_now))
+            .order_by("deadline", "id")
+        )
+        box.overdue = list(
+            mine.filter(state__in=OPEN_STATES, deadline__lt=today).order_by("deadline", "id")
+        )
+        reports = ProgressReport.objects.filter(
+            task__lead_unit_id__in=person.unit_ids()
+        ).select_related("task", "reviewed_by")
+        box.returned = list(reports.filter(state=ReportState.RETURNED).order_by("-reviewed_at"))
+        box.drafts = list(reports.filter(state=ReportState.DRAFT).order_by("-created_at"))
+        box.instructions = list(
+            Instruction.objects.filter(
+                task__lead_unit_id__in=person.unit_ids(), read_at__isnull=True
+            )
+            .select_related("task", "leader")
+            .order_by("-created_at")
+        )
+        since = timezone.now() - dt.timedelta(days=14)
+        box.decisions = [
+            *DeadlineChange.objects.filter(
+                task__lead_unit_id__in=person.unit_ids(), decided_at__gte=since
+            ).select_related("task", "decided_by"),
+            *CloseRequest.objects.filter(
+                task__lead_unit_id__in=person.unit_ids(), decided_at__gte=since
+            ).select_related("task", "decided_by"),
+        ]
+        box.decisions.sort(key=lambda d: d.decided_at or timezone.now(), reverse=True)
+    if person.is_office:
+        scope = visible_tasks(person)
+        box.to_review = list(
+            ProgressReport.objects.filter(state=ReportState.SUBMITTED, task__in=scope)
+            .select_related("task", "unit", "author")
+            .order_by("submitted_at")
+        )
+        box.deadline_requests = list(
+            DeadlineChange.objects.filter(state=RequestState.PENDING, task__in=scope)
+            .select_related("task", "task__lead_unit", "requested_by")
+            .order_by("requested_at")
+        )
+        box.close_requests = list(
+            CloseRequest.objects.filter(state=RequestState.PENDING, task__in=scope)
+            .select_related("task", "task__lead_unit", "requested_by")
+            .order_by("requested_at")
+        )
+    if person.is_leader or person.is_office:
+        overdue = visible_tasks(person).filter(state__in=OPEN_STATES, deadline__lt=today)
+        if person.is_leader:
+            overdue = overdue.filter(leader=person)
+        box.overdue = list(overdue.select_related("lead_unit", "leader").order_by("deadline")[:50])
+    return box
+
+
+def inbox_count(person: Any) -> int:
+    """The number shown on the inbox link: things waiting for this person."""
+    today = timezone.localdate()
+    if person.is_liaison:
+        units = person.unit_ids()
+        if not units:
+            return 0
+        filed_now = ProgressReport.objects.filter(
+            task_id=OuterRef("pk"), period_label__in=_current_labels(today), state__in=COUNTED
+        )
+        tasks = Task.objects.filter(lead_unit_id__in=units)
+        return (
+            tasks.filter(state=TaskState.ASSIGNED).count()
+            + tasks.filter(state=TaskState.IN_PROGRESS, is_parent=False, start_date__lte=today)
+            .exclude(Exists(filed_now))
+            .count()
+            + ProgressReport.objects.filter(
+                task__lead_unit_id__in=units, state=ReportState.RETURNED
+            ).count()
+            + Instruction.objects.filter(task__lead_unit_id__in=units, read_at__isnull=True).count()
+        )
+    if person.is_office:
+        scope = visible_tasks(person)
+        return (
+            ProgressReport.objects.filter(state=ReportState.SUBMITTED, task__in=scope).count()
+            + DeadlineChange.objects.filter(state=RequestState.PENDING, task__in=scope).count()
+            + CloseRequest.objects.filter(state=RequestState.PENDING, task__in=scope).count()
+        )
+    return 0
+
+
+@dataclass
+class StandingRow:
+    task: Task
+    status: str  # closed_on_time, closed_late, on_track, overdue, unclaimed, closing
+    meeting: Meeting | None
+
+
+def meeting_standing(
+    meeting: Meeting, person: Any, today: dt.date | None = None
+) -> list[StandingRow]:
+    """How every task assigned at earlier meetings stands (上周交办事项完成情况):
+    all of the previous meeting's assignments, and any still open from before."""
+    today = today or timezone.localdate()
+    earlier = Meeting.objects.filter(kind=meeting.kind, date__lt=meeting.date).order_by("-date")
+    previous = earlier.first()
+    if previous is None:
+        return []
+    tasks = (
+        visible_tasks(person)
+        .filter(meeting__in=earlier)
+        .filter(
+            Q(meeting=previous) | Q(state__in=OPEN_STATES) | Q(closed_at__date__gte=previous.date)
+        )
+        .select_related("lead_unit", "leader", "meeting")
+        .prefetch_related("co_units")
+        .order_by("-meeting__date", "sort_key", "id")
+    )
+    rows = []
+    for task in tasks:
+        if task.state == TaskState.CLOSED:
+            closed_day = timezone.localdate(task.closed_at) if task.closed_at else today
+            status = "closed_on_time" if closed_day <= task.deadline else "closed_late"
+        elif task.state == TaskState.ASSIGNED:
+            status = "unclaimed"
+        elif task.deadline < today:
+            status = "overdue"
+        elif task.state == TaskState.CLOSING:
+            status = "closing"
+        else:
+            status = "on_track"
+        rows.append(StandingRow(task, status, task.meeting))
+    return rows

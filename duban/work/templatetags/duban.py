@@ -1,0 +1,75 @@
+"""Small display helpers shared by the templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+register = template.Library()
+
+PERIOD_STATUS = {
+    "on_time": (_("Filed on time"), "ok"),
+    "late": (_("Filed late"), "warn"),
+    "missing": (_("Missing"), "bad"),
+    "returned": (_("Returned"), "bad"),
+    "draft": (_("Draft"), "muted"),
+    "open": (_("Open"), "muted"),
+}
+
+STANDING = {
+    "closed_on_time": (_("Closed on time"), "ok"),
+    "closed_late": (_("Closed late"), "warn"),
+    "on_track": (_("In progress"), "info"),
+    "closing": (_("Closing requested"), "info"),
+    "overdue": (_("Overdue"), "bad"),
+    "unclaimed": (_("Not claimed"), "warn"),
+}
+
+STATE_CLASS = {"assigned": "warn", "in_progress": "info", "closing": "info", "closed": "ok"}
+
+
+@register.inclusion_tag("work/_badge.html")
+def period_status(status: str) -> dict[str, Any]:
+    label, css = PERIOD_STATUS.get(status, (status, "muted"))
+    return {"label": label, "css": css}
+
+
+@register.inclusion_tag("work/_badge.html")
+def standing(status: str) -> dict[str, Any]:
+    label, css = STANDING.get(status, (status, "muted"))
+    return {"label": label, "css": css}
+
+
+@register.inclusion_tag("work/_badge.html")
+def task_state(task: Any) -> dict[str, Any]:
+    return {"label": task.get_state_display(), "css": STATE_CLASS.get(task.state, "muted")}
+
+
+@register.simple_tag
+def light(task: Any, today: dt.date) -> str:
+    """A simple traffic light until the warning engine lands: red when overdue,
+    yellow when reports are missing or the task is unclaimed, else green."""
+    if task.state == "closed":
+        return "done"
+    if task.deadline < today:
+        return "red"
+    if getattr(task, "missing", 0) or task.state == "assigned":
+        return "yellow"
+    return "green"
+
+
+@register.filter
+def pct(value: Any) -> str:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "–"
+    return f"{number:.0f}%" if number == int(number) else f"{number:.1f}%"
+
+
+@register.filter
+def days_left(deadline: dt.date, today: dt.date) -> int:
+    return (deadline - today).days

@@ -1,0 +1,521 @@
+"""Task pages: inbox, lists, the task page and the actions taken on it.
+
+Views stay thin: fetch through a scoped query (404 when out of scope), check
+the role (403 with a reason), call one service, redirect. A service's
+ValidationError re-renders the page with the typed input kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from duban.org.http import AuthedRequest
+
+from . import queries, services
+from .forms import (
+    CloseRequestForm,
+    DeadlineRequestForm,
+    DecisionForm,
+    InstructionForm,
+    ReportForm,
+    ReviewForm,
+    TaskFilterForm,
+    TaskForm,
+)
+from .models import (
+    Attachment,
+    CloseRequest,
+    DeadlineChange,
+    Instruction,
+    Meeting,
+    ProgressReport,
+    ReportState,
+    Task,
+    TaskEvent,
+)
+from .permissions import can_act_for_task, can_instruct, can_manage
+
+
+def _get_task(request: AuthedRequest, pk: int) -> Task:
+    return get_object_or_404(
+        queries.visible_tasks(request.user).select_related(
+            "lead_unit", "leader", "plan", "meeting", "parent", "claimed_by"
+        ),
+        pk=pk,
+    )
+
+
+def _back(request: AuthedRequest, default: str) -> HttpResponse:
+    """Redirect to ``next`` when it is a path on this site, else to ``default``."""
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = default
+    return redirect(target)
+
+
+def _require_office(request: AuthedRequest) -> None:
+    if not can_manage(request.user):
+        raise PermissionDenied(_("Only the supervision office can do this."))
+
+
+def apply_errors(form: Any, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form, by field where it names one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            target = field if field in form.fields else None
+            for e in errors:
+                form.add_error(target, e)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+@login_required
+def home(request: AuthedRequest) -> HttpResponse:
+    return redirect("inbox")
+
+
+@login_required
+def inbox(request: AuthedRequest) -> HttpResponse:
+    today = timezone.localdate()
+    box = queries.inbox(request.user, today)
+    return render(request, "work/inbox.html", {"box": box, "today": today})
+
+
+@login_required
+def task_list(request: AuthedRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form = TaskFilterForm(request.GET or None, units=queries.visible_units(request.user))
+    filters = queries.TaskFilters()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = queries.TaskFilters(
+            plan=data["plan"].pk if data["plan"] else None,
+            unit=data["unit"].pk if data["unit"] else None,
+            leader=data["leader"].pk if data["leader"] else None,
+            state=data["state"] or "",
+            due=data["due"] or "",
+            q=data["q"] or "",
+            sort=data["sort"] or "serial",
+            include_closed=data["closed"],
+        )
+    tasks = queries.task_list(request.user, filters, today)
+    page = Paginator(tasks, 50).get_page(request.GET.get("page"))
+    for task in page.object_list:
+        task.missing = queries.missing_count(task, today)  # type: ignore[attr-defined]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "work/task_list.html",
+        {"form": form, "page": page, "today": today, "query": query.urlencode()},
+    )
+
+
+def _detail_context(request: AuthedRequest, task: Task, **forms: Any) -> dict[str, Any]:
+    today = timezone.localdate()
+    user = request.user
+    calendar = queries.report_calendar(task, today)
+    reports = list(
+        task.reports.select_related("author", "reviewed_by").prefetch_related("attachments")
+    )
+    period_choices = [
+        (row.period.label, row.period.label)
+        for row in calendar
+        if row.report is None or row.report.state in (ReportState.DRAFT, ReportState.RETURNED)
+    ]
+    children = list(task.children.select_related("lead_unit").order_by("sort_key", "id"))
+    events = list(
+        TaskEvent.objects.filter(task=task).select_related("actor", "unit").order_by("-at", "-id")
+    )
+    context = {
+        "task": task,
+        "today": today,
+        "co_units": list(task.co_units.all()),
+        "children": children,
+        "ancestors": _ancestors(task),
+        "calendar": calendar,
+        "reports": reports,
+        "deadline_changes": list(
+            task.deadline_changes.select_related("requested_by", "decided_by")
+        ),
+        "close_requests": list(
+            task.close_requests.select_related("requested_by", "decided_by").prefetch_related(
+                "attachments"
+            )
+        ),
+        "instructions": list(task.instructions.select_related("leader")),
+        "events": events,
+        "can_act": can_act_for_task(user, task),
+        "can_manage": can_manage(user),
+        "can_instruct": can_instruct(user),
+        "missing": queries.missing_count(task, today),
+        "report_form": forms.get("report_form")
+        or (ReportForm(periods=period_choices) if period_choices else None),
+        "deadline_form": forms.get("deadline_form") or DeadlineRequestForm(),
+        "close_form": forms.get("close_form") or CloseRequestForm(),
+        "instruction_form": forms.get("instruction_form") or InstructionForm(),
+        "review_form": ReviewForm(),
+        "decision_form": DecisionForm(),
+        "errors": forms.get("errors"),
+    }
+    return context
+
+
+def _ancestors(task: Task) -> list[Task]:
+    chain = []
+    node = task.parent
+    while node is not None:
+        chain.append(node)
+        node = node.parent
+    return list(reversed(chain))
+
+
+@login_required
+def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    task = _get_task(request, pk)
+    return render(request, "work/task_detail.html", _detail_context(request, task))
+
+
+@login_required
+def task_create(request: AuthedRequest) -> HttpResponse:
+    _require_office(request)
+    initial: dict[str, Any] = {"start_date": timezone.localdate()}
+    meeting = None
+    if request.GET.get("meeting"):
+        meeting = get_object_or_404(Meeting, pk=request.GET["meeting"])
+        initial["source"] = "meeting"
+        initial["start_date"] = meeting.date
+    if request.GET.get("plan"):
+        initial["plan"] = request.GET["plan"]
+    if request.GET.get("parent"):
+        parent = get_object_or_404(Task, pk=request.GET["parent"])
+        initial.update(
+            parent=parent.pk,
+            plan=parent.plan_id,
+            lead_unit=parent.lead_unit_id,
+            leader=parent.leader_id,
+            cadence=parent.cadence,
+        )
+    form = TaskForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            task = services.task_create(
+                actor=request.user,
+                meeting=meeting,
+                plan=data["plan"],
+                parent=data["parent"],
+                serial=data["serial"],
+                title=data["title"],
+                title_en=data["title_en"],
+                description=data["description"],
+                source=data["source"],
+                lead_unit=data["lead_unit"],
+                co_units=data["co_units"],
+                leader=data["leader"],
+                start_date=data["start_date"],
+                deadline=data["deadline"],
+                cadence=data["cadence"],
+                metric=data["metric"],
+                metric_unit=data["metric_unit"],
+                target_value=data["target_value"],
+                weight=data["weight"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Task assigned to %(unit)s.") % {"unit": task.lead_unit})
+            if meeting:
+                return redirect("meeting_detail", pk=meeting.pk)
+            return redirect("task_detail", pk=task.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "work/task_form.html", {"form": form, "meeting": meeting}, status=status)
+
+
+@login_required
+def task_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    _require_office(request)
+    task = _get_task(request, pk)
+    form = TaskForm(request.POST or None, instance=task, editing=True)
+    conflict = False
+    if request.method == "POST":
+        # Validate against a fresh copy so the form never mutates ``task``.
+        if form.is_valid():
+            data = form.cleaned_data
+            changes = {name: data[name] for name in services.EDITABLE_FIELDS if name in data}
+            try:
+                services.task_update(
+                    actor=request.user,
+                    task=task,
+                    version=data.get("version") or 0,
+                    co_units=list(data["co_units"]),
+                    **changes,
+                )
+            except services.ConflictError as error:
+                conflict = True
+                apply_errors(form, error)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, _("Task saved."))
+                return redirect("task_detail", pk=task.pk)
+    status = 409 if conflict else (400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "work/task_form.html",
+        {"form": form, "task": task, "conflict": conflict},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def task_claim(request: AuthedRequest, pk: int) -> HttpResponse:
+    task = _get_task(request, pk)
+    try:
+        services.task_claim(actor=request.user, task=task)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Task claimed."))
+    return _back(request, f"/tasks/{task.pk}/")
+
+
+@login_required
+def report_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    """File (or save as draft) the report for one period."""
+    task = _get_task(request, pk)
+    if not can_act_for_task(request.user, task):
+        raise PermissionDenied(_("Only a liaison of the lead unit can report on this task."))
+    today = timezone.localdate()
+    calendar = queries.report_calendar(task, today)
+    choices = [
+        (row.period.label, row.period.label)
+        for row in calendar
+        if row.report is None or row.report.state in (ReportState.DRAFT, ReportState.RETURNED)
+    ]
+    label = (
+        request.POST.get("period")
+        or request.GET.get("period")
+        or (choices[0][0] if choices else "")
+    )
+    existing = task.reports.filter(period_label=label).first()
+    last = task.reports.filter(state__in=queries.COUNTED).order_by("-period_start").first()
+    initial: dict[str, Any] = {"period": label}
+    if existing:
+        initial.update(
+            text=existing.text,
+            percent=existing.percent,
+            value=existing.value,
+            no_change=existing.no_change,
+            version=existing.version,
+        )
+    elif last:
+        # A new report starts from the last one: less typing for the unit.
+        initial.update(percent=last.percent, value=last.value)
+    form = ReportForm(request.POST or None, request.FILES or None, periods=choices, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            report = services.report_save(
+                actor=request.user,
+                task=task,
+                period_label=data["period"],
+                text=data["text"],
+                percent=data["percent"],
+                value=data["value"],
+                no_change=data["no_change"],
+                submit="submit" in request.POST,
+                files=data["attachments"],
+                version=data.get("version"),
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            if report.state == ReportState.SUBMITTED:
+                messages.success(
+                    request, _("Report for %(period)s submitted.") % {"period": report.period_label}
+                )
+                return redirect("task_detail", pk=task.pk)
+            messages.success(request, _("Draft saved."))
+            return redirect(f"{request.path}?period={report.period_label}")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "work/report_form.html",
+        {"task": task, "form": form, "existing": existing, "last": last, "calendar": calendar},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def report_review(request: AuthedRequest, pk: int) -> HttpResponse:
+    _require_office(request)
+    report = get_object_or_404(
+        ProgressReport.objects.filter(task__in=queries.visible_tasks(request.user)), pk=pk
+    )
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.report_review(
+                actor=request.user,
+                report=report,
+                accept=form.cleaned_data["decision"] == "accept",
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Review saved."))
+    else:
+        messages.error(request, _("Choose accept or return."))
+    return _back(request, f"/tasks/{report.task_id}/")
+
+
+@login_required
+@require_POST
+def deadline_request(request: AuthedRequest, pk: int) -> HttpResponse:
+    task = _get_task(request, pk)
+    form = DeadlineRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            services.deadline_change_request(
+                actor=request.user,
+                task=task,
+                new_deadline=form.cleaned_data["new_deadline"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Your request for a new deadline was sent to the office."))
+            return redirect("task_detail", pk=task.pk)
+    context = _detail_context(request, task, deadline_form=form)
+    return render(request, "work/task_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def deadline_decide(request: AuthedRequest, pk: int) -> HttpResponse:
+    _require_office(request)
+    change = get_object_or_404(
+        DeadlineChange.objects.filter(task__in=queries.visible_tasks(request.user)), pk=pk
+    )
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.deadline_change_decide(
+                actor=request.user,
+                change=change,
+                approve=form.cleaned_data["decision"] == "approve",
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Decision saved."))
+    return _back(request, f"/tasks/{change.task_id}/")
+
+
+@login_required
+@require_POST
+def close_request(request: AuthedRequest, pk: int) -> HttpResponse:
+    task = _get_task(request, pk)
+    form = CloseRequestForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.close_request_create(
+                actor=request.user,
+                task=task,
+                summary=form.cleaned_data["summary"],
+                files=form.cleaned_data["attachments"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Your request to close the task was sent to the office."))
+            return redirect("task_detail", pk=task.pk)
+    context = _detail_context(request, task, close_form=form)
+    return render(request, "work/task_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def close_decide(request: AuthedRequest, pk: int) -> HttpResponse:
+    _require_office(request)
+    close = get_object_or_404(
+        CloseRequest.objects.filter(task__in=queries.visible_tasks(request.user)), pk=pk
+    )
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.close_request_decide(
+                actor=request.user,
+                request=close,
+                accept=form.cleaned_data["decision"] == "approve",
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Decision saved."))
+    return _back(request, f"/tasks/{close.task_id}/")
+
+
+@login_required
+@require_POST
+def instruction_create(request: AuthedRequest, pk: int) -> HttpResponse:
+    task = _get_task(request, pk)
+    if not can_instruct(request.user):
+        raise PermissionDenied(_("Only a leader can write an instruction."))
+    form = InstructionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.instruction_create(
+                actor=request.user, task=task, text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request, _("Instruction recorded; the lead unit sees it in its inbox.")
+            )
+            return redirect("task_detail", pk=task.pk)
+    context = _detail_context(request, task, instruction_form=form)
+    return render(request, "work/task_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def instruction_read(request: AuthedRequest, pk: int) -> HttpResponse:
+    instruction = get_object_or_404(
+        Instruction.objects.filter(task__in=queries.visible_tasks(request.user)), pk=pk
+    )
+    services.instruction_mark_read(actor=request.user, instruction=instruction)
+    return _back(request, "/")
+
+
+@login_required
+def attachment_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    attachment = get_object_or_404(
+        Attachment.objects.filter(task__in=queries.visible_tasks(request.user)), pk=pk
+    )
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not attachment.content_type.startswith(("image/", "application/pdf")),
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )

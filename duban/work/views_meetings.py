@@ -1,0 +1,166 @@
+"""Plans (task trees) and meetings (assignments and how earlier ones stand)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from duban.org.http import AuthedRequest
+
+from . import queries, services
+from .forms import MeetingForm, PlanForm
+from .models import Meeting, Plan, Task
+from .views import _require_office, apply_errors
+
+
+@login_required
+def plan_list(request: AuthedRequest) -> HttpResponse:
+    plans = Plan.objects.select_related("owner_unit").order_by("-year", "-id")
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: {"total": 0, "closed": 0, "overdue": 0})
+    today = timezone.localdate()
+    for plan_id, state, deadline in (
+        queries.visible_tasks(request.user)
+        .filter(plan__isnull=False, is_parent=False)
+        .values_list("plan_id", "state", "deadline")
+    ):
+        row = counts[plan_id]
+        row["total"] += 1
+        row["closed"] += state == "closed"
+        row["overdue"] += state != "closed" and deadline < today
+    rows = [
+        (plan, counts.get(plan.pk))
+        for plan in plans
+        if plan.pk in counts or request.user.sees_everything
+    ]
+    return render(request, "work/plan_list.html", {"rows": rows})
+
+
+@login_required
+def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(Plan, pk=pk)
+    tasks = list(
+        queries.visible_tasks(request.user)
+        .filter(plan=plan)
+        .select_related("lead_unit", "leader")
+        .prefetch_related("co_units")
+        .order_by("sort_key", "id")
+    )
+    # Build the tree in memory: one query whatever its depth.
+    by_parent: dict[int | None, list[Task]] = defaultdict(list)
+    ids = {t.pk for t in tasks}
+    for task in tasks:
+        parent = task.parent_id if task.parent_id in ids else None
+        by_parent[parent].append(task)
+    rows: list[tuple[Task, int]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for task in by_parent.get(parent, []):
+            rows.append((task, depth))
+            walk(task.pk, depth + 1)
+
+    walk(None, 0)
+    return render(
+        request,
+        "work/plan_detail.html",
+        {"plan": plan, "rows": rows, "today": timezone.localdate()},
+    )
+
+
+@login_required
+def plan_create(request: AuthedRequest) -> HttpResponse:
+    _require_office(request)
+    form = PlanForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = services.plan_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Plan created. Add its tasks and measures."))
+            return redirect("plan_detail", pk=plan.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "work/simple_form.html", {"form": form, "title": _("New plan")}, status=status
+    )
+
+
+@login_required
+def meeting_list(request: AuthedRequest) -> HttpResponse:
+    meetings = Meeting.objects.order_by("-date", "-id")
+    page = Paginator(meetings, 30).get_page(request.GET.get("page"))
+    counts = dict(
+        queries.visible_tasks(request.user)
+        .filter(meeting__in=[m.pk for m in page.object_list])
+        .values_list("meeting_id")
+        .annotate(n=_count())
+        .values_list("meeting_id", "n")
+    )
+    for meeting in page.object_list:
+        meeting.assignment_count = counts.get(meeting.pk, 0)  # type: ignore[attr-defined]
+    return render(request, "work/meeting_list.html", {"page": page})
+
+
+def _count() -> Any:
+    from django.db.models import Count
+
+    return Count("id")
+
+
+@login_required
+def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    meeting = get_object_or_404(Meeting, pk=pk)
+    today = timezone.localdate()
+    standing = queries.meeting_standing(meeting, request.user, today)
+    summary: dict[str, int] = defaultdict(int)
+    for row in standing:
+        summary[row.status] += 1
+    assignments = list(
+        queries.visible_tasks(request.user)
+        .filter(meeting=meeting)
+        .select_related("lead_unit", "leader")
+        .prefetch_related("co_units")
+        .order_by("sort_key", "id")
+    )
+    return render(
+        request,
+        "work/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "standing": standing,
+            "summary": dict(summary),
+            "assignments": assignments,
+            "today": today,
+        },
+    )
+
+
+@login_required
+def meeting_create(request: AuthedRequest) -> HttpResponse:
+    _require_office(request)
+    last = Meeting.objects.filter(kind="weekly", number__isnull=False).order_by("-number").first()
+    initial = {
+        "date": timezone.localdate(),
+        "number": (last.number + 1) if last and last.number else None,
+    }
+    form = MeetingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.meeting_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Meeting recorded. Assign its tasks."))
+            return redirect("meeting_detail", pk=meeting.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "work/simple_form.html", {"form": form, "title": _("New meeting")}, status=status
+    )
