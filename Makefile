@@ -31,8 +31,16 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy duban
 
+# Under CI=true the suite runs twice: on SQLite (with the browser tests, which
+# are then required) and on PostgreSQL (DUBAN_TEST_DATABASE_URL, set by .ci/run).
 pytest: setup
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
+	@if [ -n "$$DUBAN_TEST_DATABASE_URL" ]; then \
+	  echo "--- the suite again on PostgreSQL ---"; \
+	  DATABASE_URL="$$DUBAN_TEST_DATABASE_URL" $(BIN)/pytest -q -n 2 -m "not browser"; \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "CI=true needs DUBAN_TEST_DATABASE_URL (see .ci/run)"; exit 1; \
+	fi
 
 test: lint types pytest
 

@@ -260,7 +260,9 @@ class Task(models.Model):
         until = self.deadline
         if self.closed_at:
             until = min(until, timezone.localdate(self.closed_at))
-        return periods.ended_periods(self.start_date, until, today, self.cadence)
+        # A period is owed once its due date (end + grace days) has passed.
+        cutoff = today - dt.timedelta(days=settings.DUBAN_REPORT_GRACE_DAYS)
+        return periods.ended_periods(self.start_date, until, cutoff, self.cadence)
 
     @staticmethod
     def make_sort_key(serial: str) -> str:

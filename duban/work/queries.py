@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -133,11 +134,16 @@ def task_list(person: Any, filters: TaskFilters, today: dt.date | None = None) -
         .annotate(
             filed_count=Count(
                 "reports",
-                filter=Q(reports__state__in=COUNTED, reports__period_end__lt=today),
+                filter=Q(reports__state__in=COUNTED, reports__period_end__lt=owed_cutoff(today)),
             )
         )
         .order_by(*order)
     )
+
+
+def owed_cutoff(today: dt.date) -> dt.date:
+    """Reports for periods ending before this day are owed (their due date passed)."""
+    return today - dt.timedelta(days=settings.DUBAN_REPORT_GRACE_DAYS)
 
 
 def missing_count(task: Task, today: dt.date) -> int:
@@ -146,7 +152,7 @@ def missing_count(task: Task, today: dt.date) -> int:
     owed = len(task.owed_periods(today))
     filed = getattr(task, "filed_count", None)
     if filed is None:
-        filed = task.reports.filter(state__in=COUNTED, period_end__lt=today).count()
+        filed = task.reports.filter(state__in=COUNTED, period_end__lt=owed_cutoff(today)).count()
     return max(0, owed - filed)
 
 
@@ -169,7 +175,8 @@ def report_calendar(task: Task, today: dt.date) -> list[PeriodRow]:
     for period in report_period_choices(task, today):
         report = reports.get(period.label)
         if report is None:
-            status = "missing" if period.end < today and _owed(task, period) else "open"
+            due = report_due_date(period)
+            status = "missing" if due < today and _owed(task, period) else "open"
         elif report.state == ReportState.DRAFT:
             status = "draft"
         elif report.state == ReportState.RETURNED:
