@@ -85,9 +85,11 @@ def new_page(browser, live_server):  # type: ignore[no-untyped-def]
         )
         page.on(
             "console",
-            lambda msg: errors.append(msg.text)
-            if msg.type == "error" and "Failed to load resource" not in msg.text
-            else None,
+            lambda msg: (
+                errors.append(msg.text)
+                if msg.type == "error" and "Failed to load resource" not in msg.text
+                else None
+            ),
         )
         if username:
             page.goto(f"{live_server.url}/login/")

@@ -18,7 +18,9 @@ PASSWORD = "pw-for-tests"
 
 @pytest.fixture
 def office_setup(transactional_db):  # type: ignore[no-untyped-def]
-    root = org.unit_create(code="ZONE", name="高新区管委会", name_en="Zone Committee", kind="committee")
+    root = org.unit_create(
+        code="ZONE", name="高新区管委会", name_en="Zone Committee", kind="committee"
+    )
     unit_a = org.unit_create(
         code="ECO",
         name="经济发展部",
@@ -36,12 +38,22 @@ def office_setup(transactional_db):  # type: ignore[no-untyped-def]
     leader = org.person_create(
         username="leader", role="leader", full_name="张主任", password=PASSWORD, units=[root]
     )
-    plan = work.plan_create(title="2022年创建国家高新区实施方案", title_en="High-tech zone plan", year=2022)
-    return {"root": root, "unit_a": unit_a, "office": office, "liaison": liaison,
-            "leader": leader, "plan": plan}
+    plan = work.plan_create(
+        title="2022年创建国家高新区实施方案", title_en="High-tech zone plan", year=2022
+    )
+    return {
+        "root": root,
+        "unit_a": unit_a,
+        "office": office,
+        "liaison": liaison,
+        "leader": leader,
+        "plan": plan,
+    }
 
 
-def test_whole_loop_through_the_pages(new_page, live_server, office_setup, output_dir: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+def test_whole_loop_through_the_pages(
+    new_page, live_server, office_setup, output_dir: Path, tmp_path: Path
+):  # type: ignore[no-untyped-def]
     url = live_server.url
     today = timezone.localdate()
 
@@ -123,8 +135,15 @@ def test_whole_loop_through_the_pages(new_page, live_server, office_setup, outpu
 
     # The timeline tells the story; take a screenshot for review.
     timeline = office.inner_text("#timeline")
-    for word in ("Assigned", "Claimed", "Report submitted", "Report returned",
-                 "Report accepted", "Closing requested", "Closed with evidence"):
+    for word in (
+        "Assigned",
+        "Claimed",
+        "Report submitted",
+        "Report returned",
+        "Report accepted",
+        "Closing requested",
+        "Closed with evidence",
+    ):
         assert word in timeline
     office.screenshot(path=str(output_dir / "task-closed.png"), full_page=True)
     liaison.goto(f"{url}/inbox/")

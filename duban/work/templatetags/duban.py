@@ -73,3 +73,16 @@ def pct(value: Any) -> str:
 @register.filter
 def days_left(deadline: dt.date, today: dt.date) -> int:
     return (deadline - today).days
+
+
+@register.filter
+def task_field_label(name: str) -> str:
+    """The translated label of a Task field named in a timeline diff."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    from duban.work.models import Task
+
+    try:
+        return str(Task._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
