@@ -16,8 +16,8 @@ WEEKLY = "weekly"
 MONTHLY = "monthly"
 CADENCES = (WEEKLY, MONTHLY)
 
-_WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+_WEEK_RE = re.compile(r"(\d{4})-W(\d{2})")
+_MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
 
 
 @dataclass(frozen=True, order=True)
@@ -55,10 +55,10 @@ def period_containing(day: dt.date, cadence: str) -> Period:
 
 def period_from_label(label: str) -> Period:
     """Parse ``2026-W47`` or ``2026-11``; raise ValueError on anything else."""
-    if m := _WEEK_RE.match(label):
+    if m := _WEEK_RE.fullmatch(label):
         start = dt.date.fromisocalendar(int(m[1]), int(m[2]), 1)
         return Period(start, start + dt.timedelta(days=6), WEEKLY)
-    if m := _MONTH_RE.match(label):
+    if m := _MONTH_RE.fullmatch(label):
         year, month = int(m[1]), int(m[2])
         if not 1 <= month <= 12:
             raise ValueError(f"not a month: {label!r}")

@@ -49,3 +49,21 @@ class PersonAdmin(UserAdmin):
         *UserAdmin.fieldsets,  # type: ignore[misc]
         (_("Supervision"), {"fields": ("full_name", "title", "phone", "role")}),
     )
+    office_fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (
+            _("Supervision"),
+            {"fields": ("full_name", "title", "phone", "email", "role", "is_active")},
+        ),
+    )
+
+    def get_fieldsets(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # Office staff keep people and units but can never grant admin rights.
+        if obj is not None and not request.user.is_superuser:
+            return self.office_fieldsets
+        return super().get_fieldsets(request, obj)
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "role" and not request.user.is_superuser:
+            kwargs["choices"] = [c for c in db_field.choices if c[0] != "admin"]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)

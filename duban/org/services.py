@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import Permission
 from django.db import transaction
 
 from .models import Membership, Person, Unit
+
+OFFICE_ADMIN_PERMISSIONS = [
+    f"{action}_{model}"
+    for model in ("unit", "person", "membership")
+    for action in ("view", "add", "change")
+] + ["delete_membership"]
 
 
 def _path_for(unit: Unit) -> tuple[str, int]:
@@ -76,10 +83,18 @@ def person_create(
         person.set_password(password)
     else:
         person.set_unusable_password()
-    person.is_staff = role == "admin"
+    # Administrators have the whole admin site; office staff use it only to keep
+    # the unit tree and the people (see OFFICE_ADMIN_PERMISSIONS).
+    person.is_staff = role in ("admin", "office")
     person.is_superuser = role == "admin"
     person.full_clean(exclude=["password"])
     person.save()
+    if role == "office":
+        person.user_permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="org", codename__in=OFFICE_ADMIN_PERMISSIONS
+            )
+        )
     for index, unit in enumerate(units or []):
         Membership.objects.create(person=person, unit=unit, is_primary=index == 0)
     return person

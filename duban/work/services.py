@@ -294,6 +294,10 @@ def task_update(
 def _display(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, Unit):
+        # The stored record must not depend on the editor's interface language
+        # (str(unit) is the English name in English); co-units are stored by name too.
+        return value.name
     return str(value)
 
 
@@ -608,6 +612,10 @@ def deadline_change_request(
         new_deadline=new_deadline,
         reason=reason,
     )
+    if at:
+        # auto_now_add ignores a given value: place the request at ``at`` as the event is.
+        DeadlineChange.objects.filter(pk=change.pk).update(requested_at=at)
+        change.requested_at = at
     _event(
         task,
         EventKind.DEADLINE_REQUESTED,
@@ -689,6 +697,9 @@ def close_request_create(
             request = CloseRequest.objects.create(task=task, requested_by=actor, summary=summary)
     except IntegrityError:
         raise ValidationError(_("A request to close this task is already pending.")) from None
+    if at:
+        CloseRequest.objects.filter(pk=request.pk).update(requested_at=at)
+        request.requested_at = at
     for upload in checked:
         Attachment.objects.create(
             task=task,

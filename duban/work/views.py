@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -188,19 +188,26 @@ def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "work/task_detail.html", _detail_context(request, task))
 
 
+def _id_or_404(raw: str) -> int:
+    # A hand-edited ?meeting=abc is a page that does not exist, not a server error.
+    if not raw.isdigit():
+        raise Http404
+    return int(raw)
+
+
 @login_required
 def task_create(request: AuthedRequest) -> HttpResponse:
     _require_office(request)
     initial: dict[str, Any] = {"start_date": timezone.localdate()}
     meeting = None
     if request.GET.get("meeting"):
-        meeting = get_object_or_404(Meeting, pk=request.GET["meeting"])
+        meeting = get_object_or_404(Meeting, pk=_id_or_404(request.GET["meeting"]))
         initial["source"] = "meeting"
         initial["start_date"] = meeting.date
     if request.GET.get("plan"):
         initial["plan"] = request.GET["plan"]
     if request.GET.get("parent"):
-        parent = get_object_or_404(Task, pk=request.GET["parent"])
+        parent = get_object_or_404(Task, pk=_id_or_404(request.GET["parent"]))
         initial.update(
             parent=parent.pk,
             plan=parent.plan_id,

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,6 +54,9 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         .prefetch_related("co_units")
         .order_by("sort_key", "id")
     )
+    if not tasks and not request.user.sees_everything:
+        # As in the plan list: a liaison sees only plans their units work on.
+        raise Http404
     # Build the tree in memory: one query whatever its depth.
     by_parent: dict[int | None, list[Task]] = defaultdict(list)
     ids = {t.pk for t in tasks}
@@ -123,13 +126,12 @@ def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     summary: dict[str, int] = defaultdict(int)
     for row in standing:
         summary[row.status] += 1
-    assignments = list(
-        queries.visible_tasks(request.user)
-        .filter(meeting=meeting)
-        .select_related("lead_unit", "leader")
-        .prefetch_related("co_units")
-        .order_by("sort_key", "id")
-    )
+    # The task table shows each task's plan, meeting and missing reports: read
+    # them the way the task list does, in a fixed number of queries.
+    filters = queries.TaskFilters(meeting=meeting.pk, include_closed=True)
+    assignments = list(queries.task_list(request.user, filters, today))
+    for task in assignments:
+        task.missing = queries.missing_count(task, today)  # type: ignore[attr-defined]
     return render(
         request,
         "work/meeting_detail.html",

@@ -1,0 +1,5 @@
+"""The demo office: ``duban demo [--reset]`` loads it (see ``build.py`` and ``data.py``)."""
+
+from .build import conflicts, counts, demo_exists, load, logins, logins_table, reset
+
+__all__ = ["conflicts", "counts", "demo_exists", "load", "logins", "logins_table", "reset"]

@@ -1,0 +1,49 @@
+"""Load the demo office: a high-tech zone creating a national high-tech zone."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo office (units, people, a plan, twelve weekly meetings and their "
+        "history). Does nothing but print the logins when it is already loaded; "
+        "--reset deletes ALL data first."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Delete all data in the database (tasks, reports, units, people...) first.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from duban import demo
+
+        if options["reset"]:
+            demo.reset()
+            self.stdout.write("All data deleted.")
+        if demo.demo_exists():
+            self.stdout.write("The demo office is already loaded.")
+        else:
+            taken = demo.conflicts()
+            if taken:
+                raise CommandError(
+                    "The database already holds data the demo would collide with "
+                    f"({', '.join(taken)}). Use --reset to delete ALL data and load the demo."
+                )
+            started = time.monotonic()
+            demo.load()
+            elapsed = time.monotonic() - started
+            self.stdout.write(self.style.SUCCESS(f"Demo office loaded in {elapsed:.1f} s."))
+            summary = ", ".join(f"{what}: {n}" for what, n in demo.counts().items())
+            self.stdout.write(summary)
+        self.stdout.write("")
+        self.stdout.write("Demo logins:")
+        for line in demo.logins_table():
+            self.stdout.write("  " + line)

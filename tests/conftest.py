@@ -1,0 +1,153 @@
+"""Test settings, the frozen clock and the named personas.
+
+Personas (STYLE.md, habit 9), each built through the real services:
+office (supervision office staff), leader, liaison_a (liaison of unit A),
+liaison_b (liaison of unit B), liaison_c (liaison of unit C, the co-unit of the
+default task) and anonymous (a client that has not signed in).
+"""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.test import Client
+from django.utils import translation
+
+from duban.org.models import Person, Role, Unit
+from duban.work.models import Plan, Task
+
+from . import factories as f
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # The Chinese catalogue is compiled from its .po once per run (our own
+    # polib-based command, a no-op when the .mo is newer). Under xdist only the
+    # controller compiles, before the workers start, so no worker reads a
+    # half-written .mo.
+    if hasattr(session.config, "workerinput"):
+        return
+    call_command("compilemessages", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(request, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # Templates use {% static %}; the manifest storage would need collectstatic.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if request.node.get_closest_marker("browser"):
+        # The browser suite (tests/browser/) runs a live server on the real clock
+        # in the product's own default language.
+        yield
+        return
+    # WhiteNoise indexes STATIC_ROOT each time a test client starts; an empty one
+    # keeps that free (templates still resolve {% static %} through the plain storage).
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STATIC_ROOT.mkdir()
+    # English unless a test asks otherwise (Accept-Language or the language switch),
+    # so assertions read in the language the code is written in.
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def clock(request):
+    """Time stands still at ``factories.NOW``; ``clock.move_to(f.at(...))`` moves it."""
+    if request.node.get_closest_marker("browser"):
+        yield None
+        return
+    with time_machine.travel(f.NOW, tick=False) as traveller:
+        yield traveller
+
+
+# --- units and people ------------------------------------------------------------
+
+
+@pytest.fixture
+def unit_a(db) -> Unit:
+    return f.unit("A", "发展改革局", name_en="Development and Reform Bureau")
+
+
+@pytest.fixture
+def unit_b(db) -> Unit:
+    return f.unit("B", "财政局", name_en="Finance Bureau")
+
+
+@pytest.fixture
+def unit_c(db) -> Unit:
+    return f.unit("C", "自然资源局", name_en="Natural Resources Bureau")
+
+
+@pytest.fixture
+def office(db) -> Person:
+    return f.person("office", Role.OFFICE, full_name="王督查")
+
+
+@pytest.fixture
+def leader(db) -> Person:
+    return f.person("leader", Role.LEADER, full_name="李副主任")
+
+
+@pytest.fixture
+def liaison_a(unit_a) -> Person:
+    return f.person("liaison_a", Role.LIAISON, units=[unit_a], full_name="张联络")
+
+
+@pytest.fixture
+def liaison_b(unit_b) -> Person:
+    return f.person("liaison_b", Role.LIAISON, units=[unit_b], full_name="赵联络")
+
+
+@pytest.fixture
+def liaison_c(unit_c) -> Person:
+    return f.person("liaison_c", Role.LIAISON, units=[unit_c], full_name="孙联络")
+
+
+@pytest.fixture
+def anonymous() -> None:
+    return None
+
+
+@pytest.fixture
+def as_(db):
+    """``as_(person)`` is a client signed in as that person; ``as_(None)`` is anonymous."""
+
+    def make(who: Person | None, **defaults) -> Client:
+        return f.signed_in(who, **defaults)
+
+    return make
+
+
+# --- the default plan and task ----------------------------------------------------------
+
+
+@pytest.fixture
+def plan(office) -> Plan:
+    return f.plan(office)
+
+
+@pytest.fixture
+def task(office, leader, plan, unit_a, unit_c) -> Task:
+    """Assigned to unit A (with unit C co-operating) two weeks ago, due in two months."""
+    return f.task(
+        office,
+        unit_a,
+        plan=plan,
+        serial="1.1",
+        title="建设科技创新平台",
+        title_en="Build the innovation platforms",
+        co_units=[unit_c],
+        leader=leader,
+    )
+
+
+@pytest.fixture
+def claimed_task(task, liaison_a) -> Task:
+    from duban.work import services
+
+    return services.task_claim(actor=liaison_a, task=task)

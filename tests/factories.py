@@ -1,0 +1,180 @@
+"""Builders for test data. Everything goes through the real services, so the
+tests walk the same paths as the people using duban (STYLE.md, habit 14)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from duban.lib import periods
+from duban.org import services as org_services
+from duban.org.models import Person, Unit
+from duban.work import services
+from duban.work.models import (
+    Attachment,
+    CloseRequest,
+    DeadlineChange,
+    Instruction,
+    Meeting,
+    Plan,
+    ProgressReport,
+    Task,
+    TaskEvent,
+)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0, second: int = 0):
+    """An aware moment on the office's clock (Asia/Shanghai)."""
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=SHANGHAI)
+
+
+# The suite's "now": Wednesday 18 March 2026, 10:00 in Shanghai, in ISO week 2026-W12
+# (16–22 March). The default task starts two weeks earlier, so W10 and W11 have ended.
+NOW = at(2026, 3, 18)
+TODAY = NOW.date()
+THIS_WEEK = periods.period_containing(TODAY, periods.WEEKLY).label  # 2026-W12
+LAST_WEEK = "2026-W11"
+TWO_WEEKS_AGO = "2026-W10"
+
+_serials = itertools.count(1)
+
+
+def unit(code: str, name: str, *, name_en: str = "", parent: Unit | None = None) -> Unit:
+    return org_services.unit_create(
+        code=code, name=name, name_en=name_en, kind="department", parent=parent
+    )
+
+
+def person(username: str, role: str, *, units: Iterable[Unit] = (), full_name: str = "") -> Person:
+    return org_services.person_create(
+        username=username, role=role, units=list(units), full_name=full_name or username
+    )
+
+
+def signed_in(who: Person | None, **defaults: Any) -> Client:
+    """A test client signed in as ``who`` (anonymous when None)."""
+    client = Client(**defaults)
+    if who is not None:
+        client.force_login(who)
+    return client
+
+
+def plan(office: Person, title: str = "2026年创建国家高新区实施方案", **kwargs: Any) -> Plan:
+    kwargs.setdefault("title_en", "Plan for the national high-tech zone, 2026")
+    kwargs.setdefault("year", 2026)
+    return services.plan_create(actor=office, title=title, **kwargs)
+
+
+def meeting(office: Person, date: dt.date, number: int | None = None, **kwargs: Any) -> Meeting:
+    return services.meeting_create(actor=office, date=date, number=number, **kwargs)
+
+
+def task(
+    office: Person,
+    lead_unit: Unit,
+    *,
+    title: str | None = None,
+    start: dt.date = TODAY - dt.timedelta(days=14),
+    deadline: dt.date = TODAY + dt.timedelta(days=60),
+    **kwargs: Any,
+) -> Task:
+    n = next(_serials)
+    kwargs.setdefault("serial", f"{n}")
+    return services.task_create(
+        actor=office,
+        title=title or f"重点任务{n}",
+        lead_unit=lead_unit,
+        start_date=start,
+        deadline=deadline,
+        **kwargs,
+    )
+
+
+def claimed(office: Person, liaison: Person, lead_unit: Unit, **kwargs: Any) -> Task:
+    new = task(office, lead_unit, **kwargs)
+    return services.task_claim(actor=liaison, task=new)
+
+
+def report(
+    liaison: Person,
+    task: Task,
+    *,
+    period: str = THIS_WEEK,
+    percent: Any = "30",
+    text: str = "本周完成了方案论证。",
+    submit: bool = True,
+    **kwargs: Any,
+) -> ProgressReport:
+    return services.report_save(
+        actor=liaison,
+        task=task,
+        period_label=period,
+        text=text,
+        percent=percent,
+        submit=submit,
+        **kwargs,
+    )
+
+
+def close(office: Person, liaison: Person, task: Task, *, summary: str = "已完成并验收。") -> Task:
+    request = services.close_request_create(
+        actor=liaison, task=task, summary=summary, files=[pdf()]
+    )
+    services.close_request_decide(actor=office, request=request, accept=True)
+    return Task.objects.get(pk=task.pk)
+
+
+# --- uploads -----------------------------------------------------------------
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def pdf(name: str = "evidence.pdf", size: int | None = None) -> SimpleUploadedFile:
+    """A file that starts like a real PDF, optionally padded to ``size`` bytes."""
+    content = PDF_BYTES if size is None else PDF_BYTES.ljust(size, b" ")
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def upload(name: str, content: bytes, content_type: str = "application/octet-stream"):
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+# --- what the database holds -------------------------------------------------------
+
+WRITTEN = (
+    Plan,
+    Meeting,
+    Task,
+    ProgressReport,
+    DeadlineChange,
+    CloseRequest,
+    Instruction,
+    Attachment,
+    TaskEvent,
+)
+
+
+def snapshot() -> dict[str, Any]:
+    """Everything a request could have written: row counts, task states, versions,
+    deadlines and report states. Equal snapshots mean nothing was written."""
+    state: dict[str, Any] = {model.__name__: model.objects.count() for model in WRITTEN}
+    state["tasks"] = sorted(
+        Task.objects.values_list("pk", "state", "version", "deadline", "progress", "title")
+    )
+    state["reports"] = sorted(ProgressReport.objects.values_list("pk", "state", "version", "text"))
+    state["unread"] = Instruction.objects.filter(read_at__isnull=True).count()
+    state["history"] = Task.history.count()
+    return state
+
+
+def decimal(value: str) -> Decimal:
+    return Decimal(value)

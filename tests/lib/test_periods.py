@@ -1,0 +1,146 @@
+"""duban.lib.periods: ISO weeks and calendar months, without Django."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from duban.lib import periods
+from duban.lib.periods import MONTHLY, WEEKLY, Period
+
+D = dt.date
+
+
+@pytest.mark.parametrize(
+    ("day", "label"),
+    [
+        (D(2026, 3, 18), "2026-W12"),
+        (D(2026, 1, 1), "2026-W01"),  # a Thursday: week 1 holds the year's first Thursday
+        (D(2025, 12, 29), "2026-W01"),  # Monday of 2026-W01 is still in 2025
+        (D(2026, 12, 31), "2026-W53"),
+        (D(2027, 1, 1), "2026-W53"),  # 2027 starts on a Friday, in 2026's last week
+        (D(2027, 1, 3), "2026-W53"),
+        (D(2027, 1, 4), "2027-W01"),
+        (D(2020, 12, 31), "2020-W53"),
+        (D(2021, 1, 3), "2020-W53"),
+        (D(2024, 12, 30), "2025-W01"),
+    ],
+)
+def test_a_day_belongs_to_its_iso_week_across_year_boundaries(day, label):
+    week = periods.period_containing(day, WEEKLY)
+    assert week.label == label
+    assert week.start.weekday() == 0
+    assert week.end - week.start == dt.timedelta(days=6)
+    assert week.contains(day)
+
+
+def test_2026_has_53_weeks_and_2027_has_52():
+    assert periods.period_from_label("2026-W53") == Period(D(2026, 12, 28), D(2027, 1, 3), WEEKLY)
+    assert periods.period_from_label("2026-W53").next().label == "2027-W01"
+    assert periods.period_from_label("2027-W01").previous().label == "2026-W53"
+    with pytest.raises(ValueError):
+        periods.period_from_label("2027-W53")
+
+
+@pytest.mark.parametrize(
+    ("day", "start", "end"),
+    [
+        (D(2026, 2, 14), D(2026, 2, 1), D(2026, 2, 28)),
+        (D(2024, 2, 29), D(2024, 2, 1), D(2024, 2, 29)),  # leap year
+        (D(2026, 12, 31), D(2026, 12, 1), D(2026, 12, 31)),
+        (D(2026, 4, 1), D(2026, 4, 1), D(2026, 4, 30)),
+    ],
+)
+def test_a_month_runs_from_its_first_to_its_last_day(day, start, end):
+    month = periods.period_containing(day, MONTHLY)
+    assert (month.start, month.end) == (start, end)
+    assert month.label == f"{start.year}-{start.month:02d}"
+
+
+def test_the_month_after_december_is_january_of_the_next_year():
+    december = periods.period_from_label("2026-12")
+    assert december.next().label == "2027-01"
+    assert periods.period_from_label("2027-01").previous() == december
+
+
+@pytest.mark.parametrize(
+    "label", ["2020-W53", "2026-W01", "2026-W12", "2026-W53", "2027-W52", "2026-01", "2026-12"]
+)
+def test_labels_round_trip(label):
+    period = periods.period_from_label(label)
+    assert period.label == label
+    assert periods.period_containing(period.start, period.cadence) == period
+    assert periods.period_containing(period.end, period.cadence) == period
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "",
+        "2026",
+        "2026-W5",
+        "2026-W00",
+        "2025-W53",  # 2025 has only 52 ISO weeks
+        "2026-W54",
+        "2026-13",
+        "2026-00",
+        "2026-1",
+        "26-W12",
+        "2026-w12",
+        "2026-W12 ",
+        "2026-W12\n",
+        " 2026-03",
+        "2026/03",
+        "W12-2026",
+    ],
+)
+def test_bad_labels_raise_value_error(label):
+    with pytest.raises(ValueError):
+        periods.period_from_label(label)
+
+
+def test_an_unknown_cadence_raises_value_error():
+    with pytest.raises(ValueError):
+        periods.period_containing(D(2026, 3, 18), "daily")
+
+
+def test_periods_between_lists_every_overlapping_period_in_order():
+    weeks = list(periods.periods_between(D(2026, 12, 30), D(2027, 1, 12), WEEKLY))
+    assert [w.label for w in weeks] == ["2026-W53", "2027-W01", "2027-W02"]
+    months = list(periods.periods_between(D(2026, 11, 30), D(2027, 2, 1), MONTHLY))
+    assert [m.label for m in months] == ["2026-11", "2026-12", "2027-01", "2027-02"]
+
+
+def test_periods_between_a_single_day_is_its_period_and_a_reversed_range_is_empty():
+    assert [p.label for p in periods.periods_between(D(2026, 3, 18), D(2026, 3, 18), WEEKLY)] == [
+        "2026-W12"
+    ]
+    assert list(periods.periods_between(D(2026, 3, 18), D(2026, 3, 17), WEEKLY)) == []
+
+
+def test_ended_periods_are_those_over_before_today_within_the_task_dates():
+    start, deadline = D(2026, 3, 4), D(2026, 5, 29)
+    # On Wednesday of W12, W10 and W11 have ended; W12 has not.
+    owed = periods.ended_periods(start, deadline, D(2026, 3, 18), WEEKLY)
+    assert [p.label for p in owed] == ["2026-W10", "2026-W11"]
+    # On the Monday after W12, W12 has ended too.
+    owed = periods.ended_periods(start, deadline, D(2026, 3, 23), WEEKLY)
+    assert [p.label for p in owed][-1] == "2026-W12"
+    # Nothing is owed past the deadline's period.
+    owed = periods.ended_periods(start, D(2026, 3, 10), D(2026, 6, 1), WEEKLY)
+    assert [p.label for p in owed] == ["2026-W10", "2026-W11"]
+    # Nothing is owed before the task starts.
+    assert periods.ended_periods(D(2026, 4, 1), deadline, D(2026, 3, 18), MONTHLY) == []
+
+
+def test_week_bounds_are_monday_to_sunday():
+    assert periods.week_bounds(D(2027, 1, 1)) == (D(2026, 12, 28), D(2027, 1, 3))
+
+
+@pytest.mark.parametrize(
+    ("today", "fraction"),
+    [(D(2026, 1, 1), 0.0), (D(2025, 12, 1), 0.0), (D(2026, 1, 11), 0.5), (D(2026, 2, 1), 1.0)],
+)
+def test_time_elapsed_fraction_is_clamped_to_0_and_1(today, fraction):
+    assert periods.time_elapsed_fraction(D(2026, 1, 1), D(2026, 1, 21), today) == fraction

@@ -1,0 +1,420 @@
+"""Who may do what: a permission matrix over every page (STYLE.md, habit 10),
+then what each person's lists and pages contain.
+
+Columns: anonymous, liaison_a (lead unit), liaison_b (another unit), leader, office.
+The default task is led by unit A with unit C co-operating, so liaison_b does not
+see it at all (404) while the leader and the office do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from duban.work import services
+from duban.work.models import Task
+
+from .. import factories as f
+
+PERSONAS = ("anonymous", "liaison_a", "liaison_b", "leader", "office")
+
+
+class World:
+    """One of everything a page can act on, all of unit A's. Each is built on first
+    use, so a row of the matrix pays only for what it touches."""
+
+    def __init__(self, office, leader, liaison_a, plan, task, unit_a):
+        self.office, self.leader, self.liaison_a = office, leader, liaison_a
+        self.plan, self.task, self.unit_a = plan, task, unit_a
+
+    @cached_property
+    def claimed(self) -> Task:
+        return services.task_claim(actor=self.liaison_a, task=self.task)
+
+    @cached_property
+    def report(self):
+        return f.report(self.liaison_a, self.claimed, period=f.LAST_WEEK, files=[f.pdf()])
+
+    @cached_property
+    def attachment(self):
+        return self.report.attachments.get()
+
+    @cached_property
+    def change(self):
+        return services.deadline_change_request(
+            actor=self.liaison_a,
+            task=self.claimed,
+            new_deadline=self.task.deadline + dt.timedelta(days=30),
+            reason="延期",
+        )
+
+    @cached_property
+    def instruction(self):
+        return services.instruction_create(actor=self.leader, task=self.task, text="抓紧推进。")
+
+    @cached_property
+    def close(self):
+        closing = f.claimed(self.office, self.liaison_a, self.unit_a, plan=self.plan)
+        return services.close_request_create(
+            actor=self.liaison_a, task=closing, summary="已完成。", files=[f.pdf()]
+        )
+
+    @cached_property
+    def free(self) -> Task:
+        """In progress, with nothing pending."""
+        return f.claimed(self.office, self.liaison_a, self.unit_a, plan=self.plan)
+
+    @cached_property
+    def fresh(self) -> Task:
+        """Awaiting claim."""
+        return f.task(self.office, self.unit_a, plan=self.plan)
+
+    @cached_property
+    def meeting(self):
+        return f.meeting(self.office, f.TODAY, number=80)
+
+
+@pytest.fixture
+def world(office, leader, liaison_a, plan, task, unit_a):
+    return World(office, leader, liaison_a, plan, task, unit_a)
+
+
+def _edit_form(w):
+    t = Task.objects.get(pk=w.task.pk)
+    return {
+        "title": "改过的标题",
+        "source": t.source,
+        "lead_unit": t.lead_unit_id,
+        "start_date": t.start_date.isoformat(),
+        "cadence": t.cadence,
+        "weight": "1",
+        "version": t.version,
+    }
+
+
+def _new_task_form(w):
+    return {
+        "title": "新任务",
+        "source": "plan",
+        "lead_unit": w.unit_a.pk,
+        "start_date": "2026-03-18",
+        "deadline": "2026-04-30",
+        "cadence": "weekly",
+        "weight": "1",
+    }
+
+
+@dataclass
+class Row:
+    name: str
+    method: str
+    url: Callable[[Any], str]
+    expect: tuple[int, int, int, int, int]
+    data: Callable[[Any], dict] | None = None
+
+
+R = Row
+ALL_200 = (302, 200, 200, 200, 200)
+OFFICE_ONLY = (302, 403, 403, 403, 200)
+OFFICE_WRITES = (302, 403, 403, 403, 302)
+POST_ONLY = (302, 405, 405, 405, 405)
+LEAD_UNIT_ACTS = (302, 302, 404, 403, 403)
+
+MATRIX = [
+    R("home", "GET", lambda w: "/", (302, 302, 302, 302, 302)),
+    R("inbox", "GET", lambda w: "/inbox/", ALL_200),
+    R("task_list", "GET", lambda w: "/tasks/", ALL_200),
+    R("task_create", "GET", lambda w: "/tasks/new/", OFFICE_ONLY),
+    R("task_create", "POST", lambda w: "/tasks/new/", OFFICE_WRITES, _new_task_form),
+    R("task_detail", "GET", lambda w: f"/tasks/{w.task.pk}/", (302, 200, 404, 200, 200)),
+    R("task_edit", "GET", lambda w: f"/tasks/{w.task.pk}/edit/", OFFICE_ONLY),
+    R("task_edit", "POST", lambda w: f"/tasks/{w.task.pk}/edit/", OFFICE_WRITES, _edit_form),
+    R("task_claim", "GET", lambda w: f"/tasks/{w.fresh.pk}/claim/", POST_ONLY),
+    R("task_claim", "POST", lambda w: f"/tasks/{w.fresh.pk}/claim/", LEAD_UNIT_ACTS),
+    R("report_edit", "GET", lambda w: f"/tasks/{w.task.pk}/report/", (302, 200, 404, 403, 403)),
+    R(
+        "report_edit",
+        "POST",
+        lambda w: f"/tasks/{w.claimed.pk}/report/",
+        LEAD_UNIT_ACTS,
+        lambda w: {"period": f.THIS_WEEK, "text": "进展。", "percent": "50", "submit": "1"},
+    ),
+    R("deadline_request", "GET", lambda w: f"/tasks/{w.free.pk}/deadline/", POST_ONLY),
+    R(
+        "deadline_request",
+        "POST",
+        lambda w: f"/tasks/{w.free.pk}/deadline/",
+        LEAD_UNIT_ACTS,
+        lambda w: {"new_deadline": "2026-08-31", "reason": "需要更多时间。"},
+    ),
+    R("close_request", "GET", lambda w: f"/tasks/{w.free.pk}/close/", POST_ONLY),
+    R(
+        "close_request",
+        "POST",
+        lambda w: f"/tasks/{w.free.pk}/close/",
+        LEAD_UNIT_ACTS,
+        lambda w: {"summary": "完成。", "attachments": [f.pdf()]},
+    ),
+    R("instruction_create", "GET", lambda w: f"/tasks/{w.task.pk}/instruct/", POST_ONLY),
+    R(
+        "instruction_create",
+        "POST",
+        lambda w: f"/tasks/{w.task.pk}/instruct/",
+        (302, 403, 404, 302, 403),
+        lambda w: {"text": "请加快。"},
+    ),
+    R("report_review", "GET", lambda w: f"/reports/{w.report.pk}/review/", POST_ONLY),
+    R(
+        "report_review",
+        "POST",
+        lambda w: f"/reports/{w.report.pk}/review/",
+        OFFICE_WRITES,
+        lambda w: {"decision": "accept"},
+    ),
+    R("deadline_decide", "GET", lambda w: f"/deadline-changes/{w.change.pk}/decide/", POST_ONLY),
+    R(
+        "deadline_decide",
+        "POST",
+        lambda w: f"/deadline-changes/{w.change.pk}/decide/",
+        OFFICE_WRITES,
+        lambda w: {"decision": "approve"},
+    ),
+    R("close_decide", "GET", lambda w: f"/close-requests/{w.close.pk}/decide/", POST_ONLY),
+    R(
+        "close_decide",
+        "POST",
+        lambda w: f"/close-requests/{w.close.pk}/decide/",
+        OFFICE_WRITES,
+        lambda w: {"decision": "approve"},
+    ),
+    R("instruction_read", "GET", lambda w: f"/instructions/{w.instruction.pk}/read/", POST_ONLY),
+    R(
+        "instruction_read",
+        "POST",
+        lambda w: f"/instructions/{w.instruction.pk}/read/",
+        (302, 302, 404, 302, 302),
+    ),
+    R(
+        "attachment_download",
+        "GET",
+        lambda w: f"/attachments/{w.attachment.pk}/",
+        (302, 200, 404, 200, 200),
+    ),
+    R("plan_list", "GET", lambda w: "/plans/", ALL_200),
+    R("plan_create", "GET", lambda w: "/plans/new/", OFFICE_ONLY),
+    R(
+        "plan_create",
+        "POST",
+        lambda w: "/plans/new/",
+        OFFICE_WRITES,
+        lambda w: {"title": "新方案", "year": "2026"},
+    ),
+    R("plan_detail", "GET", lambda w: f"/plans/{w.plan.pk}/", (302, 200, 404, 200, 200)),
+    R("meeting_list", "GET", lambda w: "/meetings/", ALL_200),
+    R("meeting_create", "GET", lambda w: "/meetings/new/", OFFICE_ONLY),
+    R(
+        "meeting_create",
+        "POST",
+        lambda w: "/meetings/new/",
+        OFFICE_WRITES,
+        lambda w: {"kind": "weekly", "number": "81", "date": "2026-03-25"},
+    ),
+    R("meeting_detail", "GET", lambda w: f"/meetings/{w.meeting.pk}/", ALL_200),
+    R("unit_list", "GET", lambda w: "/units/", ALL_200),
+    R("unit_detail", "GET", lambda w: f"/units/{w.unit_a.pk}/", (302, 200, 404, 200, 200)),
+    R("login", "GET", lambda w: "/login/", (200, 200, 200, 200, 200)),
+    R("logout", "GET", lambda w: "/logout/", (405, 405, 405, 405, 405)),
+    R("logout", "POST", lambda w: "/logout/", (302, 302, 302, 302, 302)),
+]
+
+
+def _ids(row: Row) -> str:
+    return f"{row.name} {row.method} " + " ".join(map(str, row.expect))
+
+
+def _succeeds(row: Row, persona: str) -> bool:
+    return persona != "anonymous" and row.expect[PERSONAS.index(persona)] in (200, 302)
+
+
+@pytest.mark.parametrize("row", MATRIX, ids=_ids)
+def test_permission_matrix(as_, request, world, row):
+    """Each persona in turn against one page; those refused go first, so that what
+    the allowed ones change (a claim, a decision) cannot alter the others' answer."""
+    statuses: dict[str, int] = {}
+    wrote: dict[str, bool] = {}
+    sent_to_sign_in = False
+    for persona in sorted(PERSONAS, key=lambda p: _succeeds(row, p)):
+        who = None if persona == "anonymous" else request.getfixturevalue(persona)
+        client = as_(who)
+        url = row.url(world)
+        data = row.data(world) if row.data else {}
+        before = f.snapshot()
+        if row.method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, data)
+        statuses[persona] = response.status_code
+        wrote[persona] = f.snapshot() != before
+        if who is None and row.name not in ("login", "logout"):
+            sent_to_sign_in = response["Location"].startswith("/login/?next=")
+
+    assert {p: statuses[p] for p in PERSONAS} == dict(zip(PERSONAS, row.expect, strict=True))
+    if row.name not in ("login", "logout"):
+        assert sent_to_sign_in, "anonymous people are sent to sign in"
+    refused = [p for p in PERSONAS if not _succeeds(row, p)]
+    assert [p for p in refused if wrote[p]] == [], "a refused request writes nothing"
+    if row.method == "GET":
+        assert not any(wrote.values()), "a GET writes nothing"
+    elif row.name not in ("logout", "instruction_read"):
+        allowed = [p for p in PERSONAS if _succeeds(row, p)]
+        assert all(wrote[p] for p in allowed), "an allowed POST does what it was asked"
+
+
+def _named_urls(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            if str(p.pattern) in ("admin/", "i18n/"):
+                continue
+            yield from _named_urls(p.url_patterns)
+        elif isinstance(p, URLPattern) and p.name:
+            yield p.name
+
+
+def test_the_matrix_covers_every_page():
+    assert set(_named_urls(get_resolver().url_patterns)) == {row.name for row in MATRIX}
+
+
+# --- what each person sees ----------------------------------------------------------------
+
+
+@pytest.fixture
+def spread(office, plan, unit_a, unit_b, unit_c, leader):
+    """Tasks in three units: A leads with C, B leads alone, C leads with A."""
+    meeting = f.meeting(office, f.TODAY, number=80)
+    return SimpleNamespace(
+        a=f.task(office, unit_a, plan=plan, co_units=[unit_c], meeting=meeting, leader=leader),
+        b=f.task(office, unit_b, plan=plan, meeting=meeting),
+        c_with_a=f.task(office, unit_c, co_units=[unit_a], meeting=meeting),
+        meeting=meeting,
+        plan=plan,
+    )
+
+
+def _pks(response, key="page"):
+    assert response.status_code == 200
+    value = response.context[key]
+    items = value.object_list if key == "page" else value
+    return sorted(t.pk for t in items)
+
+
+@pytest.mark.parametrize(
+    ("who", "sees"),
+    [
+        ("liaison_a", ["a", "c_with_a"]),
+        ("liaison_b", ["b"]),
+        ("liaison_c", ["a", "c_with_a"]),
+        ("leader", ["a", "b", "c_with_a"]),
+        ("office", ["a", "b", "c_with_a"]),
+    ],
+)
+def test_the_task_list_holds_the_tasks_a_person_may_see(as_, request, spread, who, sees):
+    response = as_(request.getfixturevalue(who)).get("/tasks/")
+    assert _pks(response) == sorted(getattr(spread, name).pk for name in sees)
+
+
+@pytest.mark.parametrize(
+    ("who", "sees"),
+    [("liaison_a", ["a"]), ("liaison_b", ["b"]), ("liaison_c", ["a"]), ("office", ["a", "b"])],
+)
+def test_the_plan_page_lists_only_visible_tasks(as_, request, spread, who, sees):
+    response = as_(request.getfixturevalue(who)).get(f"/plans/{spread.plan.pk}/")
+    assert response.status_code == 200
+    assert sorted(t.pk for t, _ in response.context["rows"]) == sorted(
+        getattr(spread, name).pk for name in sees
+    )
+
+
+def test_a_liaison_sees_only_plans_their_unit_works_on(as_, office, liaison_b, spread, unit_a):
+    other = f.plan(office, title="另一个方案")
+    f.task(office, unit_a, plan=other)
+    response = as_(liaison_b).get("/plans/")
+    assert [plan.pk for plan, _ in response.context["rows"]] == [spread.plan.pk]
+    assert as_(liaison_b).get(f"/plans/{other.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("who", "sees"),
+    [("liaison_a", ["a", "c_with_a"]), ("liaison_b", ["b"]), ("leader", ["a", "b", "c_with_a"])],
+)
+def test_the_meeting_page_lists_only_visible_assignments(as_, request, spread, who, sees):
+    response = as_(request.getfixturevalue(who)).get(f"/meetings/{spread.meeting.pk}/")
+    assert _pks(response, "assignments") == sorted(getattr(spread, name).pk for name in sees)
+
+
+def test_the_meeting_list_counts_only_visible_assignments(as_, liaison_b, office, spread):
+    assert as_(office).get("/meetings/").context["page"][0].assignment_count == 3
+    assert as_(liaison_b).get("/meetings/").context["page"][0].assignment_count == 1
+
+
+def test_a_liaison_sees_only_their_own_units(as_, liaison_a, office, unit_a, unit_b, unit_c):
+    assert [u.pk for u in as_(liaison_a).get("/units/").context["units"]] == [unit_a.pk]
+    assert len(as_(office).get("/units/").context["units"]) == 3
+
+
+def test_office_staff_placed_in_a_unit_see_only_its_subtree(as_, office, unit_b, spread):
+    section = f.unit("B1", "财政局预算科", parent=unit_b)
+    inside = f.task(office, section)
+    scoped = f.person("office_b", "office", units=[unit_b])
+    client = as_(scoped)
+    assert _pks(client.get("/tasks/")) == sorted([spread.b.pk, inside.pk])
+    assert client.get(f"/tasks/{spread.a.pk}/").status_code == 404
+    assert client.get(f"/tasks/{inside.pk}/").status_code == 200
+
+
+def test_a_liaison_without_a_unit_sees_no_task(as_, spread):
+    loner = f.person("loner", "liaison")
+    assert _pks(as_(loner).get("/tasks/")) == []
+    assert as_(loner).get(f"/tasks/{spread.a.pk}/").status_code == 404
+
+
+def test_a_co_unit_liaison_sees_the_task_but_cannot_act_on_it(as_, liaison_c, task):
+    client = as_(liaison_c)
+    page = client.get(f"/tasks/{task.pk}/")
+    assert page.status_code == 200
+    assert page.context["can_act"] is False
+    assert 'data-testid="claim"' not in page.content.decode()
+    before = f.snapshot()
+    assert client.post(f"/tasks/{task.pk}/claim/").status_code == 403
+    assert f.snapshot() == before
+
+
+def test_the_next_parameter_cannot_send_people_off_site(as_, liaison_a, task):
+    response = as_(liaison_a).post(
+        f"/tasks/{task.pk}/claim/", {"next": "https://evil.example/phish"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/tasks/{task.pk}/"
+
+
+@pytest.mark.parametrize(
+    ("who", "action", "reason"),
+    [
+        ("office", "claim", "Only a liaison of the lead unit can claim this task."),
+        ("leader", "report", "Only a liaison of the lead unit can report on this task."),
+        ("liaison_a", "edit", "Only the supervision office can do this."),
+        ("liaison_a", "instruct", "Only a leader can write an instruction."),
+    ],
+)
+def test_a_refusal_says_why(as_, request, task, who, action, reason):
+    client = as_(request.getfixturevalue(who))
+    url = f"/tasks/{task.pk}/{action}/"
+    response = client.get(url) if action in ("report", "edit") else client.post(url)
+    assert response.status_code == 403
+    assert f'<p role="alert">{reason}</p>' in response.content.decode()
