@@ -303,6 +303,9 @@ class Liaison(threading.Thread):
             kind = "form shown again" if answer.status_code in (200, 400) else "POST"
             self.tally.error(f"{kind} {answer.status_code}")
             return
+        if not answer.headers.get("location", "").endswith(f"/tasks/{task_id}/"):
+            self.tally.error("POST redirected elsewhere")  # e.g. to the login page
+            return
         with self.tally.lock:
             self.tally.reports += 1
             self.tally.latencies.append((t2 - t0) * 1000)

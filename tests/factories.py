@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -174,7 +173,3 @@ def snapshot() -> dict[str, Any]:
     state["unread"] = Instruction.objects.filter(read_at__isnull=True).count()
     state["history"] = Task.history.count()
     return state
-
-
-def decimal(value: str) -> Decimal:
-    return Decimal(value)

@@ -201,6 +201,7 @@ class Task(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    close_requested_at = models.DateTimeField(_("closing requested at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -253,16 +254,23 @@ class Task(models.Model):
     def current_period(self, today: dt.date) -> periods.Period:
         return periods.period_containing(today, self.cadence)
 
+    def reporting_stopped_on(self) -> dt.date | None:
+        """The day the unit stopped owing reports: when it asked to close
+        (the closing summary is its last word), else when the task was closed."""
+        stamp = self.close_requested_at or self.closed_at
+        return timezone.localdate(stamp) if stamp else None
+
     def owed_periods(self, today: dt.date) -> list[periods.Period]:
         """Periods that have ended and for which the lead unit owes a report."""
         if self.is_parent:
             return []
-        until = self.deadline
-        if self.closed_at:
-            until = min(until, timezone.localdate(self.closed_at))
-        # A period is owed once its due date (end + grace days) has passed.
+        # A period is owed once its due date (end + grace days) has passed...
         cutoff = today - dt.timedelta(days=settings.DUBAN_REPORT_GRACE_DAYS)
-        return periods.ended_periods(self.start_date, until, cutoff, self.cadence)
+        stopped = self.reporting_stopped_on()
+        if stopped is not None:
+            # ...and only if it ended before the unit asked to close the task.
+            cutoff = min(cutoff, stopped)
+        return periods.ended_periods(self.start_date, self.deadline, cutoff, self.cadence)
 
     @staticmethod
     def make_sort_key(serial: str) -> str:

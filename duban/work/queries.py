@@ -226,8 +226,9 @@ def report_calendar(task: Task, today: dt.date) -> list[PeriodRow]:
 
 
 def _owed(task: Task, period: periods.Period) -> bool:
-    if task.state == TaskState.CLOSED and task.closed_at:
-        return period.start <= timezone.localdate(task.closed_at)
+    stopped = task.reporting_stopped_on()
+    if stopped is not None and period.end >= stopped:
+        return False
     return period.start <= task.deadline
 
 

@@ -400,6 +400,10 @@ def report_period_choices(task: Task, today: dt.date) -> list[periods.Period]:
     # Overdue tasks keep reporting in the current period until they are closed.
     if task.deadline < today and current not in found:
         found.append(current)
+    stopped = task.reporting_stopped_on()
+    if stopped is not None:
+        # Asked to close, or closed: nothing after that day is offered.
+        found = [p for p in found if p.start <= stopped]
     return found
 
 
@@ -711,6 +715,7 @@ def close_request_create(
             uploaded_by=actor,
         )
     task.state = TaskState.CLOSING
+    task.close_requested_at = at or timezone.now()
     task.version += 1
     task._change_reason = "close_requested"  # type: ignore[attr-defined]
     task.save()
@@ -743,6 +748,9 @@ def close_request_decide(
     task = _lock(Task, request.task_id)
     task.state = TaskState.CLOSED if accept else TaskState.IN_PROGRESS
     task.closed_at = now if accept else None
+    if not accept:
+        # Sent back: the unit reports again, and owes the periods it skipped.
+        task.close_requested_at = None
     task.version += 1
     task._change_reason = "closed" if accept else "close_returned"  # type: ignore[attr-defined]
     task.save()

@@ -83,6 +83,6 @@ def task_field_label(name: str) -> str:
     from duban.work.models import Task
 
     try:
-        return str(Task._meta.get_field(name).verbose_name)
-    except FieldDoesNotExist:
+        return str(Task._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
+    except (FieldDoesNotExist, AttributeError):
         return name
