@@ -205,6 +205,9 @@ class DemoBuilder:
                 aliases=spec.aliases.replace("、", "\n"),
                 position=position,
             )
+        self.units[data.LEADING_GROUP].member_units.set(
+            [self.units[code] for code in data.LEADING_GROUP_MEMBERS]
+        )
 
     def _people(self) -> None:
         for spec in data.PEOPLE:

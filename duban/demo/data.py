@@ -235,6 +235,7 @@ UNITS: tuple[UnitSpec, ...] = (
         "创建国家高新区工作领导小组",
         "Leading Group for Creating a National High-tech Zone",
         "leading_group",
+        parent=ROOT_CODE,
         short_name="创建领导小组",
         aliases="创建工作领导小组",
     ),
@@ -273,6 +274,21 @@ UNITS: tuple[UnitSpec, ...] = (
     ),
 )
 
+
+# The leading group's member units: the zone's departments and centers that
+# carry the plan, and the city bureaus that sit on the group.
+LEADING_GROUP = "LYHT-LDXZ"
+LEADING_GROUP_MEMBERS = (
+    "LYHT-JFB",
+    "LYHT-CJB",
+    "LYHT-ZSB",
+    "LYHT-GJB",
+    "LYHT-KCZX",
+    "LYHT-ZWZX",
+    "LY-KJJ",
+    "LY-FGW",
+    "LY-GXJ",
+)
 
 # --- people --------------------------------------------------------------------
 

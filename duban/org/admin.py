@@ -13,6 +13,7 @@ class UnitAdmin(SimpleHistoryAdmin):
     list_filter = ("kind", "is_active")
     search_fields = ("code", "name", "name_en", "short_name", "aliases")
     ordering = ("path",)
+    filter_horizontal = ("member_units",)
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         # The tree path is kept by the service, never typed.

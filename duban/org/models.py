@@ -76,6 +76,15 @@ class Unit(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
+    # A leading group (领导小组) has member units from anywhere in the tree.
+    member_units = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="member_of",
+        verbose_name=_("member units"),
+        help_text=_("For a leading group: the units that are its members."),
+    )
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
     position = models.PositiveIntegerField(_("position"), default=0)

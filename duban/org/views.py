@@ -38,5 +38,12 @@ def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "org/unit_detail.html",
-        {"unit": unit, "people": people, "tasks": tasks, "children": unit.children.all()},
+        {
+            "unit": unit,
+            "people": people,
+            "tasks": tasks,
+            "children": unit.children.all(),
+            "members": unit.member_units.order_by("path"),
+            "groups": unit.member_of.order_by("path"),
+        },
     )

@@ -404,7 +404,9 @@ def report_period_choices(task: Task, today: dt.date) -> list[periods.Period]:
     if stopped is not None:
         # Asked to close, or closed: nothing after that day is offered.
         found = [p for p in found if p.start <= stopped]
-    return found
+    # Nothing is reported for a period that has not begun, or that ends
+    # before the task starts.
+    return [p for p in found if p.start <= today and p.end >= task.start_date]
 
 
 @transaction.atomic
@@ -646,6 +648,8 @@ def deadline_change_decide(
     change = _lock(DeadlineChange, change.pk)
     if change.state != RequestState.PENDING:
         raise ValidationError(_("This request has already been decided."))
+    if approve and change.task.state == TaskState.CLOSED:
+        raise ValidationError(_("The task is closed; its deadline can no longer move."))
     now = at or timezone.now()
     change.state = RequestState.APPROVED if approve else RequestState.REJECTED
     change.decided_by = actor
