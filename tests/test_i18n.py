@@ -77,3 +77,23 @@ def test_every_page_has_a_chinese_title(as_, office, task, path):
     html = as_(office, HTTP_ACCEPT_LANGUAGE="zh-hans").get(path).content.decode()
     title = html.split("<title>")[1].split("</title>")[0]
     assert any("\u4e00" <= ch <= "\u9fff" for ch in title), title
+
+
+def test_every_message_in_the_catalogue_has_a_chinese_text():
+    import re
+    from pathlib import Path
+
+    import polib
+
+    import duban
+
+    po = polib.pofile(str(Path(duban.__file__).parent / "locale/zh_Hans/LC_MESSAGES/django.po"))
+    assert po.untranslated_entries() == []
+    assert po.fuzzy_entries() == []
+    placeholder = re.compile(r"%\(\w+\)[sd]|\{\{ ?\w+ ?\}\}")
+    for entry in po.translated_entries():
+        texts = [entry.msgstr] if not entry.msgid_plural else list(entry.msgstr_plural.values())
+        for text in texts:
+            assert sorted(placeholder.findall(entry.msgid)) == sorted(
+                placeholder.findall(text)
+            ) or (entry.msgid_plural), entry.msgid
