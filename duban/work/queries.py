@@ -232,6 +232,9 @@ def _owed(task: Task, period: periods.Period) -> bool:
     return period.start <= task.deadline
 
 
+REVIEW_PAGE = 50
+
+
 @dataclass
 class Inbox:
     to_claim: list[Task] = field(default_factory=list)
@@ -242,6 +245,7 @@ class Inbox:
     overdue: list[Task] = field(default_factory=list)
     decisions: list[DeadlineChange | CloseRequest] = field(default_factory=list)
     to_review: list[ProgressReport] = field(default_factory=list)
+    to_review_total: int = 0
     deadline_requests: list[DeadlineChange] = field(default_factory=list)
     close_requests: list[CloseRequest] = field(default_factory=list)
 
@@ -252,7 +256,7 @@ class Inbox:
             + len(self.due_now)
             + len(self.returned)
             + len(self.instructions)
-            + len(self.to_review)
+            + self.to_review_total
             + len(self.deadline_requests)
             + len(self.close_requests)
         )
@@ -312,10 +316,13 @@ def inbox(person: Any, today: dt.date | None = None) -> Inbox:
         box.decisions.sort(key=lambda d: d.decided_at or timezone.now(), reverse=True)
     if person.is_office:
         scope = visible_tasks(person)
+        waiting = ProgressReport.objects.filter(state=ReportState.SUBMITTED, task__in=scope)
+        # The oldest first, a page at a time: at city scale a week brings ~1,000.
+        box.to_review_total = waiting.count()
         box.to_review = list(
-            ProgressReport.objects.filter(state=ReportState.SUBMITTED, task__in=scope)
-            .select_related("task", "unit", "author")
-            .order_by("submitted_at")
+            waiting.select_related("task", "unit", "author").order_by("submitted_at", "id")[
+                :REVIEW_PAGE
+            ]
         )
         box.deadline_requests = list(
             DeadlineChange.objects.filter(state=RequestState.PENDING, task__in=scope)

@@ -88,3 +88,17 @@ def test_a_liaison_sees_the_overdue_tasks_of_the_unit_in_the_inbox(office, liais
     assert page.status_code == 200
     assert "逾期的任务" in page.content.decode()
     assert late in queries.inbox(liaison_a, f.TODAY).overdue
+
+
+def test_the_office_inbox_shows_the_oldest_reports_a_page_at_a_time(
+    office, liaison_a, unit_a, as_, settings, monkeypatch
+):
+    monkeypatch.setattr(queries, "REVIEW_PAGE", 2)
+    for n in range(3):
+        task = f.claimed(office, liaison_a, unit_a, title=f"待审任务{n}")
+        f.report(liaison_a, task, text=f"第{n}份报告")
+    box = queries.inbox(office, f.TODAY)
+    assert box.to_review_total == 3
+    assert [r.text for r in box.to_review] == ["第0份报告", "第1份报告"]
+    page = as_(office).get("/inbox/").content.decode()
+    assert "The oldest 2 of 3" in page
