@@ -122,6 +122,7 @@ DISTRICTS = (
     "东城街道 西城街道 南湖街道 北山街道 滨江街道 新城街道 龙泉镇 白沙镇 青石镇 金桥镇"
 ).split()
 COMPANIES = "城市建设投资集团 产业投资集团 交通建设集团 水务集团 文旅集团".split()
+LEADING_GROUPS = "优化营商环境工作领导小组 重大项目建设领导小组 安全生产委员会".split()
 SUB_UNITS = "党政办 经济发展办 社会事务办 城建中心 综合执法队 社区服务中心 招商办 财政所".split()
 
 SURNAMES = (
@@ -379,12 +380,22 @@ class Generator:
                 depth_of[index] = level
         self.units = units
         self.root = units[0]
-        # A few departments carry most of the load; the committee itself leads little.
+        # A few departments carry most of the load, the committee itself little;
+        # the units further down (streets, a province's city departments) a share each.
+        first_level = sum(1 for d in depth_of if d == 1)
         self.unit_weights = [
-            0.3 if i == 0 else (1 / i**0.7) * (1 if depth_of[i] <= 1 else 0.3)
+            0.3 if i == 0 else 1 / i**0.7 if depth_of[i] == 1 else 0.3 / first_level**0.7
             for i in range(len(units))
         ]
         self.cum_weights = list(itertools.accumulate(self.unit_weights))
+        # Leading groups (领导小组) count member units from anywhere in the tree.
+        members = []
+        for group in (u for u in units if u.kind == "leading_group"):
+            others = [u for u in units[1:] if u.kind != "leading_group" and u.pk != group.pk]
+            for member in self.rng.sample(others, min(len(others), self.rng.randint(5, 12))):
+                members.append(Unit.member_units.through(from_unit=group, to_unit=member))
+        Unit.member_units.through.objects.bulk_create(members, batch_size=BATCH)
+        self.counts["leading-group memberships"] = len(members)
         start = self.at(self.today - dt.timedelta(days=400), 9)
         self.history(Unit, units, [start] * len(units), [None] * len(units))
         self.counts["units"] = len(units)
@@ -717,6 +728,8 @@ class Generator:
             if node.closing:
                 t.state = TaskState.CLOSING
                 t.version += 1
+                asked = self.clip(self.now - dt.timedelta(hours=rng.randint(2, 72)))
+                t.close_requested_at = max(asked, t.claimed_at + dt.timedelta(hours=1))
             elif t.state == TaskState.IN_PROGRESS and rng.random() < 0.02:
                 node.pending_move = True
         # Parents follow their measures, deepest first.
@@ -738,7 +751,10 @@ class Generator:
         from duban.work.models import TaskState
 
         day = min(max(day, task.start_date + dt.timedelta(days=7)), self.today)
-        task.closed_at = max(self.at(day), task.claimed_at + dt.timedelta(hours=1))
+        task.closed_at = max(self.at(day), task.claimed_at + dt.timedelta(hours=2))
+        # The unit asked a few days before (reporting stops then), with evidence.
+        asked = task.closed_at - dt.timedelta(hours=self.rng.randint(4, 120))
+        task.close_requested_at = max(asked, task.claimed_at + dt.timedelta(hours=1))
         task.state = TaskState.CLOSED
         task.version += 2  # closing requested, closed
         task.updated_at = task.closed_at
@@ -854,10 +870,7 @@ class Generator:
                 )
             if t.closed_at or node.closing:
                 summary = "各项工作已按要求完成，相关佐证材料已上传。"
-                if t.closed_at:
-                    asked = max(t.claimed_at, t.closed_at - dt.timedelta(days=2))
-                else:
-                    asked = max(t.claimed_at, now - dt.timedelta(hours=rng.randint(2, 72)))
+                asked = t.close_requested_at
                 office = rng.choice(self.office)
                 closes.append(
                     CloseRequest(
@@ -899,20 +912,20 @@ class Generator:
     # --- reports -------------------------------------------------------------------
 
     def report_slots(self, t: Any) -> tuple[list[Any], Any | None]:
-        """The ended periods a report is owed for, and the current period if open."""
-        from duban.lib import periods
+        """The ended periods the unit may report for (services.report_period_choices:
+        from the start, to the deadline, not after it asked to close), and the
+        current period while the task is in progress."""
         from duban.work.models import TaskState
+        from duban.work.services import report_period_choices
 
         if t.is_parent or t.state == TaskState.ASSIGNED:
             return [], None
-        until = t.deadline
-        if t.closed_at:
-            until = min(until, timezone_day(t.closed_at, self.tz))
-        owed = periods.ended_periods(t.start_date, until, self.today, t.cadence)
+        choices = report_period_choices(t, self.today)
+        ended = [p for p in choices if p.end < self.today]
         current = None
-        if t.state != TaskState.CLOSED:
-            current = periods.period_containing(self.today, t.cadence)
-        return owed, current
+        if t.state == TaskState.IN_PROGRESS and choices and choices[-1].end >= self.today:
+            current = choices[-1]
+        return ended, current
 
     def make_reports(self) -> None:
         leaves = [n for n in self.nodes if not n.task.is_parent]
@@ -998,6 +1011,8 @@ class Generator:
                     first = self.at(period.end + dt.timedelta(days=rng.randint(0, 1)))
                 else:
                     first = self.at(period.end + dt.timedelta(days=rng.randint(2, 12)))
+                if t.closed_at:  # a closed task takes no more reports
+                    first = min(first, t.closed_at - dt.timedelta(minutes=30))
                 first = max(first, t.claimed_at + dt.timedelta(minutes=5))
                 report.created_at = report.first_submitted_at = report.submitted_at = first
                 report.is_late = services.report_is_late(period, first)
@@ -1006,7 +1021,9 @@ class Generator:
                 reviewer = rng.choice(self.office)
                 age = now - first
                 r = rng.random()
-                if age < dt.timedelta(days=4) and not t.closed_at:
+                if t.closed_at:  # verified before closing
+                    accept, returned = True, False
+                elif age < dt.timedelta(days=4):
                     accept = r < 0.3
                     returned = 0.3 <= r < 0.35
                 else:
@@ -1168,7 +1185,8 @@ def unit_specs(n: int) -> list[tuple[str, str, str, int | None, int]]:
         ("center", CENTERS, 0.18),
         ("park", PARKS, 0.12),
         ("district", DISTRICTS, 0.12),
-        ("company", COMPANIES, 0.08),
+        ("company", COMPANIES, 0.06),
+        ("leading_group", LEADING_GROUPS, 0.02),
     ]
     counts = [max(1, round(first * share)) for *_, share in mix]
     counts[0] += first - sum(counts)
