@@ -1,14 +1,28 @@
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.http import HttpRequest
+
+# The count on the inbox link is kept in the session for this many seconds:
+# it costs a few COUNT queries, and every page shows it. The inbox page itself
+# always shows (and stores) the exact figure.
+INBOX_COUNT_SECONDS = 30
 
 
 def person(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from duban.work.queries import inbox_count
+    exact = getattr(request, "inbox_total", None)
+    now = time.time()
+    if exact is None:
+        cached = request.session.get("inbox_count")
+        if cached and 0 <= now - cached[1] < INBOX_COUNT_SECONDS:
+            return {"inbox_count": cached[0]}
+        from duban.work.queries import inbox_count
 
-    return {"inbox_count": inbox_count(user)}
+        exact = inbox_count(user)
+    request.session["inbox_count"] = (exact, now)
+    return {"inbox_count": exact}

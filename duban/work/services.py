@@ -501,7 +501,12 @@ def report_save(
         report.is_late = report_is_late(period, report.first_submitted_at)
     else:
         report.state = ReportState.DRAFT
-    report.full_clean()
+    # The percent, the period and the one-report-per-period rule were checked
+    # above (and the database enforces them): skip full_clean's lookups of the
+    # foreign keys and unique constraints on this, the busiest write.
+    report.full_clean(
+        exclude=["task", "unit", "author"], validate_unique=False, validate_constraints=False
+    )
     report.save()
     for upload in checked:
         Attachment.objects.create(

@@ -35,7 +35,8 @@ class Command(BaseCommand):
             "workers": options["workers"],
             "threads": options["threads"],
             "worker_class": "gthread",
-            "accesslog": os.environ.get("ACCESS_LOG", "-"),
+            # ACCESS_LOG="" turns the access log off; "-" (default) is stdout.
+            "accesslog": os.environ.get("ACCESS_LOG", "-") or None,
             "timeout": 60,
             "graceful_timeout": 10,
             # Load the app once in the master, then fork: workers share its pages.
