@@ -19,7 +19,9 @@ class Command(BaseCommand):
             type=int,
             default=int(os.environ.get("WEB_CONCURRENCY", str(min(4, (os.cpu_count() or 1) + 1)))),
         )
-        parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "4")))
+        # One thread per worker: under load, threads of one process contend for the
+        # GIL while holding the SQLite write lock (bench/README.md: 71 vs 62 reports/s).
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "1")))
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
