@@ -1,0 +1,42 @@
+"""Office staff and leaders see the subtree of the units they belong to:
+one installation can hold several offices (a province and its cities)."""
+
+from __future__ import annotations
+
+import pytest
+
+from duban.org import services as org
+from duban.work import queries
+from tests import factories as f
+
+
+@pytest.fixture
+def province(db):
+    city_a = org.unit_create(code="CA", name="甲市", kind="committee")
+    city_b = org.unit_create(code="CB", name="乙市", kind="committee")
+    dept_a = org.unit_create(code="CA-1", name="甲市发改委", kind="department", parent=city_a)
+    dept_b = org.unit_create(code="CB-1", name="乙市发改委", kind="department", parent=city_b)
+    boss = f.person("boss", "office", units=[city_a])
+    task_a = f.task(boss, dept_a, title="甲市任务")
+    task_b = f.task(boss, dept_b, title="乙市任务")
+    return city_a, city_b, task_a, task_b
+
+
+def test_an_office_of_one_city_sees_only_that_city(province):
+    city_a, city_b, task_a, task_b = province
+    office_a = f.person("office_a", "office", units=[city_a])
+    assert list(queries.visible_tasks(office_a)) == [task_a]
+
+
+def test_an_office_over_every_top_unit_sees_everything(province):
+    city_a, city_b, task_a, task_b = province
+    both = f.person("both", "office", units=[city_a, city_b])
+    assert set(queries.visible_tasks(both)) == {task_a, task_b}
+    leader = f.person("no_units", "leader")
+    assert set(queries.visible_tasks(leader)) == {task_a, task_b}
+
+
+def test_a_leader_of_a_department_sees_its_tasks_only(province):
+    city_a, city_b, task_a, task_b = province
+    lead = f.person("dept_leader", "leader", units=[task_b.lead_unit])
+    assert list(queries.visible_tasks(lead)) == [task_b]
