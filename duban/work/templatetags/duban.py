@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django import template
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
@@ -31,21 +32,26 @@ STANDING = {
 STATE_CLASS = {"assigned": "warn", "in_progress": "info", "closing": "info", "closed": "ok"}
 
 
-@register.inclusion_tag("work/_badge.html")
-def period_status(status: str) -> dict[str, Any]:
+def _badge(label: Any, css: str) -> str:
+    # Built in Python rather than an inclusion template: lists show one per row.
+    return format_html('<span class="badge badge-{}">{}</span>', css, label)
+
+
+@register.simple_tag
+def period_status(status: str) -> str:
     label, css = PERIOD_STATUS.get(status, (status, "muted"))
-    return {"label": label, "css": css}
+    return _badge(label, css)
 
 
-@register.inclusion_tag("work/_badge.html")
-def standing(status: str) -> dict[str, Any]:
+@register.simple_tag
+def standing(status: str) -> str:
     label, css = STANDING.get(status, (status, "muted"))
-    return {"label": label, "css": css}
+    return _badge(label, css)
 
 
-@register.inclusion_tag("work/_badge.html")
-def task_state(task: Any) -> dict[str, Any]:
-    return {"label": task.get_state_display(), "css": STATE_CLASS.get(task.state, "muted")}
+@register.simple_tag
+def task_state(task: Any) -> str:
+    return _badge(task.get_state_display(), STATE_CLASS.get(task.state, "muted"))
 
 
 @register.simple_tag
