@@ -90,10 +90,10 @@ def test_every_message_in_the_catalogue_has_a_chinese_text():
     po = polib.pofile(str(Path(duban.__file__).parent / "locale/zh_Hans/LC_MESSAGES/django.po"))
     assert po.untranslated_entries() == []
     assert po.fuzzy_entries() == []
-    placeholder = re.compile(r"%\(\w+\)[sd]|\{\{ ?\w+ ?\}\}")
+    interpolation = re.compile(r"%\(\w+\)[sd]|\{\{ ?\w+ ?\}\}")
     for entry in po.translated_entries():
         texts = [entry.msgstr] if not entry.msgid_plural else list(entry.msgstr_plural.values())
         for text in texts:
-            assert sorted(placeholder.findall(entry.msgid)) == sorted(
-                placeholder.findall(text)
+            assert sorted(interpolation.findall(entry.msgid)) == sorted(
+                interpolation.findall(text)
             ) or (entry.msgid_plural), entry.msgid

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from duban.org.models import Person, Role, Unit
 
-from .models import Cadence, Meeting, MeetingKind, Plan, Task, TaskSource, TaskState
+from .models import Meeting, MeetingKind, Plan, Task, TaskSource, TaskState
 
 
 class DateInput(forms.DateInput):
@@ -244,6 +244,3 @@ class TaskFilterForm(forms.Form):
         _field(self, "unit").queryset = units
         _field(self, "leader").queryset = leader_choices()
         _field(self, "state").choices = [("", _("Open"))] + list(TaskState.choices)
-
-
-__all__ = ["Cadence"]

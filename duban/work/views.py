@@ -129,9 +129,6 @@ def _detail_context(request: AuthedRequest, task: Task, **forms: Any) -> dict[st
     today = timezone.localdate()
     user = request.user
     calendar = queries.report_calendar(task, today)
-    reports = list(
-        task.reports.select_related("author", "reviewed_by").prefetch_related("attachments")
-    )
     period_choices = [
         (row.period.label, row.period.label)
         for row in calendar
@@ -148,7 +145,6 @@ def _detail_context(request: AuthedRequest, task: Task, **forms: Any) -> dict[st
         "children": children,
         "ancestors": _ancestors(task),
         "calendar": calendar,
-        "reports": reports,
         "deadline_changes": list(
             task.deadline_changes.select_related("requested_by", "decided_by")
         ),

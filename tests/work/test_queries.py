@@ -196,7 +196,9 @@ def test_the_task_page_asks_a_fixed_number_of_queries(
 
     client = as_(request.getfixturevalue(who))
     response = _assert_constant(client, f"/tasks/{task.pk}/", grow, django_assert_num_queries)
-    assert len(response.context["reports"]) == 3 * N
+    filed = [row for row in response.context["calendar"] if row.report is not None]
+    assert len(filed) == 3 * N
+    assert response.content.decode().count("evidence.pdf") == 3 * N
 
 
 def test_a_parent_task_page_asks_a_fixed_number_of_queries(
