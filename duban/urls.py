@@ -26,6 +26,7 @@ urlpatterns = [
     path("plans/", views_meetings.plan_list, name="plan_list"),
     path("plans/new/", views_meetings.plan_create, name="plan_create"),
     path("plans/<int:pk>/", views_meetings.plan_detail, name="plan_detail"),
+    path("reporting/", views_meetings.reporting_status, name="reporting_status"),
     path("meetings/", views_meetings.meeting_list, name="meeting_list"),
     path("meetings/new/", views_meetings.meeting_create, name="meeting_create"),
     path("meetings/<int:pk>/", views_meetings.meeting_detail, name="meeting_detail"),

@@ -14,9 +14,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from duban.lib import periods
 from duban.org.http import AuthedRequest
 
-from . import queries, services
+from . import queries, reporting, services
 from .forms import MeetingForm, PlanForm
 from .models import Meeting, Plan, Task
 from .views import _require_office, apply_errors
@@ -165,4 +166,40 @@ def meeting_create(request: AuthedRequest) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     return render(
         request, "work/simple_form.html", {"form": form, "title": _("New meeting")}, status=status
+    )
+
+
+@login_required
+def reporting_status(request: AuthedRequest) -> HttpResponse:
+    """Who filed this period's reports, who filed late, who has not (报送情况)."""
+    today = timezone.localdate()
+    cadence = request.GET.get("cadence", periods.WEEKLY)
+    if cadence not in periods.CADENCES:
+        cadence = periods.WEEKLY
+    # By default the last period whose due date has passed.
+    default = periods.period_containing(today, cadence).previous()
+    try:
+        period = periods.period_from_label(request.GET.get("period", "") or default.label)
+    except ValueError:
+        period = default
+    status = reporting.period_status(request.user, period, today)
+    unit_id = request.GET.get("unit", "")
+    missing = (
+        reporting.not_filed_tasks(request.user, period, int(unit_id)) if unit_id.isdigit() else None
+    )
+    return render(
+        request,
+        "work/reporting_status.html",
+        {
+            "status": status,
+            "period": period,
+            "previous": period.previous(),
+            "next": period.next() if period.next().start <= today else None,
+            "other_cadence": periods.MONTHLY
+            if period.cadence == periods.WEEKLY
+            else periods.WEEKLY,
+            "missing": missing,
+            "missing_unit": next((r.unit for r in status.rows if str(r.unit.pk) == unit_id), None),
+            "today": today,
+        },
     )
