@@ -1,0 +1,57 @@
+"""Every write that touches tasks, reports and requests.
+
+Keyword-only functions named ``<noun>_<verb>``, each in one transaction, used
+alike by the views, the demo loader, the import and the tests. Each checks who
+is asking (defence in depth: views check too) and records a TaskEvent for the
+task's timeline in the same transaction.
+"""
+
+from ._common import ConflictError
+from .progress import _leaf_recompute, _plan_recompute, _rollup_from
+from .reports import (
+    report_due_date,
+    report_is_late,
+    report_period_choices,
+    report_review,
+    report_save,
+)
+from .requests import (
+    close_request_create,
+    close_request_decide,
+    deadline_change_decide,
+    deadline_change_request,
+    instruction_create,
+    instruction_mark_read,
+)
+from .tasks import (
+    EDITABLE_FIELDS,
+    meeting_create,
+    plan_create,
+    task_claim,
+    task_create,
+    task_update,
+)
+
+__all__ = [
+    "EDITABLE_FIELDS",
+    "ConflictError",
+    "_leaf_recompute",
+    "_plan_recompute",
+    "_rollup_from",
+    "close_request_create",
+    "close_request_decide",
+    "deadline_change_decide",
+    "deadline_change_request",
+    "instruction_create",
+    "instruction_mark_read",
+    "meeting_create",
+    "plan_create",
+    "report_due_date",
+    "report_is_late",
+    "report_period_choices",
+    "report_review",
+    "report_save",
+    "task_claim",
+    "task_create",
+    "task_update",
+]

@@ -1,0 +1,52 @@
+"""Helpers every service uses: the conflict error, permission checks, the timeline, row locks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from duban.org.models import Person, Unit
+
+from ..models import (
+    Task,
+    TaskEvent,
+)
+
+
+class ConflictError(ValidationError):
+    """Someone else saved the same object since this person loaded it."""
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise PermissionDenied(message)
+
+
+def _event(
+    task: Task,
+    kind: str,
+    actor: Person | None,
+    *,
+    text: str = "",
+    unit: Unit | None = None,
+    at: dt.datetime | None = None,
+    **data: Any,
+) -> TaskEvent:
+    return TaskEvent.objects.create(
+        task=task,
+        kind=kind,
+        actor=actor,
+        unit=unit,
+        text=text,
+        at=at or timezone.now(),
+        data=data,
+    )
+
+
+def _lock(model: Any, pk: int) -> Any:
+    # On PostgreSQL a row lock; on SQLite the IMMEDIATE transaction already
+    # serialises writers, so reading inside it is just as safe.
+    return model.objects.select_for_update().get(pk=pk)

@@ -1,0 +1,239 @@
+"""Progress reports: the periods a unit may report for, filing, review."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from duban.lib import periods
+from duban.org.models import Person
+
+from .. import attachments as attachment_rules
+from ..models import (
+    Attachment,
+    EventKind,
+    ProgressReport,
+    ReportState,
+    Task,
+    TaskState,
+)
+from ..permissions import can_act_for_task, can_manage
+from ._common import ConflictError, _event, _lock, _require
+from .progress import _leaf_recompute
+
+# --- reports ------------------------------------------------------------------
+
+
+def _parse_percent(raw: Any) -> Decimal:
+    try:
+        value = Decimal(str(raw))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"percent": _("Enter the percent complete as a number.")}) from None
+    if not value.is_finite() or value < 0 or value > 100:
+        raise ValidationError({"percent": _("The percent complete must be between 0 and 100.")})
+    return value.quantize(Decimal("0.1"))
+
+
+def report_period_choices(task: Task, today: dt.date) -> list[periods.Period]:
+    """Periods a unit may report for: from the task's start up to the current one."""
+    last = min(today, task.deadline) if task.deadline >= task.start_date else today
+    first = task.start_date
+    found = list(periods.periods_between(first, max(last, first), task.cadence))
+    current = periods.period_containing(today, task.cadence)
+    if current not in found and current.start <= task.deadline:
+        found.append(current)
+    # Overdue tasks keep reporting in the current period until they are closed.
+    if task.deadline < today and current not in found:
+        found.append(current)
+    stopped = task.reporting_stopped_on()
+    if stopped is not None:
+        # Asked to close, or closed: nothing after that day is offered.
+        found = [p for p in found if p.start <= stopped]
+    # Nothing is reported for a period that has not begun, or that ends
+    # before the task starts.
+    return [p for p in found if p.start <= today and p.end >= task.start_date]
+
+
+@transaction.atomic
+def report_save(
+    *,
+    actor: Person,
+    task: Task,
+    period_label: str,
+    text: str,
+    percent: Any,
+    value: Decimal | None = None,
+    no_change: bool = False,
+    submit: bool,
+    files: Sequence[UploadedFile] = (),
+    version: int | None = None,
+    at: dt.datetime | None = None,
+) -> ProgressReport:
+    """Create or update the unit's report for one period; ``submit`` files it.
+
+    A returned report is edited and submitted again in place. A submitted or
+    accepted report cannot be changed by the unit.
+    """
+    _require(
+        can_act_for_task(actor, task),
+        _("Only a liaison of the lead unit can report on this task."),
+    )
+    now = at or timezone.now()
+    today = timezone.localdate(now)
+    task = _lock(Task, task.pk)
+    if task.state == TaskState.CLOSED:
+        raise ValidationError(_("This task is closed; no more reports can be filed."))
+    if task.state == TaskState.ASSIGNED:
+        raise ValidationError(_("Claim the task before reporting on it."))
+    if task.is_parent:
+        raise ValidationError(
+            _("This task's progress is rolled up from its measures; report on the measures.")
+        )
+    try:
+        period = periods.period_from_label(period_label)
+    except ValueError:
+        raise ValidationError({"period": _("Unknown reporting period.")}) from None
+    if period.cadence != task.cadence or period not in report_period_choices(task, today):
+        raise ValidationError(
+            {
+                "period": _("You cannot report for %(period)s on this task.")
+                % {"period": period_label}
+            }
+        )
+    pct = _parse_percent(percent)
+    text = (text or "").strip()
+    if no_change and not text:
+        raise ValidationError({"text": _("Say briefly why nothing changed this period.")})
+    if not text:
+        raise ValidationError({"text": _("Describe the progress made in this period.")})
+    checked = [attachment_rules.check(f) for f in files]
+
+    report = (
+        ProgressReport.objects.select_for_update()
+        .filter(task=task, period_label=period.label)
+        .first()
+    )
+    if report is None:
+        report = ProgressReport(
+            task=task,
+            unit=task.lead_unit,
+            cadence=task.cadence,
+            period_label=period.label,
+            period_start=period.start,
+            period_end=period.end,
+            author=actor,
+        )
+    else:
+        if report.state in (ReportState.SUBMITTED, ReportState.ACCEPTED):
+            raise ValidationError(
+                _("The report for %(period)s has already been submitted.")
+                % {"period": period.label}
+            )
+        if version is not None and report.version != version:
+            raise ConflictError(
+                _("This report was changed by someone else; reload the page to see it.")
+            )
+        report.version += 1
+    report.text = text
+    report.no_change = no_change
+    report.percent = pct
+    report.value = value
+    report.author = actor
+    if submit:
+        report.state = ReportState.SUBMITTED
+        report.submitted_at = now
+        report.first_submitted_at = report.first_submitted_at or now
+        report.is_late = report_is_late(period, report.first_submitted_at)
+    else:
+        report.state = ReportState.DRAFT
+    # The percent, the period and the one-report-per-period rule were checked
+    # above (and the database enforces them): skip full_clean's lookups of the
+    # foreign keys and unique constraints on this, the busiest write.
+    report.full_clean(
+        exclude=["task", "unit", "author"], validate_unique=False, validate_constraints=False
+    )
+    report.save()
+    for upload in checked:
+        Attachment.objects.create(
+            task=task,
+            report=report,
+            file=upload.file,
+            original_name=upload.name,
+            size=upload.size,
+            content_type=upload.content_type,
+            uploaded_by=actor,
+        )
+    if submit:
+        _event(
+            task,
+            EventKind.REPORT_SUBMITTED,
+            actor,
+            unit=task.lead_unit,
+            at=now,
+            text=text[:500],
+            period=period.label,
+            percent=str(pct),
+            late=report.is_late,
+            report=report.pk,
+        )
+        _leaf_recompute(task)
+    return report
+
+
+def report_due_date(period: periods.Period) -> dt.date:
+    from django.conf import settings
+
+    return period.end + dt.timedelta(days=settings.DUBAN_REPORT_GRACE_DAYS)
+
+
+def report_is_late(period: periods.Period, submitted_at: dt.datetime) -> bool:
+    return timezone.localdate(submitted_at) > report_due_date(period)
+
+
+@transaction.atomic
+def report_review(
+    *,
+    actor: Person,
+    report: ProgressReport,
+    accept: bool,
+    comment: str = "",
+    at: dt.datetime | None = None,
+) -> ProgressReport:
+    _require(can_manage(actor), _("Only the supervision office can review reports."))
+    report = _lock(ProgressReport, report.pk)
+    if report.state != ReportState.SUBMITTED:
+        raise ValidationError(_("Only a submitted report can be reviewed."))
+    comment = (comment or "").strip()
+    if not accept and not comment:
+        raise ValidationError({"comment": _("Say why the report is returned.")})
+    now = at or timezone.now()
+    report.state = ReportState.ACCEPTED if accept else ReportState.RETURNED
+    report.reviewed_by = actor
+    report.reviewed_at = now
+    report.review_comment = comment
+    if not accept:
+        report.return_count += 1
+    report.version += 1
+    report.save()
+    task = report.task
+    _event(
+        task,
+        EventKind.REPORT_ACCEPTED if accept else EventKind.REPORT_RETURNED,
+        actor,
+        unit=report.unit,
+        at=now,
+        text=comment,
+        period=report.period_label,
+        report=report.pk,
+    )
+    if not accept:
+        _leaf_recompute(task)
+    return report

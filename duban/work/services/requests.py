@@ -1,0 +1,236 @@
+"""Deadline changes, closing with evidence and leaders' instructions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from duban.org.models import Person
+
+from .. import attachments as attachment_rules
+from ..models import (
+    Attachment,
+    CloseRequest,
+    DeadlineChange,
+    EventKind,
+    Instruction,
+    RequestState,
+    Task,
+    TaskState,
+)
+from ..permissions import can_act_for_task, can_instruct, can_manage
+from ._common import _event, _lock, _require
+from .progress import _leaf_recompute, _rollup_from
+
+# --- deadline changes -----------------------------------------------------------
+
+
+@transaction.atomic
+def deadline_change_request(
+    *,
+    actor: Person,
+    task: Task,
+    new_deadline: dt.date,
+    reason: str,
+    at: dt.datetime | None = None,
+) -> DeadlineChange:
+    _require(
+        can_act_for_task(actor, task),
+        _("Only a liaison of the lead unit can ask for a new deadline."),
+    )
+    task = _lock(Task, task.pk)
+    if not task.is_open:
+        raise ValidationError(_("This task is closed."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for the new deadline.")})
+    if new_deadline == task.deadline:
+        raise ValidationError({"new_deadline": _("The new deadline is the current one.")})
+    if new_deadline < task.start_date:
+        raise ValidationError({"new_deadline": _("The new deadline is before the start date.")})
+    if task.deadline_changes.filter(state=RequestState.PENDING).exists():
+        raise ValidationError(
+            _("A deadline change for this task is already waiting for a decision.")
+        )
+    change = DeadlineChange.objects.create(
+        task=task,
+        requested_by=actor,
+        old_deadline=task.deadline,
+        new_deadline=new_deadline,
+        reason=reason,
+    )
+    if at:
+        # auto_now_add ignores a given value: place the request at ``at`` as the event is.
+        DeadlineChange.objects.filter(pk=change.pk).update(requested_at=at)
+        change.requested_at = at
+    _event(
+        task,
+        EventKind.DEADLINE_REQUESTED,
+        actor,
+        unit=task.lead_unit,
+        at=at,
+        text=reason,
+        old=str(task.deadline),
+        new=str(new_deadline),
+    )
+    return change
+
+
+@transaction.atomic
+def deadline_change_decide(
+    *,
+    actor: Person,
+    change: DeadlineChange,
+    approve: bool,
+    comment: str = "",
+    at: dt.datetime | None = None,
+) -> DeadlineChange:
+    _require(can_manage(actor), _("Only the supervision office can decide on deadlines."))
+    change = _lock(DeadlineChange, change.pk)
+    if change.state != RequestState.PENDING:
+        raise ValidationError(_("This request has already been decided."))
+    if approve and change.task.state == TaskState.CLOSED:
+        raise ValidationError(_("The task is closed; its deadline can no longer move."))
+    now = at or timezone.now()
+    change.state = RequestState.APPROVED if approve else RequestState.REJECTED
+    change.decided_by = actor
+    change.decided_at = now
+    change.decision_comment = (comment or "").strip()
+    change.save()
+    task = _lock(Task, change.task_id)
+    if approve:
+        task.deadline = change.new_deadline
+        task.deadline_moves += 1
+        task.version += 1
+        task._change_reason = "deadline_approved"  # type: ignore[attr-defined]
+        task.save()
+    _event(
+        task,
+        EventKind.DEADLINE_APPROVED if approve else EventKind.DEADLINE_REJECTED,
+        actor,
+        at=now,
+        text=change.decision_comment,
+        old=str(change.old_deadline),
+        new=str(change.new_deadline),
+    )
+    return change
+
+
+# --- closing with evidence ----------------------------------------------------------
+
+
+@transaction.atomic
+def close_request_create(
+    *,
+    actor: Person,
+    task: Task,
+    summary: str,
+    files: Sequence[UploadedFile] = (),
+    at: dt.datetime | None = None,
+) -> CloseRequest:
+    _require(
+        can_act_for_task(actor, task),
+        _("Only a liaison of the lead unit can ask to close this task."),
+    )
+    task = _lock(Task, task.pk)
+    if task.state != TaskState.IN_PROGRESS:
+        raise ValidationError(_("Only a claimed task in progress can be put forward for closing."))
+    summary = (summary or "").strip()
+    if not summary:
+        raise ValidationError({"summary": _("Describe what was done.")})
+    if not files:
+        raise ValidationError({"attachments": _("Attach the evidence that the task is done.")})
+    checked = [attachment_rules.check(f) for f in files]
+    try:
+        with transaction.atomic():
+            request = CloseRequest.objects.create(task=task, requested_by=actor, summary=summary)
+    except IntegrityError:
+        raise ValidationError(_("A request to close this task is already pending.")) from None
+    if at:
+        CloseRequest.objects.filter(pk=request.pk).update(requested_at=at)
+        request.requested_at = at
+    for upload in checked:
+        Attachment.objects.create(
+            task=task,
+            close_request=request,
+            file=upload.file,
+            original_name=upload.name,
+            size=upload.size,
+            content_type=upload.content_type,
+            uploaded_by=actor,
+        )
+    task.state = TaskState.CLOSING
+    task.close_requested_at = at or timezone.now()
+    task.version += 1
+    task._change_reason = "close_requested"  # type: ignore[attr-defined]
+    task.save()
+    _event(task, EventKind.CLOSE_REQUESTED, actor, unit=task.lead_unit, at=at, text=summary)
+    return request
+
+
+@transaction.atomic
+def close_request_decide(
+    *,
+    actor: Person,
+    request: CloseRequest,
+    accept: bool,
+    comment: str = "",
+    at: dt.datetime | None = None,
+) -> CloseRequest:
+    _require(can_manage(actor), _("Only the supervision office can close tasks."))
+    request = _lock(CloseRequest, request.pk)
+    if request.state != RequestState.PENDING:
+        raise ValidationError(_("This request has already been decided."))
+    comment = (comment or "").strip()
+    if not accept and not comment:
+        raise ValidationError({"comment": _("Say why the task is sent back.")})
+    now = at or timezone.now()
+    request.state = RequestState.APPROVED if accept else RequestState.REJECTED
+    request.decided_by = actor
+    request.decided_at = now
+    request.decision_comment = comment
+    request.save()
+    task = _lock(Task, request.task_id)
+    task.state = TaskState.CLOSED if accept else TaskState.IN_PROGRESS
+    task.closed_at = now if accept else None
+    if not accept:
+        # Sent back: the unit reports again, and owes the periods it skipped.
+        task.close_requested_at = None
+    task.version += 1
+    task._change_reason = "closed" if accept else "close_returned"  # type: ignore[attr-defined]
+    task.save()
+    _event(
+        task, EventKind.CLOSED if accept else EventKind.CLOSE_RETURNED, actor, at=now, text=comment
+    )
+    _leaf_recompute(task) if not task.is_parent else _rollup_from(task)
+    return request
+
+
+# --- leaders' instructions ------------------------------------------------------------
+
+
+@transaction.atomic
+def instruction_create(
+    *, actor: Person, task: Task, text: str, at: dt.datetime | None = None
+) -> Instruction:
+    _require(can_instruct(actor), _("Only a leader can write an instruction."))
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Write the instruction.")})
+    instruction = Instruction.objects.create(task=task, leader=actor, text=text)
+    if at:
+        Instruction.objects.filter(pk=instruction.pk).update(created_at=at)
+    _event(task, EventKind.INSTRUCTION, actor, at=at, text=text)
+    return instruction
+
+
+@transaction.atomic
+def instruction_mark_read(*, actor: Person, instruction: Instruction) -> None:
+    if can_act_for_task(actor, instruction.task) and instruction.read_at is None:
+        Instruction.objects.filter(pk=instruction.pk).update(read_at=timezone.now())

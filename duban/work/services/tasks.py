@@ -1,0 +1,267 @@
+"""Plans, meetings and tasks: create, edit (with optimistic locking), claim."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from duban.lib import periods
+from duban.org.models import Person, Unit
+
+from ..models import (
+    EventKind,
+    Meeting,
+    Plan,
+    Task,
+    TaskState,
+)
+from ..permissions import can_act_for_task, can_manage
+from ._common import ConflictError, _event, _lock, _require
+from .progress import _plan_recompute, _rollup_from
+
+# --- plans and meetings -----------------------------------------------------
+
+
+@transaction.atomic
+def plan_create(
+    *,
+    title: str,
+    title_en: str = "",
+    year: int | None = None,
+    description: str = "",
+    owner_unit: Unit | None = None,
+    actor: Person | None = None,
+) -> Plan:
+    if actor is not None:
+        _require(can_manage(actor), _("Only the supervision office can create plans."))
+    plan = Plan(
+        title=title, title_en=title_en, year=year, description=description, owner_unit=owner_unit
+    )
+    plan.full_clean()
+    plan.save()
+    return plan
+
+
+@transaction.atomic
+def meeting_create(
+    *,
+    date: dt.date,
+    kind: str = "weekly",
+    number: int | None = None,
+    title: str = "",
+    chair: str = "",
+    location: str = "",
+    notes: str = "",
+    actor: Person | None = None,
+) -> Meeting:
+    if actor is not None:
+        _require(can_manage(actor), _("Only the supervision office can record meetings."))
+    meeting = Meeting(
+        kind=kind,
+        number=number,
+        title=title,
+        date=date,
+        chair=chair,
+        location=location,
+        notes=notes,
+    )
+    meeting.full_clean()
+    meeting.save()
+    return meeting
+
+
+# --- tasks ------------------------------------------------------------------
+
+
+def _validate_dates(start_date: dt.date, deadline: dt.date) -> None:
+    if deadline < start_date:
+        raise ValidationError(
+            {
+                "deadline": _("The deadline (%(deadline)s) is before the start date (%(start)s).")
+                % {"deadline": deadline, "start": start_date}
+            }
+        )
+
+
+@transaction.atomic
+def task_create(
+    *,
+    actor: Person | None,
+    title: str,
+    lead_unit: Unit,
+    start_date: dt.date,
+    deadline: dt.date,
+    plan: Plan | None = None,
+    parent: Task | None = None,
+    meeting: Meeting | None = None,
+    serial: str = "",
+    title_en: str = "",
+    description: str = "",
+    source: str | None = None,
+    co_units: Iterable[Unit] = (),
+    leader: Person | None = None,
+    cadence: str = periods.WEEKLY,
+    metric: str = "",
+    metric_unit: str = "",
+    target_value: Decimal | None = None,
+    weight: Decimal = Decimal("1"),
+    at: dt.datetime | None = None,
+) -> Task:
+    if actor is not None:
+        _require(can_manage(actor), _("Only the supervision office can assign tasks."))
+    _validate_dates(start_date, deadline)
+    if parent is not None:
+        plan = plan or parent.plan
+        if parent.plan_id != (plan.pk if plan else None):
+            raise ValidationError({"parent": _("The parent task belongs to another plan.")})
+        if not parent.is_open:
+            raise ValidationError({"parent": _("The parent task is already closed.")})
+    if source is None:
+        source = "meeting" if meeting else "plan"
+    task = Task(
+        plan=plan,
+        parent=parent,
+        meeting=meeting,
+        serial=serial,
+        sort_key=Task.make_sort_key(serial),
+        title=title,
+        title_en=title_en,
+        description=description,
+        source=source,
+        lead_unit=lead_unit,
+        leader=leader,
+        start_date=start_date,
+        original_deadline=deadline,
+        deadline=deadline,
+        cadence=cadence,
+        metric=metric,
+        metric_unit=metric_unit,
+        target_value=target_value,
+        weight=weight,
+        created_by=actor,
+    )
+    task.full_clean()
+    task._change_reason = "created"  # type: ignore[attr-defined]
+    task.save()
+    co = [u for u in co_units if u.pk != lead_unit.pk]
+    if co:
+        task.co_units.set(co)
+    _event(
+        task,
+        EventKind.CREATED,
+        actor,
+        unit=lead_unit,
+        at=at,
+        meeting=str(meeting) if meeting else "",
+    )
+    if parent is not None:
+        if not parent.is_parent:
+            Task.objects.filter(pk=parent.pk).update(is_parent=True)
+            parent.is_parent = True
+        _rollup_from(parent)
+    elif plan is not None:
+        _plan_recompute(plan)
+    return task
+
+
+EDITABLE_FIELDS = (
+    "serial",
+    "title",
+    "title_en",
+    "description",
+    "source",
+    "lead_unit",
+    "leader",
+    "start_date",
+    "cadence",
+    "metric",
+    "metric_unit",
+    "target_value",
+    "weight",
+)
+
+
+@transaction.atomic
+def task_update(
+    *,
+    actor: Person,
+    task: Task,
+    version: int,
+    co_units: Sequence[Unit] | None = None,
+    **changes: Any,
+) -> Task:
+    """Edit a task's fields. ``version`` is the version the editor loaded; if
+    someone saved in between, raise ConflictError instead of overwriting."""
+    _require(can_manage(actor), _("Only the supervision office can edit tasks."))
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable here: {sorted(unknown)}")
+    current = _lock(Task, task.pk)
+    if current.version != version:
+        raise ConflictError(
+            _(
+                "This task was changed by someone else while you were editing it. "
+                "Your changes were not saved; reload the page to see the current version."
+            )
+        )
+    diff: dict[str, list[str]] = {}
+    for field, value in changes.items():
+        old = getattr(current, field)
+        if old != value:
+            diff[field] = [_display(old), _display(value)]
+            setattr(current, field, value)
+    old_co = sorted(current.co_units.values_list("name", flat=True))
+    if co_units is not None:
+        new_co = sorted(u.name for u in co_units if u.pk != current.lead_unit_id)
+        if new_co != old_co:
+            diff["co_units"] = ["、".join(old_co), "、".join(new_co)]
+    if not diff:
+        return current
+    _validate_dates(current.start_date, current.deadline)
+    current.sort_key = Task.make_sort_key(current.serial)
+    current.version += 1
+    current.full_clean()
+    current._change_reason = "edited"  # type: ignore[attr-defined]
+    current.save()
+    if co_units is not None and "co_units" in diff:
+        current.co_units.set([u for u in co_units if u.pk != current.lead_unit_id])
+    _event(current, EventKind.EDITED, actor, changes=diff)
+    if "weight" in diff:
+        _rollup_from(current.parent) if current.parent_id else _plan_recompute(current.plan)
+    return current
+
+
+def _display(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Unit):
+        # The stored record must not depend on the editor's interface language
+        # (str(unit) is the English name in English); co-units are stored by name too.
+        return value.name
+    return str(value)
+
+
+@transaction.atomic
+def task_claim(*, actor: Person, task: Task, at: dt.datetime | None = None) -> Task:
+    _require(
+        can_act_for_task(actor, task),
+        _("Only a liaison of the lead unit can claim this task."),
+    )
+    current = _lock(Task, task.pk)
+    if current.state != TaskState.ASSIGNED:
+        raise ValidationError(_("This task has already been claimed."))
+    current.state = TaskState.IN_PROGRESS
+    current.claimed_at = at or timezone.now()
+    current.claimed_by = actor
+    current.version += 1
+    current._change_reason = "claimed"  # type: ignore[attr-defined]
+    current.save()
+    _event(current, EventKind.CLAIMED, actor, unit=current.lead_unit, at=current.claimed_at)
+    return current
