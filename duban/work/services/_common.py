@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,7 +11,9 @@ from django.utils import timezone
 
 from duban.org.models import Person, Unit
 
+from ..attachments import CheckedUpload
 from ..models import (
+    Attachment,
     Task,
     TaskEvent,
 )
@@ -50,3 +53,18 @@ def _lock(model: Any, pk: int) -> Any:
     # On PostgreSQL a row lock; on SQLite the IMMEDIATE transaction already
     # serialises writers, so reading inside it is just as safe.
     return model.objects.select_for_update().get(pk=pk)
+
+
+def _attach(task: Task, uploads: Sequence[CheckedUpload], actor: Person, **owner: Any) -> None:
+    """Store checked uploads as the task's attachments, owned by a report or a
+    close request (``report=`` or ``close_request=``)."""
+    for upload in uploads:
+        Attachment.objects.create(
+            task=task,
+            file=upload.file,
+            original_name=upload.name,
+            size=upload.size,
+            content_type=upload.content_type,
+            uploaded_by=actor,
+            **owner,
+        )

@@ -18,7 +18,6 @@ from duban.org.models import Person
 
 from .. import attachments as attachment_rules
 from ..models import (
-    Attachment,
     EventKind,
     ProgressReport,
     ReportState,
@@ -26,7 +25,7 @@ from ..models import (
     TaskState,
 )
 from ..permissions import can_act_for_task, can_manage
-from ._common import ConflictError, _event, _lock, _require
+from ._common import ConflictError, _attach, _event, _lock, _require
 from .progress import _leaf_recompute
 
 # --- reports ------------------------------------------------------------------
@@ -161,16 +160,7 @@ def report_save(
         exclude=["task", "unit", "author"], validate_unique=False, validate_constraints=False
     )
     report.save()
-    for upload in checked:
-        Attachment.objects.create(
-            task=task,
-            report=report,
-            file=upload.file,
-            original_name=upload.name,
-            size=upload.size,
-            content_type=upload.content_type,
-            uploaded_by=actor,
-        )
+    _attach(task, checked, actor, report=report)
     if submit:
         _event(
             task,

@@ -15,7 +15,6 @@ from duban.org.models import Person
 
 from .. import attachments as attachment_rules
 from ..models import (
-    Attachment,
     CloseRequest,
     DeadlineChange,
     EventKind,
@@ -25,7 +24,7 @@ from ..models import (
     TaskState,
 )
 from ..permissions import can_act_for_task, can_instruct, can_manage
-from ._common import _event, _lock, _require
+from ._common import _attach, _event, _lock, _require
 from .progress import _leaf_recompute, _rollup_from
 
 # --- deadline changes -----------------------------------------------------------
@@ -155,16 +154,7 @@ def close_request_create(
     if at:
         CloseRequest.objects.filter(pk=request.pk).update(requested_at=at)
         request.requested_at = at
-    for upload in checked:
-        Attachment.objects.create(
-            task=task,
-            close_request=request,
-            file=upload.file,
-            original_name=upload.name,
-            size=upload.size,
-            content_type=upload.content_type,
-            uploaded_by=actor,
-        )
+    _attach(task, checked, actor, close_request=request)
     task.state = TaskState.CLOSING
     task.close_requested_at = at or timezone.now()
     task.version += 1
