@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "simple_history",
     "duban.org",
     "duban.work",
+    "duban.supervision",
 ]
 
 MIDDLEWARE = [

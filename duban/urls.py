@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from duban.org import views as org_views
+from duban.supervision import views as supervision_views
 from duban.work import views, views_meetings
 
 urlpatterns = [
@@ -26,6 +27,7 @@ urlpatterns = [
     path("plans/", views_meetings.plan_list, name="plan_list"),
     path("plans/new/", views_meetings.plan_create, name="plan_create"),
     path("plans/<int:pk>/", views_meetings.plan_detail, name="plan_detail"),
+    path("warnings/", supervision_views.warning_board, name="warning_board"),
     path("reporting/", views_meetings.reporting_status, name="reporting_status"),
     path("meetings/", views_meetings.meeting_list, name="meeting_list"),
     path("meetings/new/", views_meetings.meeting_create, name="meeting_create"),

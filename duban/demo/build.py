@@ -72,6 +72,10 @@ def reset() -> None:
 def load(now: dt.datetime | None = None, seed: int = 80) -> DemoBuilder:
     builder = DemoBuilder(now=now, seed=seed)
     builder.build()
+    # Raise the warnings the record calls for, as the hourly scan would.
+    from duban.supervision.scan import scan
+
+    scan(today=timezone.localdate(builder.now))
     return builder
 
 

@@ -1266,6 +1266,7 @@ MEETINGS: tuple[MeetingSpec, ...] = (
                 ("LYHT-SSB",),
                 leader="zhao.weidong",
                 deadline=30,
+                claim=None,  # still not claimed a week on: the inaction warning fires
                 steps=("清理村内积存垃圾", "推进村庄绿化"),
             ),
             TaskSpec(

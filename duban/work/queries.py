@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from duban.lib import periods
 from duban.org.models import Person, Unit
+from duban.supervision.models import TaskWarning
 
 from .models import (
     OPEN_STATES,
@@ -169,7 +170,15 @@ def task_list(person: Any, filters: TaskFilters, today: dt.date | None = None) -
         .prefetch_related(
             Prefetch("co_units", queryset=Unit.objects.only("id", "name", "name_en", "short_name"))
         )
-        .annotate(filed_count=Coalesce(Subquery(filed, output_field=IntegerField()), 0))
+        .annotate(
+            filed_count=Coalesce(Subquery(filed, output_field=IntegerField()), 0),
+            # The highest level among the task's active warnings (None: none).
+            warning_level=Subquery(
+                TaskWarning.objects.filter(task_id=OuterRef("pk"), cleared_at__isnull=True)
+                .order_by("-level")
+                .values("level")[:1]
+            ),
+        )
         .order_by(*order)
     )
 
@@ -255,6 +264,7 @@ class Inbox:
     instructions: list[Instruction] = field(default_factory=list)
     overdue: list[Task] = field(default_factory=list)
     decisions: list[DeadlineChange | CloseRequest] = field(default_factory=list)
+    warnings: list[TaskWarning] = field(default_factory=list)
     to_review: list[ProgressReport] = field(default_factory=list)
     to_review_total: int = 0
     deadline_requests: list[DeadlineChange] = field(default_factory=list)
@@ -325,6 +335,11 @@ def inbox(person: Any, today: dt.date | None = None) -> Inbox:
             ).select_related("task", "decided_by"),
         ]
         box.decisions.sort(key=lambda d: d.decided_at or timezone.now(), reverse=True)
+        box.warnings = list(
+            TaskWarning.objects.filter(unit_id__in=person.unit_ids(), cleared_at__isnull=True)
+            .select_related("task", "task__lead_unit")
+            .order_by("-level", "raised_at")[:50]
+        )
     if person.is_office:
         scope = visible_tasks(person)
         waiting = ProgressReport.objects.filter(state=ReportState.SUBMITTED, task__in=scope)

@@ -154,6 +154,10 @@ def _detail_context(request: AuthedRequest, task: Task, **forms: Any) -> dict[st
             )
         ),
         "instructions": list(task.instructions.select_related("leader")),
+        "warnings": list(task.warnings.filter(cleared_at__isnull=True).order_by("-level")),
+        "past_warnings": list(
+            task.warnings.filter(cleared_at__isnull=False).order_by("-cleared_at")[:20]
+        ),
         "events": events,
         "can_act": can_act_for_task(user, task),
         "can_manage": can_manage(user),

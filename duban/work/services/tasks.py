@@ -150,6 +150,10 @@ def task_create(
     task.full_clean()
     task._change_reason = "created"  # type: ignore[attr-defined]
     task.save()
+    if at is not None:
+        # auto_now_add ignores a given value: date the assignment as the event is.
+        Task.objects.filter(pk=task.pk).update(created_at=at)
+        task.created_at = at
     co = [u for u in co_units if u.pk != lead_unit.pk]
     if co:
         task.co_units.set(co)

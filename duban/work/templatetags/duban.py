@@ -9,6 +9,8 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from duban.lib.rules import RED, YELLOW
+
 register = template.Library()
 
 PERIOD_STATUS = {
@@ -56,13 +58,15 @@ def task_state(task: Any) -> str:
 
 @register.simple_tag
 def light(task: Any, today: dt.date) -> str:
-    """A simple traffic light until the warning engine lands: red when overdue,
-    yellow when reports are missing or the task is unclaimed, else green."""
+    """The task's traffic light: the worst of its active warnings (from the last
+    scan) and what the record shows right now (overdue is red; missing reports
+    or an unclaimed task are yellow), so a light is never greener than the facts."""
     if task.state == "closed":
         return "done"
-    if task.deadline < today:
+    level = getattr(task, "warning_level", None) or 0
+    if task.deadline < today or level >= RED:
         return "red"
-    if getattr(task, "missing", 0) or task.state == "assigned":
+    if getattr(task, "missing", 0) or task.state == "assigned" or level >= YELLOW:
         return "yellow"
     return "green"
 
@@ -92,3 +96,23 @@ def task_field_label(name: str) -> str:
         return str(Task._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
     except (FieldDoesNotExist, AttributeError):
         return name
+
+
+@register.filter
+def warning_reason(warning: Any) -> str:
+    from duban.supervision.explain import reason
+
+    return reason(warning.rule, warning.facts)
+
+
+@register.filter
+def warning_remedy(warning: Any) -> str:
+    from duban.supervision.explain import remedy
+
+    return remedy(warning.rule)
+
+
+@register.simple_tag
+def warning_badge(warning: Any) -> str:
+    css = {1: "info", 2: "warn", 3: "warn", 4: "bad"}.get(warning.level, "muted")
+    return _badge(warning.get_level_display(), css)

@@ -1,0 +1,191 @@
+"""The warning rules as pure functions: facts about a task in, a finding out.
+
+Nothing here touches the database; the scan (duban/supervision/scan.py) reads
+the facts set-based and applies the findings. Thresholds have defaults that a
+plan may override later (issue 3); every finding carries the facts and the
+threshold that explain it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from duban.lib import periods
+
+REMINDER, YELLOW, NOTICE, RED = 1, 2, 3, 4
+
+INACTION_REPORT = "inaction_report"
+INACTION_CLAIM = "inaction_claim"
+SLOW = "slow"
+NEAR_DUE = "near_due"
+OVERDUE = "overdue"
+POSTPONED = "postponed"
+FORMALISM = "formalism"
+RULES = (INACTION_REPORT, INACTION_CLAIM, SLOW, NEAR_DUE, OVERDUE, POSTPONED, FORMALISM)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    report_grace_days: int = 1
+    claim_days: int = 2
+    slow_yellow: int = 10
+    slow_red: int = 30
+    near_due_days: int = 3
+    postponed_moves: int = 2
+    formalism_similarity: float = 0.9
+    enabled: frozenset[str] = field(default_factory=lambda: frozenset(RULES))
+
+
+@dataclass(frozen=True)
+class TaskFacts:
+    id: int
+    state: str
+    is_parent: bool
+    cadence: str
+    start_date: dt.date
+    deadline: dt.date
+    deadline_moves: int
+    progress: float
+    assigned_on: dt.date
+    stopped_on: dt.date | None  # asked to close, or closed
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    level: int
+    facts: dict[str, Any]
+
+
+def latest_owed_period(task: TaskFacts, today: dt.date, grace: int) -> periods.Period | None:
+    """The most recent period whose report is owed (its due date has passed)."""
+    if task.is_parent:
+        return None
+    cutoff = today - dt.timedelta(days=grace)
+    if task.stopped_on is not None:
+        cutoff = min(cutoff, task.stopped_on)
+    owed = periods.ended_periods(task.start_date, task.deadline, cutoff, task.cadence)
+    return owed[-1] if owed else None
+
+
+def evaluate(
+    task: TaskFacts,
+    today: dt.date,
+    limits: Thresholds,
+    *,
+    missing: periods.Period | None,
+    texts: tuple[str, str] | None,
+) -> list[Finding]:
+    """Every rule that fires for one open task. ``missing``: the latest owed
+    period if it has no filed report; ``texts``: the unit's last two reports."""
+    found: list[Finding] = []
+    on = limits.enabled
+
+    if INACTION_CLAIM in on and task.state == "assigned":
+        waited = (today - task.assigned_on).days
+        if waited > limits.claim_days:
+            found.append(
+                Finding(
+                    INACTION_CLAIM,
+                    YELLOW,
+                    {
+                        "assigned": task.assigned_on.isoformat(),
+                        "days": waited,
+                        "limit": limits.claim_days,
+                    },
+                )
+            )
+
+    if INACTION_REPORT in on and missing is not None and task.state != "assigned":
+        due = missing.end + dt.timedelta(days=limits.report_grace_days)
+        found.append(
+            Finding(
+                INACTION_REPORT,
+                YELLOW,
+                {
+                    "period": missing.label,
+                    "due": due.isoformat(),
+                    "grace": limits.report_grace_days,
+                },
+            )
+        )
+
+    days_left = (task.deadline - today).days
+    if OVERDUE in on and days_left < 0:
+        found.append(
+            Finding(OVERDUE, RED, {"deadline": task.deadline.isoformat(), "days": -days_left})
+        )
+    elif NEAR_DUE in on and days_left <= limits.near_due_days and task.progress < 100:
+        found.append(
+            Finding(
+                NEAR_DUE,
+                REMINDER,
+                {
+                    "deadline": task.deadline.isoformat(),
+                    "days": days_left,
+                    "progress": round(task.progress),
+                    "limit": limits.near_due_days,
+                },
+            )
+        )
+
+    if SLOW in on and task.start_date <= today <= task.deadline and task.state != "assigned":
+        expected = round(100 * periods.time_elapsed_fraction(task.start_date, task.deadline, today))
+        gap = expected - round(task.progress)
+        if gap >= limits.slow_yellow:
+            level = RED if gap >= limits.slow_red else YELLOW
+            found.append(
+                Finding(
+                    SLOW,
+                    level,
+                    {
+                        "progress": round(task.progress),
+                        "expected": expected,
+                        "gap": gap,
+                        "yellow": limits.slow_yellow,
+                        "red": limits.slow_red,
+                    },
+                )
+            )
+
+    if POSTPONED in on and task.deadline_moves >= limits.postponed_moves:
+        found.append(
+            Finding(
+                POSTPONED, YELLOW, {"moves": task.deadline_moves, "limit": limits.postponed_moves}
+            )
+        )
+
+    if FORMALISM in on and texts is not None:
+        ratio = similarity(*texts)
+        if ratio >= limits.formalism_similarity:
+            found.append(
+                Finding(
+                    FORMALISM,
+                    YELLOW,
+                    {
+                        "similarity": round(ratio * 100),
+                        "limit": round(limits.formalism_similarity * 100),
+                    },
+                )
+            )
+    return found
+
+
+_NOISE = re.compile(r"[\W\d_]+", re.UNICODE)
+
+
+def normalise(text: str) -> str:
+    """Text with spacing, punctuation and figures removed: what is left is what was said."""
+    return _NOISE.sub("", unicodedata.normalize("NFKC", text)).lower()
+
+
+def similarity(a: str, b: str) -> float:
+    left, right = normalise(a), normalise(b)
+    if not left or not right:
+        return 0.0
+    return difflib.SequenceMatcher(None, left, right, autojunk=False).ratio()

@@ -1,0 +1,76 @@
+"""What a warning says, in the person's language: the rule, the facts, the
+threshold, and what clears it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from duban.lib import rules
+
+
+def reason(rule: str, facts: dict[str, Any]) -> str:
+    f = facts
+    if rule == rules.INACTION_REPORT:
+        return (
+            _(
+                "No report filed for %(period)s; it was due on %(due)s "
+                "(period end + %(grace)s day(s) of grace)."
+            )
+            % f
+        )
+    if rule == rules.INACTION_CLAIM:
+        return (
+            _(
+                "Assigned on %(assigned)s and not claimed after %(days)s days "
+                "(limit %(limit)s days)."
+            )
+            % f
+        )
+    if rule == rules.SLOW:
+        return (
+            _(
+                "Progress %(progress)s%%; by the schedule it should be %(expected)s%%: "
+                "%(gap)s points behind (yellow from %(yellow)s, red from %(red)s)."
+            )
+            % f
+        )
+    if rule == rules.NEAR_DUE:
+        return (
+            _(
+                "Due on %(deadline)s, in %(days)s day(s), at %(progress)s%% "
+                "(reminder from %(limit)s days before)."
+            )
+            % f
+        )
+    if rule == rules.OVERDUE:
+        return (
+            _("The deadline %(deadline)s passed %(days)s day(s) ago and the task is not closed.")
+            % f
+        )
+    if rule == rules.POSTPONED:
+        return _("The deadline has moved %(moves)s times (warning from %(limit)s).") % f
+    if rule == rules.FORMALISM:
+        return (
+            _(
+                "This report is %(similarity)s%% the same as the previous one "
+                "(warning from %(limit)s%%)."
+            )
+            % f
+        )
+    return rule
+
+
+def remedy(rule: str) -> str:
+    return {
+        rules.INACTION_REPORT: _("Clears when the report for that period is filed."),
+        rules.INACTION_CLAIM: _("Clears when the lead unit claims the task."),
+        rules.SLOW: _("Clears when reported progress catches up with the schedule."),
+        rules.NEAR_DUE: _("Clears when the task is complete or closed."),
+        rules.OVERDUE: _("Clears when the task is closed, or its deadline is moved."),
+        rules.POSTPONED: _("Stays while the task is open."),
+        rules.FORMALISM: _(
+            "Clears when a report says what changed, or honestly reports no change."
+        ),
+    }.get(rule, "")

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from duban.org.models import Person, Unit
+from duban.work.forms import FastSelect, leader_choices
+from duban.work.models import Plan
+
+from .models import Level, Rule
+
+
+class BoardFilterForm(forms.Form):
+    level = forms.ChoiceField(label=_("Level"), required=False)
+    rule = forms.ChoiceField(label=_("Rule"), required=False)
+    unit: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Unit"), queryset=Unit.objects.none(), required=False, widget=FastSelect
+    )
+    leader: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Leader"), queryset=Person.objects.none(), required=False, widget=FastSelect
+    )
+    plan = forms.ModelChoiceField(
+        label=_("Plan"), queryset=Plan.objects.all(), required=False, widget=FastSelect
+    )
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields: Any = self.fields
+        fields["level"].choices = [("", _("Any level")), *Level.choices]
+        fields["rule"].choices = [("", _("Any rule")), *Rule.choices]
+        fields["unit"].queryset = units
+        fields["leader"].queryset = leader_choices()

@@ -1,0 +1,41 @@
+"""Run the warning scan once and print what changed."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import connection, reset_queries
+from django.test.utils import CaptureQueriesContext
+
+from duban.supervision.explain import reason
+from duban.supervision.scan import scan
+
+
+class Command(BaseCommand):
+    help = "Evaluate every warning rule for every open task once and print what changed."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        reset_queries()
+        started = time.monotonic()
+        with CaptureQueriesContext(connection) as queries:
+            result = scan()
+        elapsed = time.monotonic() - started
+        for label, items in (
+            ("raised", result.raised),
+            ("escalated", result.escalated),
+            ("eased", result.eased),
+            ("cleared", result.cleared),
+        ):
+            for warning in items:
+                self.stdout.write(
+                    f"{label:9} task {warning.task_id:>6} {warning.rule:16} "
+                    f"level {warning.level}  {reason(warning.rule, warning.facts)}"
+                )
+        self.stdout.write(
+            f"{result.tasks} open tasks scanned in {elapsed:.2f} s, "
+            f"{len(queries.captured_queries)} queries: {len(result.raised)} raised, "
+            f"{len(result.escalated)} escalated, {len(result.eased)} eased, "
+            f"{len(result.cleared)} cleared, {result.updated} updated."
+        )

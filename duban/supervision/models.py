@@ -1,0 +1,81 @@
+"""Warnings raised by the scan, each with the facts that explain it, and their history."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from duban.lib import rules
+
+
+class Level(models.IntegerChoices):
+    REMINDER = rules.REMINDER, _("Reminder")
+    YELLOW = rules.YELLOW, _("Yellow")
+    NOTICE = rules.NOTICE, _("Supervision notice")
+    RED = rules.RED, _("Red")
+
+
+class Rule(models.TextChoices):
+    INACTION_REPORT = rules.INACTION_REPORT, _("Inaction: report not filed")
+    INACTION_CLAIM = rules.INACTION_CLAIM, _("Inaction: task not claimed")
+    SLOW = rules.SLOW, _("Slow action: behind schedule")
+    NEAR_DUE = rules.NEAR_DUE, _("Deadline near")
+    OVERDUE = rules.OVERDUE, _("Overdue")
+    POSTPONED = rules.POSTPONED, _("Repeated postponement")
+    FORMALISM = rules.FORMALISM, _("Formalism: report repeats the last one")
+
+
+class TaskWarning(models.Model):
+    """One rule firing on one task, from when it was raised until it clears.
+    At most one active warning per task and rule (the database enforces it,
+    so two scans at once cannot raise the same warning twice)."""
+
+    task = models.ForeignKey("work.Task", on_delete=models.PROTECT, related_name="warnings")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="warnings")
+    rule = models.CharField(_("rule"), max_length=30, choices=Rule.choices)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    facts = models.JSONField(default=dict)
+    raised_at = models.DateTimeField(_("raised"), default=timezone.now)
+    changed_at = models.DateTimeField(default=timezone.now)
+    cleared_at = models.DateTimeField(_("cleared"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-level", "raised_at", "id"]
+        verbose_name = _("warning")
+        verbose_name_plural = _("warnings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "rule"],
+                condition=models.Q(cleared_at__isnull=True),
+                name="one_active_warning_per_task_and_rule",
+            )
+        ]
+        indexes = [models.Index(fields=["unit", "cleared_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.rule} {self.level}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.cleared_at is None
+
+
+class WarningEvent(models.Model):
+    class Kind(models.TextChoices):
+        RAISED = "raised", _("Raised")
+        ESCALATED = "escalated", _("Escalated")
+        EASED = "eased", _("Eased")
+        CLEARED = "cleared", _("Cleared")
+
+    warning = models.ForeignKey(TaskWarning, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    level = models.PositiveSmallIntegerField(choices=Level.choices)
+    facts = models.JSONField(default=dict)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d}"

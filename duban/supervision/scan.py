@@ -1,0 +1,206 @@
+"""The scan: evaluate every rule for every open task, set-based, and bring the
+warnings in line with the record.
+
+A bounded number of queries whatever the number of tasks: the open tasks, the
+filed reports for their latest owed periods, the last two reports of each, the
+active warnings, then bulk writes. Idempotent: a second scan with nothing
+changed writes nothing. Two scans at once are serialised (one transaction;
+PostgreSQL takes an advisory lock, SQLite's IMMEDIATE transaction already
+holds the write lock), and the partial unique index backs that up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import F, Window
+from django.db.models.functions import Coalesce, RowNumber, TruncDate
+from django.utils import timezone
+
+from duban.lib import periods, rules
+from duban.work.models import OPEN_STATES, ProgressReport, ReportState, Task
+
+from .models import TaskWarning, WarningEvent
+
+COUNTED = (ReportState.SUBMITTED, ReportState.ACCEPTED)
+_LOCK_KEY = 0x6475_6261  # "duba": the scan's PostgreSQL advisory lock
+
+
+@dataclass
+class ScanResult:
+    tasks: int = 0
+    raised: list[TaskWarning] = field(default_factory=list)
+    escalated: list[TaskWarning] = field(default_factory=list)
+    eased: list[TaskWarning] = field(default_factory=list)
+    cleared: list[TaskWarning] = field(default_factory=list)
+    updated: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.raised or self.escalated or self.eased or self.cleared or self.updated)
+
+
+def _task_facts() -> tuple[list[rules.TaskFacts], dict[int, int]]:
+    stopped = TruncDate(Coalesce(F("close_requested_at"), F("closed_at")))
+    rows = (
+        Task.objects.filter(state__in=OPEN_STATES)
+        .annotate(stopped_on=stopped, assigned_on=TruncDate("created_at"))
+        .values_list(
+            "id",
+            "state",
+            "is_parent",
+            "cadence",
+            "start_date",
+            "deadline",
+            "deadline_moves",
+            "progress",
+            "assigned_on",
+            "stopped_on",
+            "lead_unit_id",
+        )
+    )
+    facts, units = [], {}
+    for row in rows:
+        facts.append(rules.TaskFacts(*row[:7], float(row[7]), *row[8:10]))
+        units[row[0]] = row[10]
+    return facts, units
+
+
+def _missing(
+    tasks: list[rules.TaskFacts], today: dt.date, limits: rules.Thresholds
+) -> dict[int, periods.Period]:
+    """For each task, its latest owed period when no filed report covers it."""
+    owed = {}
+    for task in tasks:
+        period = rules.latest_owed_period(task, today, limits.report_grace_days)
+        if period is not None:
+            owed[task.id] = period
+    if not owed:
+        return {}
+    filed = set(
+        ProgressReport.objects.filter(
+            task__state__in=OPEN_STATES,
+            state__in=COUNTED,
+            period_label__in={p.label for p in owed.values()},
+        ).values_list("task_id", "period_label")
+    )
+    return {tid: p for tid, p in owed.items() if (tid, p.label) not in filed}
+
+
+def _last_two_texts() -> dict[int, tuple[str, str]]:
+    """The latest two filed reports of each open task, when the latest is not
+    an honest "no change" report."""
+    ranked = (
+        ProgressReport.objects.filter(task__state__in=OPEN_STATES, state__in=COUNTED)
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[F("task_id")], order_by=F("period_start").desc())
+        )
+        .filter(rank__lte=2)
+        .values_list("task_id", "rank", "text", "no_change")
+    )
+    latest: dict[int, tuple[str, bool]] = {}
+    previous: dict[int, str] = {}
+    for task_id, rank, text, no_change in ranked:
+        if rank == 1:
+            latest[task_id] = (text, no_change)
+        else:
+            previous[task_id] = text
+    return {
+        tid: (previous[tid], text)
+        for tid, (text, no_change) in latest.items()
+        if tid in previous and not no_change
+    }
+
+
+def scan(*, today: dt.date | None = None, limits: rules.Thresholds | None = None) -> ScanResult:
+    now = timezone.now()
+    today = today or timezone.localdate(now)
+    limits = limits or rules.Thresholds()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        tasks, units = _task_facts()
+        missing = _missing(tasks, today, limits)
+        texts = _last_two_texts() if rules.FORMALISM in limits.enabled else {}
+        wanted: dict[tuple[int, str], rules.Finding] = {}
+        for task in tasks:
+            for finding in rules.evaluate(
+                task, today, limits, missing=missing.get(task.id), texts=texts.get(task.id)
+            ):
+                wanted[(task.id, finding.rule)] = finding
+        return _apply(wanted, units, now, ScanResult(tasks=len(tasks)))
+
+
+def _apply(
+    wanted: dict[tuple[int, str], rules.Finding],
+    units: dict[int, int],
+    now: dt.datetime,
+    result: ScanResult,
+) -> ScanResult:
+    active = {(w.task_id, w.rule): w for w in TaskWarning.objects.filter(cleared_at__isnull=True)}
+    events: list[WarningEvent] = []
+    changed: list[TaskWarning] = []
+    for key, warning in active.items():
+        finding = wanted.get(key)
+        if finding is None:
+            warning.cleared_at = now
+            result.cleared.append(warning)
+            events.append(
+                WarningEvent(
+                    warning=warning,
+                    kind="cleared",
+                    level=warning.level,
+                    facts=warning.facts,
+                    at=now,
+                )
+            )
+        elif finding.level != warning.level or finding.facts != warning.facts:
+            if finding.level != warning.level:
+                kind = "escalated" if finding.level > warning.level else "eased"
+                (result.escalated if kind == "escalated" else result.eased).append(warning)
+                events.append(
+                    WarningEvent(
+                        warning=warning, kind=kind, level=finding.level, facts=finding.facts, at=now
+                    )
+                )
+            else:
+                result.updated += 1
+            warning.level, warning.facts, warning.changed_at = finding.level, finding.facts, now
+            changed.append(warning)
+    if result.cleared:
+        TaskWarning.objects.filter(pk__in=[w.pk for w in result.cleared]).update(cleared_at=now)
+    if changed:
+        TaskWarning.objects.bulk_update(changed, ["level", "facts", "changed_at"], batch_size=500)
+    new = [
+        TaskWarning(
+            task_id=task_id,
+            unit_id=units[task_id],
+            rule=rule,
+            level=finding.level,
+            facts=finding.facts,
+            raised_at=now,
+            changed_at=now,
+        )
+        for (task_id, rule), finding in wanted.items()
+        if (task_id, rule) not in active
+    ]
+    if new:
+        TaskWarning.objects.bulk_create(new, batch_size=500)
+        if new[0].pk is None:  # backends that do not return ids
+            keys = {(w.task_id, w.rule) for w in new}
+            new = [
+                w
+                for w in TaskWarning.objects.filter(cleared_at__isnull=True, raised_at=now)
+                if (w.task_id, w.rule) in keys
+            ]
+        result.raised = new
+        events += [
+            WarningEvent(warning=w, kind="raised", level=w.level, facts=w.facts, at=now)
+            for w in new
+        ]
+    if events:
+        WarningEvent.objects.bulk_create(events, batch_size=500)
+    return result
