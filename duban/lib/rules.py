@@ -120,7 +120,7 @@ def evaluate(
         found.append(
             Finding(OVERDUE, RED, {"deadline": task.deadline.isoformat(), "days": -days_left})
         )
-    elif NEAR_DUE in on and days_left <= limits.near_due_days and task.progress < 100:
+    elif NEAR_DUE in on and 0 <= days_left <= limits.near_due_days and task.progress < 100:
         found.append(
             Finding(
                 NEAR_DUE,
