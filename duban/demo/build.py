@@ -72,11 +72,49 @@ def reset() -> None:
 def load(now: dt.datetime | None = None, seed: int = 80) -> DemoBuilder:
     builder = DemoBuilder(now=now, seed=seed)
     builder.build()
+    _notices(builder.now)
     # Raise the warnings the record calls for, as the hourly scan would.
     from duban.supervision.scan import scan
 
     scan(today=timezone.localdate(builder.now))
     return builder
+
+
+def _notices(now: dt.datetime) -> None:
+    """Two supervision notices on lagging tasks: one answered, one left
+    unanswered past its date (so its warning is red)."""
+    from duban.supervision import services as supervision
+
+    office = Person.objects.get(username="office")
+    lagging = list(
+        Task.objects.filter(state=TaskState.IN_PROGRESS, is_parent=False)
+        .exclude(lead_unit__code="LYHT-JFB")
+        .order_by("progress", "id")[:2]
+    )
+    today = timezone.localdate(now)
+    unanswered, answered = lagging
+    supervision.notice_issue(
+        actor=office,
+        task=unanswered,
+        reason="该事项进度明显滞后于时序进度，请于答复期限前书面说明原因、整改措施和完成时间。",
+        answer_by=today - dt.timedelta(days=2),
+        at=now - dt.timedelta(days=7),
+    )
+    notice = supervision.notice_issue(
+        actor=office,
+        task=answered,
+        reason="请书面报告本事项推进中存在的困难和需要协调解决的问题。",
+        answer_by=today + dt.timedelta(days=1),
+        at=now - dt.timedelta(days=5),
+    )
+    liaison = Person.objects.filter(role="liaison", memberships__unit=answered.lead_unit).first()
+    if liaison is not None:
+        supervision.notice_answer(
+            actor=liaison,
+            notice=notice,
+            answer="已召开专题推进会，明确责任人和时间节点，需协调解决的用地问题已报规划建设部。",
+            at=now - dt.timedelta(days=2),
+        )
 
 
 # --- small helpers ---------------------------------------------------------------

@@ -26,7 +26,17 @@ NEAR_DUE = "near_due"
 OVERDUE = "overdue"
 POSTPONED = "postponed"
 FORMALISM = "formalism"
-RULES = (INACTION_REPORT, INACTION_CLAIM, SLOW, NEAR_DUE, OVERDUE, POSTPONED, FORMALISM)
+NOTICE_OPEN = "notice"
+RULES = (
+    INACTION_REPORT,
+    INACTION_CLAIM,
+    SLOW,
+    NEAR_DUE,
+    OVERDUE,
+    POSTPONED,
+    FORMALISM,
+    NOTICE_OPEN,
+)
 
 
 @dataclass(frozen=True)
@@ -80,9 +90,11 @@ def evaluate(
     *,
     missing: periods.Period | None,
     texts: tuple[str, str] | None,
+    notice_due: dt.date | None = None,
 ) -> list[Finding]:
     """Every rule that fires for one open task. ``missing``: the latest owed
-    period if it has no filed report; ``texts``: the unit's last two reports."""
+    period if it has no filed report; ``texts``: the unit's last two reports;
+    ``notice_due``: the answer date of its oldest unanswered supervision notice."""
     found: list[Finding] = []
     on = limits.enabled
 
@@ -158,6 +170,15 @@ def evaluate(
             Finding(
                 POSTPONED, YELLOW, {"moves": task.deadline_moves, "limit": limits.postponed_moves}
             )
+        )
+
+    if NOTICE_OPEN in on and notice_due is not None:
+        # The ladder's third rung: a notice waits for a written answer; past its
+        # date without one, it turns red.
+        late = (today - notice_due).days
+        level = RED if late > 0 else NOTICE
+        found.append(
+            Finding(NOTICE_OPEN, level, {"due": notice_due.isoformat(), "days_late": max(late, 0)})
         )
 
     if FORMALISM in on and texts is not None:

@@ -59,6 +59,16 @@ def reason(rule: str, facts: dict[str, Any]) -> str:
             )
             % f
         )
+    if rule == rules.NOTICE_OPEN:
+        if facts.get("days_late"):
+            return (
+                _(
+                    "The supervision notice was to be answered by %(due)s; "
+                    "%(days_late)s day(s) late, so the warning is red."
+                )
+                % f
+            )
+        return _("A supervision notice waits for a written answer by %(due)s.") % f
     return rule
 
 

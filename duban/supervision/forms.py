@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from duban.org.models import Person, Unit
-from duban.work.forms import FastSelect, leader_choices
+from duban.work.forms import DateInput, FastSelect, leader_choices
 from duban.work.models import Plan
 
 from .models import Level, Rule
@@ -32,3 +32,14 @@ class BoardFilterForm(forms.Form):
         fields["rule"].choices = [("", _("Any rule")), *Rule.choices]
         fields["unit"].queryset = units
         fields["leader"].queryset = leader_choices()
+
+
+class NoticeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What the unit must answer"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    answer_by = forms.DateField(label=_("Answer by"), widget=DateInput())
+
+
+class NoticeAnswerForm(forms.Form):
+    answer = forms.CharField(label=_("Written answer"), widget=forms.Textarea(attrs={"rows": 4}))

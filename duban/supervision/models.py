@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +25,7 @@ class Rule(models.TextChoices):
     OVERDUE = rules.OVERDUE, _("Overdue")
     POSTPONED = rules.POSTPONED, _("Repeated postponement")
     FORMALISM = rules.FORMALISM, _("Formalism: report repeats the last one")
+    NOTICE_OPEN = rules.NOTICE_OPEN, _("Supervision notice not answered")
 
 
 class TaskWarning(models.Model):
@@ -79,3 +81,43 @@ class WarningEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%Y-%m-%d}"
+
+
+class SupervisionNotice(models.Model):
+    """A supervision notice (督办单): the office asks the lead unit for a written
+    answer by a date. Unanswered, it is a warning at the notice level; past its
+    date, red (the scan applies both)."""
+
+    task = models.ForeignKey("work.Task", on_delete=models.PROTECT, related_name="notices")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="notices")
+    year = models.PositiveSmallIntegerField()
+    number = models.PositiveIntegerField()
+    reason = models.TextField(_("what is required"))
+    answer_by = models.DateField(_("answer by"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField(default=timezone.now)
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        verbose_name = _("supervision notice")
+        verbose_name_plural = _("supervision notices")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "number"], name="notice_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return _("Supervision notice [%(year)s] No. %(number)s") % {
+            "year": self.year,
+            "number": self.number,
+        }
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answered_at is not None

@@ -15,14 +15,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import F, Window
+from django.db.models import F, Min, Window
 from django.db.models.functions import Coalesce, RowNumber, TruncDate
 from django.utils import timezone
 
 from duban.lib import periods, rules
 from duban.work.models import OPEN_STATES, ProgressReport, ReportState, Task
 
-from .models import TaskWarning, WarningEvent
+from .models import SupervisionNotice, TaskWarning, WarningEvent
 
 COUNTED = (ReportState.SUBMITTED, ReportState.ACCEPTED)
 _LOCK_KEY = 0x6475_6261  # "duba": the scan's PostgreSQL advisory lock
@@ -114,6 +114,17 @@ def _last_two_texts() -> dict[int, tuple[str, str]]:
     }
 
 
+def _open_notices() -> dict[int, dt.date]:
+    """The earliest answer date of each open task's unanswered notices."""
+    rows = (
+        SupervisionNotice.objects.filter(answered_at__isnull=True, task__state__in=OPEN_STATES)
+        .values("task_id")
+        .annotate(due=Min("answer_by"))
+        .values_list("task_id", "due")
+    )
+    return dict(rows)
+
+
 def scan(*, today: dt.date | None = None, limits: rules.Thresholds | None = None) -> ScanResult:
     now = timezone.now()
     today = today or timezone.localdate(now)
@@ -125,10 +136,16 @@ def scan(*, today: dt.date | None = None, limits: rules.Thresholds | None = None
         tasks, units = _task_facts()
         missing = _missing(tasks, today, limits)
         texts = _last_two_texts() if rules.FORMALISM in limits.enabled else {}
+        notices = _open_notices()
         wanted: dict[tuple[int, str], rules.Finding] = {}
         for task in tasks:
             for finding in rules.evaluate(
-                task, today, limits, missing=missing.get(task.id), texts=texts.get(task.id)
+                task,
+                today,
+                limits,
+                missing=missing.get(task.id),
+                texts=texts.get(task.id),
+                notice_due=notices.get(task.id),
             ):
                 wanted[(task.id, finding.rule)] = finding
         return _apply(wanted, units, now, ScanResult(tasks=len(tasks)))

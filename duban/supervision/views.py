@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from duban.org.http import AuthedRequest
 from duban.org.models import Unit
 from duban.work.queries import visible_tasks, visible_units
+from duban.work.views import _detail_context, _get_task, apply_errors
 
-from .forms import BoardFilterForm
-from .models import Level, TaskWarning
+from . import services
+from .forms import BoardFilterForm, NoticeAnswerForm, NoticeForm
+from .models import Level, SupervisionNotice, TaskWarning
 
 
 @login_required
@@ -66,3 +72,49 @@ def warning_board(request: AuthedRequest) -> HttpResponse:
             "query": query.urlencode(),
         },
     )
+
+
+@login_required
+@require_POST
+def notice_issue(request: AuthedRequest, pk: int) -> HttpResponse:
+    task = _get_task(request, pk)
+    form = NoticeForm(request.POST)
+    if form.is_valid():
+        try:
+            notice = services.notice_issue(
+                actor=request.user,
+                task=task,
+                reason=form.cleaned_data["reason"],
+                answer_by=form.cleaned_data["answer_by"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(notice)s issued to %(unit)s.") % {"notice": notice, "unit": notice.unit},
+            )
+            return redirect("task_detail", pk=task.pk)
+    context = _detail_context(request, task, notice_form=form)
+    return render(request, "work/task_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def notice_answer(request: AuthedRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(
+        SupervisionNotice.objects.filter(task__in=visible_tasks(request.user)), pk=pk
+    )
+    form = NoticeAnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.notice_answer(
+                actor=request.user, notice=notice, answer=form.cleaned_data["answer"]
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Your answer was sent to the office."))
+            return redirect("task_detail", pk=notice.task_id)
+    context = _detail_context(request, notice.task, answer_form=form)
+    return render(request, "work/task_detail.html", context, status=400)

@@ -497,6 +497,8 @@ class EventKind(models.TextChoices):
     CLOSE_RETURNED = "close_returned", _("Closing sent back")
     INSTRUCTION = "instruction", _("Leader's instruction")
     EDITED = "edited", _("Edited")
+    NOTICE_ISSUED = "notice_issued", _("Supervision notice issued")
+    NOTICE_ANSWERED = "notice_answered", _("Supervision notice answered")
 
 
 class TaskEvent(models.Model):

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from duban.lib import periods
 from duban.org.models import Person, Unit
-from duban.supervision.models import TaskWarning
+from duban.supervision.models import SupervisionNotice, TaskWarning
 
 from .models import (
     OPEN_STATES,
@@ -265,6 +265,7 @@ class Inbox:
     overdue: list[Task] = field(default_factory=list)
     decisions: list[DeadlineChange | CloseRequest] = field(default_factory=list)
     warnings: list[TaskWarning] = field(default_factory=list)
+    notices: list[SupervisionNotice] = field(default_factory=list)
     to_review: list[ProgressReport] = field(default_factory=list)
     to_review_total: int = 0
     deadline_requests: list[DeadlineChange] = field(default_factory=list)
@@ -277,6 +278,7 @@ class Inbox:
             + len(self.due_now)
             + len(self.returned)
             + len(self.instructions)
+            + len(self.notices)
             + self.to_review_total
             + len(self.deadline_requests)
             + len(self.close_requests)
@@ -335,6 +337,13 @@ def inbox(person: Any, today: dt.date | None = None) -> Inbox:
             ).select_related("task", "decided_by"),
         ]
         box.decisions.sort(key=lambda d: d.decided_at or timezone.now(), reverse=True)
+        box.notices = list(
+            SupervisionNotice.objects.filter(
+                unit_id__in=person.unit_ids(), answered_at__isnull=True
+            )
+            .select_related("task")
+            .order_by("answer_by", "id")
+        )
         box.warnings = list(
             TaskWarning.objects.filter(unit_id__in=person.unit_ids(), cleared_at__isnull=True)
             .select_related("task", "task__lead_unit")
@@ -388,6 +397,7 @@ def inbox_count(person: Any) -> int:
                 task__lead_unit_id__in=units, state=ReportState.RETURNED
             ).count()
             + Instruction.objects.filter(task__lead_unit_id__in=units, read_at__isnull=True).count()
+            + SupervisionNotice.objects.filter(unit_id__in=units, answered_at__isnull=True).count()
         )
     if person.is_office:
         scope = visible_tasks(person)

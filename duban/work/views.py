@@ -128,6 +128,7 @@ def task_list(request: AuthedRequest) -> HttpResponse:
 def _detail_context(request: AuthedRequest, task: Task, **forms: Any) -> dict[str, Any]:
     today = timezone.localdate()
     user = request.user
+    NoticeForm, NoticeAnswerForm = _supervision_forms()  # noqa: N806
     calendar = queries.report_calendar(task, today)
     period_choices = [
         (row.period.label, row.period.label)
@@ -155,6 +156,9 @@ def _detail_context(request: AuthedRequest, task: Task, **forms: Any) -> dict[st
         ),
         "instructions": list(task.instructions.select_related("leader")),
         "warnings": list(task.warnings.filter(cleared_at__isnull=True).order_by("-level")),
+        "notices": list(task.notices.select_related("issued_by", "answered_by")),
+        "notice_form": forms.get("notice_form") or NoticeForm(),
+        "answer_form": forms.get("answer_form") or NoticeAnswerForm(),
         "past_warnings": list(
             task.warnings.filter(cleared_at__isnull=False).order_by("-cleared_at")[:20]
         ),
@@ -173,6 +177,13 @@ def _detail_context(request: AuthedRequest, task: Task, **forms: Any) -> dict[st
         "errors": forms.get("errors"),
     }
     return context
+
+
+def _supervision_forms() -> tuple[Any, Any]:
+    # Imported here: the supervision app builds on this module.
+    from duban.supervision.forms import NoticeAnswerForm, NoticeForm
+
+    return NoticeForm, NoticeAnswerForm
 
 
 def _ancestors(task: Task) -> list[Task]:

@@ -269,7 +269,17 @@ FIRING = {
     rules.OVERDUE: (facts(deadline=TODAY - dt.timedelta(days=2)), {}),
     rules.POSTPONED: (facts(deadline_moves=3), {}),
     rules.FORMALISM: (facts(), {"texts": (LAST, SAME_BUT_FIGURES)}),
+    rules.NOTICE_OPEN: (facts(), {"notice_due": TODAY}),
 }
+
+
+def test_an_unanswered_notice_is_at_the_notice_level_until_its_date_then_red():
+    task = facts()
+    on_time = fired(task, notice_due=TODAY)[rules.NOTICE_OPEN]
+    assert (on_time.level, on_time.facts["days_late"]) == (rules.NOTICE, 0)
+    late = fired(task, notice_due=TODAY - dt.timedelta(days=1))[rules.NOTICE_OPEN]
+    assert (late.level, late.facts["days_late"]) == (rules.RED, 1)
+    assert rules.NOTICE_OPEN not in fired(task)
 
 
 def test_every_rule_has_a_firing_case():

@@ -56,6 +56,17 @@ class World:
         )
 
     @cached_property
+    def notice(self):
+        from duban.supervision import services as supervision
+
+        return supervision.notice_issue(
+            actor=self.office,
+            task=self.claimed,
+            reason="请书面说明进度滞后原因。",
+            answer_by=f.TODAY + dt.timedelta(days=5),
+        )
+
+    @cached_property
     def instruction(self):
         return services.instruction_create(actor=self.leader, task=self.task, text="抓紧推进。")
 
@@ -220,6 +231,20 @@ MATRIX = [
     R("meeting_list", "GET", lambda w: "/meetings/", ALL_200),
     R("reporting_status", "GET", lambda w: "/reporting/", ALL_200),
     R("warning_board", "GET", lambda w: "/warnings/", ALL_200),
+    R(
+        "notice_issue",
+        "POST",
+        lambda w: f"/tasks/{w.task.pk}/notice/",
+        (302, 403, 404, 403, 302),
+        data=lambda w: {"reason": "请书面说明滞后原因", "answer_by": "2026-03-25"},
+    ),
+    R(
+        "notice_answer",
+        "POST",
+        lambda w: f"/notices/{w.notice.pk}/answer/",
+        (302, 302, 404, 403, 403),
+        data=lambda w: {"answer": "已制定整改措施。"},
+    ),
     R("reporting_status", "GET", lambda w: f"/reporting/?unit={w.unit_a.pk}", ALL_200),
     R("meeting_create", "GET", lambda w: "/meetings/new/", OFFICE_ONLY),
     R(

@@ -1,0 +1,92 @@
+"""Writes of the supervision ladder: issuing and answering notices."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from duban.org.models import Person
+from duban.work.models import EventKind, Task, TaskState
+from duban.work.permissions import can_act_for_task, can_manage
+from duban.work.services._common import _event, _lock
+
+from .models import SupervisionNotice
+
+
+@transaction.atomic
+def notice_issue(
+    *, actor: Person, task: Task, reason: str, answer_by: dt.date, at: dt.datetime | None = None
+) -> SupervisionNotice:
+    if not can_manage(actor):
+        raise PermissionDenied(_("Only the supervision office can issue supervision notices."))
+    task = _lock(Task, task.pk)
+    if task.state == TaskState.CLOSED:
+        raise ValidationError(_("This task is closed."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say what the unit must answer.")})
+    now = at or timezone.now()
+    if answer_by < timezone.localdate(now):
+        raise ValidationError({"answer_by": _("The answer date is in the past.")})
+    year = timezone.localdate(now).year
+    # Numbers run per year: 督办〔2026〕N号. The unique constraint settles a race.
+    last = SupervisionNotice.objects.filter(year=year).aggregate(n=Max("number"))["n"] or 0
+    try:
+        with transaction.atomic():
+            notice = SupervisionNotice.objects.create(
+                task=task,
+                unit=task.lead_unit,
+                year=year,
+                number=last + 1,
+                reason=reason,
+                answer_by=answer_by,
+                issued_by=actor,
+                issued_at=now,
+            )
+    except IntegrityError:
+        raise ValidationError(
+            _("Another notice was numbered at the same moment; try again.")
+        ) from None
+    _event(
+        task,
+        EventKind.NOTICE_ISSUED,
+        actor,
+        unit=task.lead_unit,
+        at=now,
+        text=reason,
+        new=str(answer_by),
+        notice=str(notice),
+    )
+    return notice
+
+
+@transaction.atomic
+def notice_answer(
+    *, actor: Person, notice: SupervisionNotice, answer: str, at: dt.datetime | None = None
+) -> SupervisionNotice:
+    notice = _lock(SupervisionNotice, notice.pk)
+    if not can_act_for_task(actor, notice.task):
+        raise PermissionDenied(_("Only a liaison of the lead unit can answer this notice."))
+    if notice.is_answered:
+        raise ValidationError(_("This notice has already been answered."))
+    answer = (answer or "").strip()
+    if not answer:
+        raise ValidationError({"answer": _("Write the answer.")})
+    now = at or timezone.now()
+    notice.answer, notice.answered_by, notice.answered_at = answer, actor, now
+    notice.save(update_fields=["answer", "answered_by", "answered_at"])
+    _event(
+        notice.task,
+        EventKind.NOTICE_ANSWERED,
+        actor,
+        unit=notice.unit,
+        at=now,
+        text=answer,
+        notice=str(notice),
+    )
+    return notice
