@@ -15,6 +15,7 @@ from django.test import Client
 from duban.lib import periods
 from duban.org import services as org_services
 from duban.org.models import Person, Unit
+from duban.supervision.models import SupervisionNotice, TaskWarning, WarningAppeal
 from duban.work import services
 from duban.work.models import (
     Attachment,
@@ -150,6 +151,9 @@ def upload(name: str, content: bytes, content_type: str = "application/octet-str
 # --- what the database holds -------------------------------------------------------
 
 WRITTEN = (
+    TaskWarning,
+    WarningAppeal,
+    SupervisionNotice,
     Plan,
     Meeting,
     Task,
@@ -172,4 +176,9 @@ def snapshot() -> dict[str, Any]:
     state["reports"] = sorted(ProgressReport.objects.values_list("pk", "state", "version", "text"))
     state["unread"] = Instruction.objects.filter(read_at__isnull=True).count()
     state["history"] = Task.history.count()
+    state["warnings"] = sorted(
+        TaskWarning.objects.values_list("pk", "level", "cleared_at", "withdrawn_at")
+    )
+    state["appeals"] = sorted(WarningAppeal.objects.values_list("pk", "state"))
+    state["notices"] = sorted(SupervisionNotice.objects.values_list("pk", "answered_at"))
     return state

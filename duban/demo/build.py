@@ -77,7 +77,26 @@ def load(now: dt.datetime | None = None, seed: int = 80) -> DemoBuilder:
     from duban.supervision.scan import scan
 
     scan(today=timezone.localdate(builder.now))
+    _appeal()
     return builder
+
+
+def _appeal() -> None:
+    """The unit whose deadline moved twice appeals the postponement warning:
+    the office finds it waiting in its inbox."""
+    from duban.supervision import services as supervision
+    from duban.supervision.models import TaskWarning
+
+    warning = TaskWarning.objects.filter(rule="postponed", cleared_at__isnull=True).first()
+    if warning is None:
+        return
+    liaison = Person.objects.filter(role="liaison", memberships__unit=warning.unit).first()
+    if liaison is not None:
+        supervision.appeal_file(
+            actor=liaison,
+            warning=warning,
+            reason="两次调整完成时限均因上级审批和供电接入等客观原因，并经督查室批准，申请撤销预警。",
+        )
 
 
 def _notices(now: dt.datetime) -> None:

@@ -43,3 +43,9 @@ class NoticeForm(forms.Form):
 
 class NoticeAnswerForm(forms.Form):
     answer = forms.CharField(label=_("Written answer"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class AppealForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the appeal"), widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -41,6 +41,9 @@ class TaskWarning(models.Model):
     raised_at = models.DateTimeField(_("raised"), default=timezone.now)
     changed_at = models.DateTimeField(default=timezone.now)
     cleared_at = models.DateTimeField(_("cleared"), null=True, blank=True, db_index=True)
+    # Withdrawn on appeal: it keeps its place (the scan does not raise it again
+    # while the condition lasts) but counts nowhere: lights, boards, rankings.
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
 
     class Meta:
         ordering = ["-level", "raised_at", "id"]
@@ -69,6 +72,7 @@ class WarningEvent(models.Model):
         ESCALATED = "escalated", _("Escalated")
         EASED = "eased", _("Eased")
         CLEARED = "cleared", _("Cleared")
+        WITHDRAWN = "withdrawn", _("Withdrawn on appeal")
 
     warning = models.ForeignKey(TaskWarning, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -121,3 +125,43 @@ class SupervisionNotice(models.Model):
     @property
     def is_answered(self) -> bool:
         return self.answered_at is not None
+
+
+class AppealState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    UPHELD = "upheld", _("Warning upheld")
+    WITHDRAWN = "withdrawn", _("Warning withdrawn")
+
+
+class WarningAppeal(models.Model):
+    """A unit's appeal (申诉) against a warning; the office upholds or withdraws it."""
+
+    warning = models.ForeignKey(TaskWarning, on_delete=models.PROTECT, related_name="appeals")
+    reason = models.TextField(_("reason for the appeal"))
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    filed_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(
+        _("state"), max_length=10, choices=AppealState.choices, default=AppealState.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["-filed_at", "-id"]
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["warning"],
+                condition=models.Q(state="pending"),
+                name="one_pending_appeal_per_warning",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.warning_id}: {self.get_state_display()}"

@@ -15,7 +15,7 @@ from duban.work.models import EventKind, Task, TaskState
 from duban.work.permissions import can_act_for_task, can_manage
 from duban.work.services._common import _event, _lock
 
-from .models import SupervisionNotice
+from .models import AppealState, SupervisionNotice, TaskWarning, WarningAppeal, WarningEvent
 
 
 @transaction.atomic
@@ -90,3 +90,56 @@ def notice_answer(
         notice=str(notice),
     )
     return notice
+
+
+@transaction.atomic
+def appeal_file(
+    *, actor: Person, warning: TaskWarning, reason: str, at: dt.datetime | None = None
+) -> WarningAppeal:
+    warning = _lock(TaskWarning, warning.pk)
+    if not can_act_for_task(actor, warning.task):
+        raise PermissionDenied(_("Only a liaison of the lead unit can appeal this warning."))
+    if warning.cleared_at is not None or warning.withdrawn_at is not None:
+        raise ValidationError(_("This warning is no longer active."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for the appeal.")})
+    if warning.appeals.filter(state=AppealState.PENDING).exists():
+        raise ValidationError(
+            _("An appeal against this warning is already waiting for a decision.")
+        )
+    return WarningAppeal.objects.create(
+        warning=warning, reason=reason, filed_by=actor, filed_at=at or timezone.now()
+    )
+
+
+@transaction.atomic
+def appeal_decide(
+    *,
+    actor: Person,
+    appeal: WarningAppeal,
+    withdraw: bool,
+    comment: str = "",
+    at: dt.datetime | None = None,
+) -> WarningAppeal:
+    if not can_manage(actor):
+        raise PermissionDenied(_("Only the supervision office can decide appeals."))
+    appeal = _lock(WarningAppeal, appeal.pk)
+    if appeal.state != AppealState.PENDING:
+        raise ValidationError(_("This appeal has already been decided."))
+    comment = (comment or "").strip()
+    if not withdraw and not comment:
+        raise ValidationError({"comment": _("Say why the warning stands.")})
+    now = at or timezone.now()
+    appeal.state = AppealState.WITHDRAWN if withdraw else AppealState.UPHELD
+    appeal.decided_by, appeal.decided_at, appeal.comment = actor, now, comment
+    appeal.save(update_fields=["state", "decided_by", "decided_at", "comment"])
+    if withdraw:
+        warning = _lock(TaskWarning, appeal.warning_id)
+        if warning.withdrawn_at is None:
+            warning.withdrawn_at = now
+            warning.save(update_fields=["withdrawn_at"])
+            WarningEvent.objects.create(
+                warning=warning, kind="withdrawn", level=warning.level, facts=warning.facts, at=now
+            )
+    return appeal

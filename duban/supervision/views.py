@@ -19,15 +19,15 @@ from duban.work.queries import visible_tasks, visible_units
 from duban.work.views import _detail_context, _get_task, apply_errors
 
 from . import services
-from .forms import BoardFilterForm, NoticeAnswerForm, NoticeForm
-from .models import Level, SupervisionNotice, TaskWarning
+from .forms import AppealForm, BoardFilterForm, NoticeAnswerForm, NoticeForm
+from .models import Level, SupervisionNotice, TaskWarning, WarningAppeal
 
 
 @login_required
 def warning_board(request: AuthedRequest) -> HttpResponse:
     form = BoardFilterForm(request.GET or None, units=visible_units(request.user))
     warnings = TaskWarning.objects.filter(
-        cleared_at__isnull=True, task__in=visible_tasks(request.user)
+        cleared_at__isnull=True, withdrawn_at__isnull=True, task__in=visible_tasks(request.user)
     )
     if form.is_valid():
         data = form.cleaned_data
@@ -118,3 +118,48 @@ def notice_answer(request: AuthedRequest, pk: int) -> HttpResponse:
             return redirect("task_detail", pk=notice.task_id)
     context = _detail_context(request, notice.task, answer_form=form)
     return render(request, "work/task_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def appeal_file(request: AuthedRequest, pk: int) -> HttpResponse:
+    warning = get_object_or_404(
+        TaskWarning.objects.filter(task__in=visible_tasks(request.user)), pk=pk
+    )
+    form = AppealForm(request.POST)
+    if form.is_valid():
+        try:
+            services.appeal_file(
+                actor=request.user, warning=warning, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Your appeal was sent to the office."))
+            return redirect("task_detail", pk=warning.task_id)
+    context = _detail_context(request, warning.task, appeal_form=form)
+    return render(request, "work/task_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def appeal_decide(request: AuthedRequest, pk: int) -> HttpResponse:
+    appeal = get_object_or_404(
+        WarningAppeal.objects.filter(warning__task__in=visible_tasks(request.user)), pk=pk
+    )
+    decision = request.POST.get("decision")
+    if decision not in ("withdraw", "uphold"):
+        messages.error(request, _("Choose to withdraw the warning or to uphold it."))
+    else:
+        try:
+            services.appeal_decide(
+                actor=request.user,
+                appeal=appeal,
+                withdraw=decision == "withdraw",
+                comment=request.POST.get("comment", ""),
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Decision saved."))
+    return redirect("task_detail", pk=appeal.warning.task_id)

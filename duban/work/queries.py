@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from duban.lib import periods
 from duban.org.models import Person, Unit
-from duban.supervision.models import SupervisionNotice, TaskWarning
+from duban.supervision.models import SupervisionNotice, TaskWarning, WarningAppeal
 
 from .models import (
     OPEN_STATES,
@@ -174,7 +174,9 @@ def task_list(person: Any, filters: TaskFilters, today: dt.date | None = None) -
             filed_count=Coalesce(Subquery(filed, output_field=IntegerField()), 0),
             # The highest level among the task's active warnings (None: none).
             warning_level=Subquery(
-                TaskWarning.objects.filter(task_id=OuterRef("pk"), cleared_at__isnull=True)
+                TaskWarning.objects.filter(
+                    task_id=OuterRef("pk"), cleared_at__isnull=True, withdrawn_at__isnull=True
+                )
                 .order_by("-level")
                 .values("level")[:1]
             ),
@@ -266,6 +268,7 @@ class Inbox:
     decisions: list[DeadlineChange | CloseRequest] = field(default_factory=list)
     warnings: list[TaskWarning] = field(default_factory=list)
     notices: list[SupervisionNotice] = field(default_factory=list)
+    appeals: list[WarningAppeal] = field(default_factory=list)
     to_review: list[ProgressReport] = field(default_factory=list)
     to_review_total: int = 0
     deadline_requests: list[DeadlineChange] = field(default_factory=list)
@@ -280,6 +283,7 @@ class Inbox:
             + len(self.instructions)
             + len(self.notices)
             + self.to_review_total
+            + len(self.appeals)
             + len(self.deadline_requests)
             + len(self.close_requests)
         )
@@ -345,7 +349,9 @@ def inbox(person: Any, today: dt.date | None = None) -> Inbox:
             .order_by("answer_by", "id")
         )
         box.warnings = list(
-            TaskWarning.objects.filter(unit_id__in=person.unit_ids(), cleared_at__isnull=True)
+            TaskWarning.objects.filter(
+                unit_id__in=person.unit_ids(), cleared_at__isnull=True, withdrawn_at__isnull=True
+            )
             .select_related("task", "task__lead_unit")
             .order_by("-level", "raised_at")[:50]
         )
@@ -358,6 +364,11 @@ def inbox(person: Any, today: dt.date | None = None) -> Inbox:
             waiting.select_related("task", "unit", "author").order_by("submitted_at", "id")[
                 :REVIEW_PAGE
             ]
+        )
+        box.appeals = list(
+            WarningAppeal.objects.filter(state="pending", warning__task__in=scope)
+            .select_related("warning", "warning__task", "warning__unit", "filed_by")
+            .order_by("filed_at")
         )
         box.deadline_requests = list(
             DeadlineChange.objects.filter(state=RequestState.PENDING, task__in=scope)
@@ -405,6 +416,7 @@ def inbox_count(person: Any) -> int:
             ProgressReport.objects.filter(state=ReportState.SUBMITTED, task__in=scope).count()
             + DeadlineChange.objects.filter(state=RequestState.PENDING, task__in=scope).count()
             + CloseRequest.objects.filter(state=RequestState.PENDING, task__in=scope).count()
+            + WarningAppeal.objects.filter(state="pending", warning__task__in=scope).count()
         )
     return 0
 

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -128,7 +129,7 @@ def task_list(request: AuthedRequest) -> HttpResponse:
 def _detail_context(request: AuthedRequest, task: Task, **forms: Any) -> dict[str, Any]:
     today = timezone.localdate()
     user = request.user
-    NoticeForm, NoticeAnswerForm = _supervision_forms()  # noqa: N806
+    NoticeForm, NoticeAnswerForm, AppealForm = _supervision_forms()  # noqa: N806
     calendar = queries.report_calendar(task, today)
     period_choices = [
         (row.period.label, row.period.label)
@@ -155,12 +156,19 @@ def _detail_context(request: AuthedRequest, task: Task, **forms: Any) -> dict[st
             )
         ),
         "instructions": list(task.instructions.select_related("leader")),
-        "warnings": list(task.warnings.filter(cleared_at__isnull=True).order_by("-level")),
+        "warnings": list(
+            task.warnings.filter(cleared_at__isnull=True, withdrawn_at__isnull=True)
+            .prefetch_related("appeals")
+            .order_by("-level")
+        ),
+        "appeal_form": forms.get("appeal_form") or AppealForm(),
         "notices": list(task.notices.select_related("issued_by", "answered_by")),
         "notice_form": forms.get("notice_form") or NoticeForm(),
         "answer_form": forms.get("answer_form") or NoticeAnswerForm(),
         "past_warnings": list(
-            task.warnings.filter(cleared_at__isnull=False).order_by("-cleared_at")[:20]
+            task.warnings.filter(Q(cleared_at__isnull=False) | Q(withdrawn_at__isnull=False))
+            .prefetch_related("appeals")
+            .order_by("-raised_at")[:20]
         ),
         "events": events,
         "can_act": can_act_for_task(user, task),
@@ -179,11 +187,11 @@ def _detail_context(request: AuthedRequest, task: Task, **forms: Any) -> dict[st
     return context
 
 
-def _supervision_forms() -> tuple[Any, Any]:
+def _supervision_forms() -> tuple[Any, Any, Any]:
     # Imported here: the supervision app builds on this module.
-    from duban.supervision.forms import NoticeAnswerForm, NoticeForm
+    from duban.supervision.forms import AppealForm, NoticeAnswerForm, NoticeForm
 
-    return NoticeForm, NoticeAnswerForm
+    return NoticeForm, NoticeAnswerForm, AppealForm
 
 
 def _ancestors(task: Task) -> list[Task]:

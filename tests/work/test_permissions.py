@@ -67,6 +67,23 @@ class World:
         )
 
     @cached_property
+    def warning(self):
+        from duban.supervision.models import TaskWarning
+
+        facts = {"moves": 2, "limit": 2}
+        return TaskWarning.objects.create(
+            task=self.claimed, unit=self.unit_a, rule="postponed", level=2, facts=facts
+        )
+
+    @cached_property
+    def appeal(self):
+        from duban.supervision import services as supervision
+
+        return supervision.appeal_file(
+            actor=self.liaison_a, warning=self.warning, reason="延期经管委会批准。"
+        )
+
+    @cached_property
     def instruction(self):
         return services.instruction_create(actor=self.leader, task=self.task, text="抓紧推进。")
 
@@ -231,6 +248,20 @@ MATRIX = [
     R("meeting_list", "GET", lambda w: "/meetings/", ALL_200),
     R("reporting_status", "GET", lambda w: "/reporting/", ALL_200),
     R("warning_board", "GET", lambda w: "/warnings/", ALL_200),
+    R(
+        "appeal_file",
+        "POST",
+        lambda w: f"/warnings/{w.warning.pk}/appeal/",
+        LEAD_UNIT_ACTS,
+        data=lambda w: {"reason": "延期经管委会批准。"},
+    ),
+    R(
+        "appeal_decide",
+        "POST",
+        lambda w: f"/appeals/{w.appeal.pk}/decide/",
+        (302, 403, 404, 403, 302),
+        data=lambda w: {"decision": "withdraw"},
+    ),
     R(
         "notice_issue",
         "POST",
