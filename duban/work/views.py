@@ -184,6 +184,8 @@ def _detail_context(request: AuthedRequest, task: Task, **forms: Any) -> dict[st
         "decision_form": DecisionForm(),
         "errors": forms.get("errors"),
     }
+    # The light in the page title follows the active warnings, as in the lists.
+    task.warning_level = max((w.level for w in context["warnings"]), default=None)  # type: ignore[attr-defined]
     return context
 
 
