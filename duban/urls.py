@@ -27,6 +27,11 @@ urlpatterns = [
     path("plans/", views_meetings.plan_list, name="plan_list"),
     path("plans/new/", views_meetings.plan_create, name="plan_create"),
     path("plans/<int:pk>/", views_meetings.plan_detail, name="plan_detail"),
+    path(
+        "plans/<int:pk>/warnings/",
+        supervision_views.plan_warning_settings,
+        name="plan_warning_settings",
+    ),
     path("warnings/", supervision_views.warning_board, name="warning_board"),
     path("tasks/<int:pk>/notice/", supervision_views.notice_issue, name="notice_issue"),
     path("notices/<int:pk>/answer/", supervision_views.notice_answer, name="notice_answer"),

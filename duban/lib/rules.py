@@ -51,6 +51,50 @@ class Thresholds:
     enabled: frozenset[str] = field(default_factory=lambda: frozenset(RULES))
 
 
+# Each threshold's allowed range: a setting outside it is refused, not clamped.
+LIMITS: dict[str, tuple[float, float]] = {
+    "report_grace_days": (0, 14),
+    "claim_days": (0, 30),
+    "slow_yellow": (1, 100),
+    "slow_red": (1, 100),
+    "near_due_days": (0, 30),
+    "postponed_moves": (1, 20),
+    "formalism_similarity": (0.5, 1.0),
+}
+
+
+class BadSettings(ValueError):
+    """Settings that cannot be used; the message names the setting and why."""
+
+
+def thresholds_from(settings: dict[str, Any]) -> Thresholds:
+    """Thresholds from stored settings ({"enabled": [...], "slow_red": 25, ...}),
+    refusing unknown rules, unknown settings and values out of range."""
+    values: dict[str, Any] = {}
+    for key, raw in settings.items():
+        if key == "enabled":
+            unknown = sorted(set(raw) - set(RULES))
+            if unknown:
+                raise BadSettings(f"unknown rule(s): {', '.join(unknown)}")
+            values["enabled"] = frozenset(raw)
+            continue
+        if key not in LIMITS:
+            raise BadSettings(f"unknown setting: {key}")
+        low, high = LIMITS[key]
+        kind = float if key == "formalism_similarity" else int
+        try:
+            value = kind(raw)
+        except (TypeError, ValueError):
+            raise BadSettings(f"{key} must be a number, not {raw!r}") from None
+        if not low <= value <= high:
+            raise BadSettings(f"{key} must be between {low:g} and {high:g}, not {value:g}")
+        values[key] = value
+    limits = Thresholds(**values)
+    if limits.slow_red <= limits.slow_yellow:
+        raise BadSettings("slow_red must be above slow_yellow")
+    return limits
+
+
 @dataclass(frozen=True)
 class TaskFacts:
     id: int

@@ -49,3 +49,63 @@ class AppealForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for the appeal"), widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class PlanWarningSettingsForm(forms.Form):
+    """The rules switched on for a plan and their thresholds; Django's range
+    checks give the messages in the person's language."""
+
+    enabled = forms.MultipleChoiceField(
+        label=_("Rules switched on"),
+        choices=Rule.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    report_grace_days = forms.IntegerField(
+        label=_("Days of grace for a report"), min_value=0, max_value=14
+    )
+    claim_days = forms.IntegerField(label=_("Days to claim a task"), min_value=0, max_value=30)
+    slow_yellow = forms.IntegerField(
+        label=_("Slow: yellow from (points behind)"), min_value=1, max_value=100
+    )
+    slow_red = forms.IntegerField(
+        label=_("Slow: red from (points behind)"), min_value=1, max_value=100
+    )
+    near_due_days = forms.IntegerField(
+        label=_("Reminder days before the deadline"), min_value=0, max_value=30
+    )
+    postponed_moves = forms.IntegerField(
+        label=_("Postponement: warning from (moves)"), min_value=1, max_value=20
+    )
+    formalism_similarity = forms.IntegerField(
+        label=_("Formalism: similarity from (%)"), min_value=50, max_value=100
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        yellow, red = data.get("slow_yellow"), data.get("slow_red")
+        if yellow is not None and red is not None and red <= yellow:
+            self.add_error("slow_red", _("Red must start above yellow."))
+        return data
+
+    def settings(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["formalism_similarity"] = data["formalism_similarity"] / 100
+        data["enabled"] = sorted(data["enabled"])
+        return data
+
+    @classmethod
+    def initial_for(cls, stored: dict[str, Any]) -> dict[str, Any]:
+        from duban.lib.rules import thresholds_from
+
+        limits = thresholds_from(stored)
+        return {
+            "enabled": sorted(limits.enabled),
+            "report_grace_days": limits.report_grace_days,
+            "claim_days": limits.claim_days,
+            "slow_yellow": limits.slow_yellow,
+            "slow_red": limits.slow_red,
+            "near_due_days": limits.near_due_days,
+            "postponed_moves": limits.postponed_moves,
+            "formalism_similarity": round(limits.formalism_similarity * 100),
+        }

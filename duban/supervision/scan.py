@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce, RowNumber, TruncDate
 from django.utils import timezone
 
 from duban.lib import periods, rules
-from duban.work.models import OPEN_STATES, ProgressReport, ReportState, Task
+from duban.work.models import OPEN_STATES, Plan, ProgressReport, ReportState, Task
 
 from .models import SupervisionNotice, TaskWarning, WarningEvent
 
@@ -42,7 +42,7 @@ class ScanResult:
         return bool(self.raised or self.escalated or self.eased or self.cleared or self.updated)
 
 
-def _task_facts() -> tuple[list[rules.TaskFacts], dict[int, int]]:
+def _task_facts() -> tuple[list[rules.TaskFacts], dict[int, int], dict[int, int | None]]:
     stopped = TruncDate(Coalesce(F("close_requested_at"), F("closed_at")))
     rows = (
         Task.objects.filter(state__in=OPEN_STATES)
@@ -59,22 +59,38 @@ def _task_facts() -> tuple[list[rules.TaskFacts], dict[int, int]]:
             "assigned_on",
             "stopped_on",
             "lead_unit_id",
+            "plan_id",
         )
     )
-    facts, units = [], {}
+    facts: list[rules.TaskFacts] = []
+    units: dict[int, int] = {}
+    plans: dict[int, int | None] = {}
     for row in rows:
         facts.append(rules.TaskFacts(*row[:7], float(row[7]), *row[8:10]))
         units[row[0]] = row[10]
-    return facts, units
+        plans[row[0]] = row[11]
+    return facts, units, plans
 
 
-def _missing(
-    tasks: list[rules.TaskFacts], today: dt.date, limits: rules.Thresholds
-) -> dict[int, periods.Period]:
+def _plan_limits(default: rules.Thresholds) -> dict[int, rules.Thresholds]:
+    """Thresholds of the plans that set their own (validated when saved; a
+    setting that no longer reads falls back to the defaults)."""
+    found = {}
+    for plan_id, stored in Plan.objects.exclude(warning_settings={}).values_list(
+        "id", "warning_settings"
+    ):
+        try:
+            found[plan_id] = rules.thresholds_from(stored)
+        except rules.BadSettings:
+            found[plan_id] = default
+    return found
+
+
+def _missing(tasks: list[rules.TaskFacts], today: dt.date, grace: int) -> dict[int, periods.Period]:
     """For each task, its latest owed period when no filed report covers it."""
     owed = {}
     for task in tasks:
-        period = rules.latest_owed_period(task, today, limits.report_grace_days)
+        period = rules.latest_owed_period(task, today, grace)
         if period is not None:
             owed[task.id] = period
     if not owed:
@@ -133,16 +149,25 @@ def scan(*, today: dt.date | None = None, limits: rules.Thresholds | None = None
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-        tasks, units = _task_facts()
-        missing = _missing(tasks, today, limits)
-        texts = _last_two_texts() if rules.FORMALISM in limits.enabled else {}
+        tasks, units, plans = _task_facts()
+        by_plan = _plan_limits(limits)
+        limits_of = {t.id: by_plan.get(plans[t.id] or 0, limits) for t in tasks}
+        # One query per distinct grace period (plans rarely differ): still bounded.
+        by_grace: dict[int, list[rules.TaskFacts]] = {}
+        for task in tasks:
+            by_grace.setdefault(limits_of[task.id].report_grace_days, []).append(task)
+        missing: dict[int, periods.Period] = {}
+        for grace, group in by_grace.items():
+            missing.update(_missing(group, today, grace))
+        texts = _last_two_texts()
         notices = _open_notices()
         wanted: dict[tuple[int, str], rules.Finding] = {}
         for task in tasks:
+            task_limits = limits_of[task.id]
             for finding in rules.evaluate(
                 task,
                 today,
-                limits,
+                task_limits,
                 missing=missing.get(task.id),
                 texts=texts.get(task.id),
                 notice_due=notices.get(task.id),

@@ -10,8 +10,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from duban.lib import rules
 from duban.org.models import Person
-from duban.work.models import EventKind, Task, TaskState
+from duban.work.models import EventKind, Plan, Task, TaskState
 from duban.work.permissions import can_act_for_task, can_manage
 from duban.work.services._common import _event, _lock
 
@@ -143,3 +144,19 @@ def appeal_decide(
                 warning=warning, kind="withdrawn", level=warning.level, facts=warning.facts, at=now
             )
     return appeal
+
+
+@transaction.atomic
+def plan_warning_settings_update(*, actor: Person, plan: Plan, settings: dict) -> Plan:
+    """Switch rules on or off and set thresholds for a plan's tasks."""
+    if not can_manage(actor):
+        raise PermissionDenied(_("Only the supervision office can change warning settings."))
+    try:
+        rules.thresholds_from(settings)
+    except rules.BadSettings as error:
+        raise ValidationError(
+            _("These warning settings cannot be used: %(detail)s") % {"detail": error}
+        ) from None
+    plan.warning_settings = settings
+    plan.save(update_fields=["warning_settings"])
+    return plan

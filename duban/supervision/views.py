@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
@@ -15,11 +15,18 @@ from django.views.decorators.http import require_POST
 
 from duban.org.http import AuthedRequest
 from duban.org.models import Unit
+from duban.work.models import Plan
 from duban.work.queries import visible_tasks, visible_units
 from duban.work.views import _detail_context, _get_task, apply_errors
 
 from . import services
-from .forms import AppealForm, BoardFilterForm, NoticeAnswerForm, NoticeForm
+from .forms import (
+    AppealForm,
+    BoardFilterForm,
+    NoticeAnswerForm,
+    NoticeForm,
+    PlanWarningSettingsForm,
+)
 from .models import Level, SupervisionNotice, TaskWarning, WarningAppeal
 
 
@@ -163,3 +170,30 @@ def appeal_decide(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Decision saved."))
     return redirect("task_detail", pk=appeal.warning.task_id)
+
+
+@login_required
+def plan_warning_settings(request: AuthedRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(Plan, pk=pk)
+    if not request.user.is_office:
+        raise PermissionDenied(_("Only the supervision office can change warning settings."))
+    form = PlanWarningSettingsForm(
+        request.POST or None, initial=PlanWarningSettingsForm.initial_for(plan.warning_settings)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_warning_settings_update(
+                actor=request.user, plan=plan, settings=form.settings()
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Warning settings saved; the next scan applies them."))
+            return redirect("plan_detail", pk=plan.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "work/simple_form.html",
+        {"form": form, "title": _("Warning settings: %(plan)s") % {"plan": plan}},
+        status=status,
+    )

@@ -43,6 +43,9 @@ class Plan(models.Model):
         _("progress"), max_digits=5, decimal_places=1, default=Decimal("0")
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Warning rules switched on and thresholds for this plan's tasks (empty:
+    # the defaults of duban.lib.rules.Thresholds); validated by the service.
+    warning_settings = models.JSONField(_("warning settings"), default=dict, blank=True)
 
     history = HistoricalRecords()
 

@@ -248,6 +248,7 @@ MATRIX = [
     R("meeting_list", "GET", lambda w: "/meetings/", ALL_200),
     R("reporting_status", "GET", lambda w: "/reporting/", ALL_200),
     R("warning_board", "GET", lambda w: "/warnings/", ALL_200),
+    R("plan_warning_settings", "GET", lambda w: f"/plans/{w.plan.pk}/warnings/", OFFICE_ONLY),
     R(
         "appeal_file",
         "POST",
