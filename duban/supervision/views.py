@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from duban.lib import periods
 from duban.org.http import AuthedRequest
 from duban.org.models import Unit
 from duban.work.models import Plan
@@ -28,6 +32,47 @@ from .forms import (
     PlanWarningSettingsForm,
 )
 from .models import Level, SupervisionNotice, TaskWarning, WarningAppeal
+
+
+def _weekly_trend(person: Any, weeks: int) -> list[dict[str, Any]]:
+    """Warnings active at the end of each of the last ``weeks`` ISO weeks, red
+    and yellow (withdrawn ones excluded), in one aggregate query."""
+    today = timezone.localdate()
+    ends = []
+    period = periods.period_containing(today, periods.WEEKLY)
+    for _i in range(weeks):
+        ends.append(period)
+        period = period.previous()
+    ends.reverse()
+    aggregates = {}
+    for i, week in enumerate(ends):
+        moment = min(
+            timezone.now(),
+            dt.datetime.combine(
+                week.end + dt.timedelta(days=1), dt.time(), tzinfo=timezone.get_current_timezone()
+            ),
+        )
+        active = (
+            Q(raised_at__lte=moment)
+            & (Q(cleared_at__isnull=True) | Q(cleared_at__gt=moment))
+            & (Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gt=moment))
+        )
+        aggregates[f"red{i}"] = Count("id", filter=active & Q(level=Level.RED))
+        aggregates[f"yellow{i}"] = Count(
+            "id", filter=active & Q(level__in=[Level.YELLOW, Level.NOTICE])
+        )
+    counts = TaskWarning.objects.filter(task__in=visible_tasks(person)).aggregate(**aggregates)
+    peak = max([counts[k] for k in counts] + [1])
+    return [
+        {
+            "week": week.label,
+            "red": counts[f"red{i}"],
+            "yellow": counts[f"yellow{i}"],
+            "red_pct": round(100 * counts[f"red{i}"] / peak),
+            "yellow_pct": round(100 * counts[f"yellow{i}"] / peak),
+        }
+        for i, week in enumerate(ends)
+    ]
 
 
 @login_required
@@ -60,6 +105,7 @@ def warning_board(request: AuthedRequest) -> HttpResponse:
     )
     names = Unit.objects.in_bulk([row["unit"] for row in by_unit_rows])
     by_unit = [{**row, "unit": names[row["unit"]]} for row in by_unit_rows]
+    trend = _weekly_trend(request.user, weeks=8)
     page = Paginator(
         warnings.select_related("task", "task__lead_unit", "task__leader").order_by(
             "-level", "raised_at", "id"
@@ -77,6 +123,7 @@ def warning_board(request: AuthedRequest) -> HttpResponse:
             "by_unit": by_unit,
             "today": timezone.localdate(),
             "query": query.urlencode(),
+            "trend": trend,
         },
     )
 

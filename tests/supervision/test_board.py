@@ -185,3 +185,37 @@ def test_the_task_list_light_is_red_for_a_task_with_an_active_red_warning(
         "red",
         "green",
     )
+
+
+FACTS = {
+    "slow": {"progress": 1, "expected": 20, "gap": 19, "yellow": 10, "red": 30},
+    "overdue": {"deadline": "2026-03-01", "days": 17},
+    "postponed": {"moves": 2, "limit": 2},
+}
+
+
+def test_the_trend_counts_warnings_active_at_each_weeks_end(as_, office, claimed_task):
+    from duban.supervision.models import TaskWarning
+    from tests import factories as fx
+
+    def make(rule, level, raised, cleared=None, withdrawn=None):
+        return TaskWarning.objects.create(
+            task=claimed_task,
+            unit=claimed_task.lead_unit,
+            rule=rule,
+            level=level,
+            facts=FACTS[rule],
+            raised_at=raised,
+            cleared_at=cleared,
+            withdrawn_at=withdrawn,
+        )
+
+    make("slow", 2, fx.at(2026, 3, 10), cleared=fx.at(2026, 3, 17))  # active at W11's end
+    make("overdue", 4, fx.at(2026, 3, 2))  # active since W10
+    make("postponed", 2, fx.at(2026, 3, 3), withdrawn=fx.at(2026, 3, 4))  # counts nowhere
+    trend = {row["week"]: row for row in as_(office).get("/warnings/").context["trend"]}
+    assert (trend["2026-W09"]["red"], trend["2026-W09"]["yellow"]) == (0, 0)
+    assert (trend["2026-W10"]["red"], trend["2026-W10"]["yellow"]) == (1, 0)
+    assert (trend["2026-W11"]["red"], trend["2026-W11"]["yellow"]) == (1, 1)
+    assert (trend["2026-W12"]["red"], trend["2026-W12"]["yellow"]) == (1, 0)
+    assert len(trend) == 8
