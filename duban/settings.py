@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "duban.org",
     "duban.work",
     "duban.supervision",
+    "duban.notify",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +182,35 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # A report is late when submitted more than this many days after its period ends.
 DUBAN_REPORT_GRACE_DAYS = envint("DUBAN_REPORT_GRACE_DAYS", 1)
+
+# --- notifications and background work ------------------------------------
+# Email goes out through Django's SMTP backend when DUBAN_EMAIL_HOST is set;
+# without it, people get in-app messages and the units' chat robots only.
+EMAIL_HOST = os.environ.get("DUBAN_EMAIL_HOST", "")
+EMAIL_PORT = envint("DUBAN_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("DUBAN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DUBAN_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = envbool("DUBAN_EMAIL_USE_TLS", "false")
+EMAIL_USE_SSL = envbool("DUBAN_EMAIL_USE_SSL", "false")
+EMAIL_TIMEOUT = envint("DUBAN_EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DUBAN_EMAIL_FROM", "duban@localhost")
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+DUBAN_EMAIL_ENABLED = bool(EMAIL_HOST)
+# Links in emails and chat messages: the address people open duban at.
+DUBAN_SITE_URL = os.environ.get("DUBAN_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Chat robot addresses must be on the providers' hosts (DingTalk, WeCom,
+# Feishu/Lark); list further hosts (an internal relay) here, comma-separated.
+DUBAN_WEBHOOK_EXTRA_HOSTS = [
+    h.strip().lower()
+    for h in os.environ.get("DUBAN_WEBHOOK_EXTRA_HOSTS", "").split(",")
+    if h.strip()
+]
+DUBAN_WEBHOOK_TIMEOUT = envint("DUBAN_WEBHOOK_TIMEOUT", 10)
+# The worker's schedule: the scan every N minutes, the weekly digest on
+# Monday at this local hour, queued messages retried every minute.
+DUBAN_SCAN_EVERY_MINUTES = envint("DUBAN_SCAN_EVERY_MINUTES", 60)
+DUBAN_DIGEST_HOUR = envint("DUBAN_DIGEST_HOUR", 8)
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # --- security -------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from duban.notify import views as notify_views
 from duban.org import views as org_views
 from duban.supervision import views as supervision_views
 from duban.work import views, views_meetings
@@ -43,6 +44,18 @@ urlpatterns = [
     path("meetings/<int:pk>/", views_meetings.meeting_detail, name="meeting_detail"),
     path("units/", org_views.unit_list, name="unit_list"),
     path("units/<int:pk>/", org_views.unit_detail, name="unit_detail"),
+    path("messages/", notify_views.message_list, name="message_list"),
+    path("messages/<int:pk>/", notify_views.message_open, name="message_open"),
+    path("messages/read/", notify_views.message_read_all, name="message_read_all"),
+    path("outbox/", notify_views.outbox, name="outbox"),
+    path("outbox/<int:pk>/retry/", notify_views.delivery_retry, name="delivery_retry"),
+    path("units/<int:pk>/robots/new/", notify_views.hook_create, name="hook_create"),
+    path(
+        "robots/<int:pk>/<str:action>/",
+        notify_views.hook_action,
+        name="hook_action",
+    ),
+    path("i18n/setlang/", notify_views.set_language, name="set_language"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from duban.notify.models import ChatHook, Delivery, Notification
 from duban.lib import periods
 from duban.org import services as org_services
 from duban.org.models import Person, Unit
@@ -151,6 +152,9 @@ def upload(name: str, content: bytes, content_type: str = "application/octet-str
 # --- what the database holds -------------------------------------------------------
 
 WRITTEN = (
+    Notification,
+    Delivery,
+    ChatHook,
     TaskWarning,
     WarningAppeal,
     SupervisionNotice,
@@ -181,4 +185,8 @@ def snapshot() -> dict[str, Any]:
     )
     state["appeals"] = sorted(WarningAppeal.objects.values_list("pk", "state"))
     state["notices"] = sorted(SupervisionNotice.objects.values_list("pk", "answered_at"))
+    state["messages"] = sorted(Notification.objects.values_list("pk", "read_at"))
+    state["outbox"] = sorted(Delivery.objects.values_list("pk", "state", "next_attempt_at"))
+    state["robots"] = sorted(ChatHook.objects.values_list("pk", "enabled", "url"))
+    state["languages"] = sorted(Person.objects.values_list("pk", "language"))
     return state

@@ -73,10 +73,13 @@ def load(now: dt.datetime | None = None, seed: int = 80) -> DemoBuilder:
     builder = DemoBuilder(now=now, seed=seed)
     builder.build()
     _notices(builder.now)
-    # Raise the warnings the record calls for, as the hourly scan would.
-    from duban.supervision.scan import scan
+    # Raise the warnings the record calls for, as the hourly scan would, with
+    # the messages about them; then this Monday's digest.
+    from duban.notify.digest import weekly_digest
+    from duban.notify.jobs import scan_and_notify
 
-    scan(today=timezone.localdate(builder.now))
+    scan_and_notify(today=timezone.localdate(builder.now))
+    weekly_digest(now=builder.now)
     _appeal()
     return builder
 

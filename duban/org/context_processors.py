@@ -15,14 +15,18 @@ def person(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    from duban.notify.models import Notification
+
+    # One indexed count: the messages badge is always exact.
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
     exact = getattr(request, "inbox_total", None)
     now = time.time()
     if exact is None:
         cached = request.session.get("inbox_count")
         if cached and 0 <= now - cached[1] < INBOX_COUNT_SECONDS:
-            return {"inbox_count": cached[0]}
+            return {"inbox_count": cached[0], "unread_count": unread}
         from duban.work.queries import inbox_count
 
         exact = inbox_count(user)
     request.session["inbox_count"] = (exact, now)
-    return {"inbox_count": exact}
+    return {"inbox_count": exact, "unread_count": unread}

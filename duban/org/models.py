@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import get_language
@@ -126,6 +127,11 @@ class Person(AbstractUser):
     title = models.CharField(_("job title"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.LIAISON)
+    # The language of the emails duban sends this person; the language switch sets it.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    email_notifications = models.BooleanField(_("send messages by email too"), default=True)
     units = models.ManyToManyField(
         Unit, through="Membership", related_name="people", verbose_name=_("units"), blank=True
     )

@@ -45,5 +45,6 @@ def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "children": unit.children.all(),
             "members": unit.member_units.order_by("path"),
             "groups": unit.member_of.order_by("path"),
+            "hooks": unit.chat_hooks.all() if request.user.is_office else None,
         },
     )

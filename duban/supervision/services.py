@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from duban.lib import rules
+from duban.notify import fanout
 from duban.org.models import Person
 from duban.work.models import EventKind, Plan, Task, TaskState
 from duban.work.permissions import can_act_for_task, can_manage
@@ -63,6 +64,7 @@ def notice_issue(
         new=str(answer_by),
         notice=str(notice),
     )
+    fanout.for_notice(notice)
     return notice
 
 

@@ -237,12 +237,14 @@ def test_the_scan_command_prints_what_changed_and_a_summary(liaison_a, claimed_t
     summary = text.strip().splitlines()[-1]
     assert re.fullmatch(
         r"1 open tasks scanned in \d+\.\d\d s, \d+ queries: "
-        r"2 raised, 0 escalated, 0 eased, 0 cleared, 0 updated\.",
+        r"2 raised, 0 escalated, 0 eased, 0 cleared, 0 updated; 2 messages queued\.",
         summary,
     )
     out = StringIO()
     call_command("scan", stdout=out)
-    assert out.getvalue().endswith("0 raised, 0 escalated, 0 eased, 0 cleared, 0 updated.\n")
+    assert out.getvalue().endswith(
+        "0 raised, 0 escalated, 0 eased, 0 cleared, 0 updated; 0 messages queued.\n"
+    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -105,6 +105,37 @@ class World:
         return f.task(self.office, self.unit_a, plan=self.plan)
 
     @cached_property
+    def note(self):
+        """A message in liaison A's inbox."""
+        from duban.notify.models import Notification
+
+        return Notification.objects.create(
+            recipient=self.liaison_a,
+            kind="instruction",
+            key="instruction:test",
+            task=self.task,
+            data={"task_id": self.task.pk, "serial": "1", "title": "t", "leader": "x", "text": "y"},
+        )
+
+    @cached_property
+    def hook(self):
+        from duban.notify.models import ChatHook
+
+        return ChatHook.objects.create(
+            unit=self.unit_a,
+            kind="dingtalk",
+            url="https://oapi.dingtalk.com/robot/send?access_token=t",
+        )
+
+    @cached_property
+    def delivery(self):
+        from duban.notify.models import Delivery
+
+        return Delivery.objects.create(
+            channel="hook", key="k", hook=self.hook, subject="s", body="b", state="failed"
+        )
+
+    @cached_property
     def meeting(self):
         return f.meeting(self.office, f.TODAY, number=80)
 
@@ -289,10 +320,43 @@ MATRIX = [
     R("meeting_detail", "GET", lambda w: f"/meetings/{w.meeting.pk}/", ALL_200),
     R("unit_list", "GET", lambda w: "/units/", ALL_200),
     R("unit_detail", "GET", lambda w: f"/units/{w.unit_a.pk}/", (302, 200, 404, 200, 200)),
+    R("message_list", "GET", lambda w: "/messages/", ALL_200),
+    R("message_open", "GET", lambda w: f"/messages/{w.note.pk}/", (302, 302, 404, 404, 404)),
+    R("message_read_all", "POST", lambda w: "/messages/read/", (302, 302, 302, 302, 302)),
+    R("outbox", "GET", lambda w: "/outbox/", OFFICE_ONLY),
+    R("delivery_retry", "POST", lambda w: f"/outbox/{w.delivery.pk}/retry/", OFFICE_WRITES),
+    R(
+        "hook_create",
+        "GET",
+        lambda w: f"/units/{w.unit_a.pk}/robots/new/",
+        (302, 403, 404, 403, 200),
+    ),
+    R(
+        "hook_create",
+        "POST",
+        lambda w: f"/units/{w.unit_a.pk}/robots/new/",
+        (302, 403, 404, 403, 302),
+        lambda w: {
+            "kind": "wecom",
+            "url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc",
+            "language": "zh-hans",
+        },
+    ),
+    R("hook_action", "POST", lambda w: f"/robots/{w.hook.pk}/off/", OFFICE_WRITES),
+    R(
+        "set_language",
+        "POST",
+        lambda w: "/i18n/setlang/",
+        (302, 302, 302, 302, 302),
+        lambda w: {"language": "en"},
+    ),
     R("login", "GET", lambda w: "/login/", (200, 200, 200, 200, 200)),
     R("logout", "GET", lambda w: "/logout/", (405, 405, 405, 405, 405)),
     R("logout", "POST", lambda w: "/logout/", (302, 302, 302, 302, 302)),
 ]
+
+
+PUBLIC = ("login", "logout", "set_language")
 
 
 def _ids(row: Row) -> str:
@@ -322,17 +386,17 @@ def test_permission_matrix(as_, request, world, row):
             response = client.post(url, data)
         statuses[persona] = response.status_code
         wrote[persona] = f.snapshot() != before
-        if who is None and row.name not in ("login", "logout"):
+        if who is None and row.name not in PUBLIC:
             sent_to_sign_in = response["Location"].startswith("/login/?next=")
 
     assert {p: statuses[p] for p in PERSONAS} == dict(zip(PERSONAS, row.expect, strict=True))
-    if row.name not in ("login", "logout"):
+    if row.name not in PUBLIC:
         assert sent_to_sign_in, "anonymous people are sent to sign in"
     refused = [p for p in PERSONAS if not _succeeds(row, p)]
     assert [p for p in refused if wrote[p]] == [], "a refused request writes nothing"
-    if row.method == "GET":
+    if row.method == "GET" and row.name != "message_open":  # opening a message reads it
         assert not any(wrote.values()), "a GET writes nothing"
-    elif row.name not in ("logout", "instruction_read"):
+    elif row.name not in ("logout", "instruction_read", "message_read_all", "set_language"):
         allowed = [p for p in PERSONAS if _succeeds(row, p)]
         assert all(wrote[p] for p in allowed), "an allowed POST does what it was asked"
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from duban.lib import periods
+from duban.notify import fanout
 from duban.org.models import Person
 
 from .. import attachments as attachment_rules
@@ -226,4 +227,5 @@ def report_review(
     )
     if not accept:
         _leaf_recompute(task)
+        fanout.for_returned_report(report)
     return report

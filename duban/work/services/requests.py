@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from duban.notify import fanout
 from duban.org.models import Person
 
 from .. import attachments as attachment_rules
@@ -217,6 +218,7 @@ def instruction_create(
     if at:
         Instruction.objects.filter(pk=instruction.pk).update(created_at=at)
     _event(task, EventKind.INSTRUCTION, actor, at=at, text=text)
+    fanout.for_instruction(instruction)
     return instruction
 
 

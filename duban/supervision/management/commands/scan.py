@@ -9,18 +9,22 @@ from django.core.management.base import BaseCommand
 from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
 
+from duban.notify.jobs import scan_and_notify
 from duban.supervision.explain import reason
-from duban.supervision.scan import scan
 
 
 class Command(BaseCommand):
-    help = "Evaluate every warning rule for every open task once and print what changed."
+    help = (
+        "Evaluate every warning rule for every open task once, print what changed "
+        "and queue the messages about it."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         reset_queries()
         started = time.monotonic()
         with CaptureQueriesContext(connection) as queries:
-            result = scan()
+            run = scan_and_notify()
+        result = run.result
         elapsed = time.monotonic() - started
         for label, items in (
             ("raised", result.raised),
@@ -37,5 +41,6 @@ class Command(BaseCommand):
             f"{result.tasks} open tasks scanned in {elapsed:.2f} s, "
             f"{len(queries.captured_queries)} queries: {len(result.raised)} raised, "
             f"{len(result.escalated)} escalated, {len(result.eased)} eased, "
-            f"{len(result.cleared)} cleared, {result.updated} updated."
+            f"{len(result.cleared)} cleared, {result.updated} updated; "
+            f"{run.messages} messages queued."
         )

@@ -1,0 +1,472 @@
+"""Time the warning scan on generated data, at city and province scale.
+
+    .venv/bin/python bench/scan.py                        # city and province, SQLite
+    .venv/bin/python bench/scan.py --scale city           # one scale
+    .venv/bin/python bench/scan.py --scale city --data-dir DIR
+    DATABASE_URL=postgres://u@host:port/duban_bench bench/scan.py   # PostgreSQL
+
+For each scale the generated data (``bench/generate.py``) is reused when it is
+there and matches the scale (units and tasks as generated), else generated:
+SQLite in ``/tmp/duban-bench/<scale>`` (``--data-dir`` for one scale);
+PostgreSQL in the database ``<name>_<scale>`` of ``DATABASE_URL``'s server
+(``duban_bench_city``, ``duban_bench_province``). The province takes minutes.
+
+The scan runs on a copy, never on the generated data: a copy of the SQLite
+file (``<data dir>-scan/``) or ``CREATE DATABASE <name>_<scale>_scan TEMPLATE
+<name>_<scale>``, deleted afterwards (``--keep-copy`` keeps it). On the copy,
+in a child process with production settings: every warning, warning event and
+appeal is deleted, then
+
+1. the first scan, from no warnings;
+2. the same scan again at once, nothing changed (``--repeat`` times, median):
+   it must write nothing (the ScanResult must not be ``changed``);
+3. a small change: reports filed through ``services.report_save`` for
+   ``--share`` (1 %) of the open tasks, first those the scan found missing a
+   report (the missing period), then others (the current period), each by a
+   liaison of the lead unit; then the scan again.
+
+For each: wall seconds, SQL queries (``CaptureQueriesContext``; reads and
+writes apart: the reads are a fixed number, the writes go in batches of 500
+rows so they grow with what changed), open tasks, warnings raised, escalated,
+eased, cleared and updated; with both scales, the ratio province/city. Aim:
+about 1 s for the province.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import benchlib
+
+HERE = Path(__file__).resolve().parent
+SCALES = ("city", "province")
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+# --- the data, in the parent process ------------------------------------------------
+
+
+def expected(scale: str) -> tuple[int, int]:
+    """(units, tasks) that generate.py writes at ``scale``."""
+    from generate import SCALES as SIZES
+
+    size = SIZES[scale]
+    return size.units, size.tasks
+
+
+def generate(scale: str, data_dir: Path, env: dict[str, str], flush: bool = False) -> None:
+    print(f"  generating {scale} in {data_dir} (province: minutes) ...", flush=True)
+    command = [sys.executable, str(HERE / "generate.py"), "--scale", scale]
+    command += ["--data-dir", str(data_dir), *(["--flush"] * flush)]
+    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
+
+
+def sqlite_counts(path: Path) -> tuple[int, int, int] | None:
+    """(units, tasks, reports) in a generated SQLite file, or None if unreadable."""
+    if not path.exists():
+        return None
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            return tuple(  # type: ignore[return-value]
+                db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
+                for table in ("org_unit", "work_task", "work_progressreport")
+            )
+    except sqlite3.Error:
+        return None
+
+
+def sqlite_copy(scale: str, data_dir: Path | None, regenerate: bool) -> Path:
+    """Reuse or generate the SQLite data of ``scale``; return a fresh copy's directory."""
+    source = data_dir or benchlib.BENCH_ROOT / scale
+    db = source / "duban.sqlite3"
+    counts = sqlite_counts(db)
+    if regenerate or counts is None or counts[:2] != expected(scale) or not counts[2]:
+        generate(scale, source, dict(os.environ))
+    else:
+        print(f"  reusing {db} ({counts[1]:,} tasks, {counts[2]:,} reports)", flush=True)
+    copy = source.with_name(source.name + "-scan")
+    shutil.rmtree(copy, ignore_errors=True)
+    copy.mkdir(parents=True)
+    started = time.perf_counter()
+    for suffix in ("", "-wal"):  # a WAL left by a crashed writer holds committed pages
+        if Path(f"{db}{suffix}").exists():
+            shutil.copyfile(f"{db}{suffix}", copy / f"duban.sqlite3{suffix}")
+    print(f"  copied to {copy} in {time.perf_counter() - started:.1f} s", flush=True)
+    return copy
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def pg_admin(url: str) -> Any:
+    import psycopg
+
+    return psycopg.connect(with_database(url, "postgres"), autocommit=True)
+
+
+def pg_counts(url: str) -> tuple[int, int, int] | None:
+    import psycopg
+
+    try:
+        with psycopg.connect(url) as db:
+            return tuple(  # type: ignore[return-value]
+                db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
+                for table in ("org_unit", "work_task", "work_progressreport")
+            )
+    except psycopg.Error:
+        return None
+
+
+def pg_copy(scale: str, url: str, regenerate: bool) -> str:
+    """Reuse or generate ``<name>_<scale>``; return the URL of a fresh copy of it."""
+    from psycopg import sql
+
+    base = urlsplit(url).path.lstrip("/") or "duban_bench"
+    source, copy = f"{base}_{scale}", f"{base}_{scale}_scan"
+    source_url = with_database(url, source)
+    with pg_admin(url) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [source]).fetchone():
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(source)))
+    counts = pg_counts(source_url)
+    if regenerate or counts is None or counts[:2] != expected(scale) or not counts[2]:
+        env = dict(os.environ, DATABASE_URL=source_url)
+        generate(scale, benchlib.BENCH_ROOT / f"pg-{source}", env, flush=True)
+    else:
+        print(f"  reusing {source} ({counts[1]:,} tasks, {counts[2]:,} reports)", flush=True)
+    started = time.perf_counter()
+    with pg_admin(url) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(copy)))
+        admin.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(copy), sql.Identifier(source)
+            )
+        )
+    print(f"  copied to {copy} in {time.perf_counter() - started:.1f} s", flush=True)
+    return with_database(url, copy)
+
+
+def pg_drop(url: str) -> None:
+    from psycopg import sql
+
+    name = urlsplit(url).path.lstrip("/")
+    with pg_admin(url) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+
+
+def run_scale(scale: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Copy the data of ``scale``, measure in a child process, drop the copy."""
+    print(f"\n{scale}:", flush=True)
+    url = os.environ.get("DATABASE_URL")
+    env = dict(os.environ)
+    if url:
+        copy_url = pg_copy(scale, url, args.regenerate)
+        env["DATABASE_URL"] = copy_url
+        copy_dir = benchlib.BENCH_ROOT / f"pg-{scale}-scan"
+    else:
+        copy_dir = sqlite_copy(scale, args.data_dir, args.regenerate)
+    command = [sys.executable, str(Path(__file__).resolve()), "--measure", str(copy_dir)]
+    command += ["--share", str(args.share), "--repeat", str(args.repeat)]
+    command += ["--seed", str(args.seed), *(["--show-queries"] * args.show_queries)]
+    try:
+        out = subprocess.run(command, check=True, env=env, stdout=subprocess.PIPE, text=True)
+    finally:
+        if not args.keep_copy:
+            if url:
+                pg_drop(copy_url)
+            shutil.rmtree(copy_dir, ignore_errors=True)
+    figures = json.loads(out.stdout)
+    figures["scale"] = scale
+    return figures
+
+
+# --- the measurement, in the child process, on the copy ---------------------------
+
+
+def timed_scan(label: str, runs: int = 1) -> dict[str, Any]:
+    """Scan ``runs`` times; the figures of the median run, its queries counted."""
+    import gc
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from duban.supervision.scan import scan
+
+    samples = []
+    for _ in range(runs):
+        gc.collect()
+        start, start_cpu = time.perf_counter(), time.process_time()
+        with CaptureQueriesContext(connection) as ctx:
+            result = scan()
+        seconds = time.perf_counter() - start
+        cpu = time.process_time() - start_cpu
+        samples.append((seconds, cpu, result, list(ctx.captured_queries)))
+    seconds, cpu, result, queries = sorted(samples, key=lambda s: s[0])[len(samples) // 2]
+    writes = [q for q in queries if q["sql"].lstrip().upper().startswith(WRITES)]
+    raised = Counter(w.rule for w in result.raised)
+    return {
+        "label": label,
+        "seconds": seconds,
+        "all_seconds": [s[0] for s in samples],
+        "cpu_seconds": cpu,
+        "sql_seconds": sum(float(q["time"]) for q in queries),
+        "queries": len(queries),
+        "writes": len(writes),
+        "reads": len(queries) - len(writes),
+        "tasks": result.tasks,
+        "raised": len(result.raised),
+        "raised_by_rule": dict(sorted(raised.items())),
+        "escalated": len(result.escalated),
+        "eased": len(result.eased),
+        "cleared": len(result.cleared),
+        "updated": result.updated,
+        "changed": result.changed,
+        "slowest": [
+            (float(q["time"]), " ".join(q["sql"].split())[:160])
+            for q in sorted(queries, key=lambda q: -float(q["time"]))[:4]
+        ],
+    }
+
+
+def reset_warnings() -> int:
+    from duban.supervision.models import TaskWarning, WarningAppeal, WarningEvent
+
+    WarningAppeal.objects.all().delete()
+    WarningEvent.objects.all().delete()
+    return TaskWarning.objects.all().delete()[0]
+
+
+def file_some_reports(share: float, seed: int) -> dict[str, Any]:
+    """File reports for ``share`` of the open tasks, through the services, as
+    their lead units' liaisons: first the missing periods the scan flagged,
+    then the current period of other tasks in progress."""
+    import random
+
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from duban.lib import periods, rules
+    from duban.org.models import Membership, Role
+    from duban.supervision.models import TaskWarning
+    from duban.work import services
+    from duban.work.models import OPEN_STATES, ReportState, Task, TaskState
+
+    rng = random.Random(seed)
+    today = timezone.localdate()
+    wanted = math.ceil(share * Task.objects.filter(state__in=OPEN_STATES).count())
+    leaves = Task.objects.filter(state=TaskState.IN_PROGRESS, is_parent=False)
+    flagged = dict(
+        TaskWarning.objects.filter(
+            cleared_at__isnull=True, rule=rules.INACTION_REPORT, task__in=leaves
+        ).values_list("task_id", "facts__period")
+    )
+    picks = rng.sample(sorted(flagged), min(wanted, len(flagged)))
+    if len(picks) < wanted:
+        others = sorted(set(leaves.values_list("id", flat=True)) - set(flagged))
+        picks += rng.sample(others, min(wanted - len(picks), len(others)))
+    tasks = Task.objects.in_bulk(picks)
+    liaison_of = {}
+    for membership in Membership.objects.filter(
+        person__role=Role.LIAISON, unit_id__in={t.lead_unit_id for t in tasks.values()}
+    ).select_related("person"):
+        liaison_of.setdefault(membership.unit_id, membership.person)
+    done = Counter()
+    start = time.perf_counter()
+    for task_id in picks:
+        task = tasks[task_id]
+        label = flagged.get(task_id) or periods.period_containing(today, task.cadence).label
+        filed = task.reports.filter(period_label=label).first()
+        if filed and filed.state in (ReportState.SUBMITTED, ReportState.ACCEPTED):
+            done["skipped (already filed)"] += 1
+            continue
+        try:
+            services.report_save(
+                actor=liaison_of[task.lead_unit_id],
+                task=task,
+                period_label=label,
+                text=f"基准测试补报：{label}期间推进现场协调，解决堵点问题，完成阶段性目标。",
+                percent=min(100, int(task.progress) + 5),
+                submit=True,
+                version=filed.version if filed else None,
+            )
+        except (ValidationError, KeyError) as exc:
+            done[f"skipped ({type(exc).__name__})"] += 1
+            continue
+        done["missing period" if task_id in flagged else "current period"] += 1
+    return {
+        "tasks": wanted,
+        "filed": done["missing period"] + done["current period"],
+        "how": dict(done),
+        "seconds": time.perf_counter() - start,
+    }
+
+
+def measure(share: float, repeat: int, seed: int) -> dict[str, Any]:
+    from django.core.management import call_command
+
+    from duban.work.models import OPEN_STATES, ProgressReport, Task
+
+    call_command("migrate", interactive=False, verbosity=0)  # the data may predate one
+    deleted = reset_warnings()
+    first = timed_scan("first scan (no warnings)")
+    again = timed_scan("rescan, nothing changed", repeat)
+    assert not again["changed"], "a rescan with nothing changed wrote something"
+    change = file_some_reports(share, seed)
+    after = timed_scan("rescan after the change")
+    return {
+        "database": benchlib.describe_database(),
+        "tasks": Task.objects.count(),
+        "open_tasks": Task.objects.filter(state__in=OPEN_STATES).count(),
+        "reports": ProgressReport.objects.count(),
+        "deleted_warnings": deleted,
+        "change": change,
+        "runs": [first, again, after],
+    }
+
+
+# --- output -----------------------------------------------------------------------
+
+
+def report(results: list[dict[str, Any]], show_queries: bool) -> None:
+    for r in results:
+        c = r["change"]
+        print(
+            f"\n{r['scale']}: {r['database']}: {r['tasks']:,} tasks ({r['open_tasks']:,} open), "
+            f"{r['reports']:,} reports; change: {c['filed']} reports filed for "
+            f"{c['tasks']} tasks ({', '.join(f'{k} {v}' for k, v in c['how'].items())}; "
+            f"{c['seconds']:.1f} s through the services)"
+        )
+        rows = []
+        for run in r["runs"]:
+            rows.append(
+                [
+                    run["label"],
+                    run["seconds"],
+                    run["cpu_seconds"],
+                    run["sql_seconds"],
+                    run["queries"],
+                    run["reads"],
+                    run["writes"],
+                    run["tasks"],
+                    run["raised"],
+                    run["escalated"],
+                    run["eased"],
+                    run["cleared"],
+                    run["updated"],
+                ]
+            )
+        print(
+            benchlib.table(
+                [
+                    "",
+                    "s",
+                    "CPU s",
+                    "SQL s",
+                    "queries",
+                    "reads",
+                    "writes",
+                    "open tasks",
+                    "raised",
+                    "escal.",
+                    "eased",
+                    "cleared",
+                    "updated",
+                ],
+                [[row[0], *(_sec(v) for v in row[1:4]), *row[4:]] for row in rows],
+            )
+        )
+        first, again = r["runs"][0], r["runs"][1]
+        print(
+            "  raised by rule: "
+            + ", ".join(f"{k} {v:,}" for k, v in first["raised_by_rule"].items())
+        )
+        if len(again["all_seconds"]) > 1:
+            print("  no-change rescans: " + ", ".join(f"{s:.3f}" for s in again["all_seconds"]))
+        if show_queries:
+            for run in r["runs"]:
+                print(f"  slowest queries, {run['label']}:")
+                for ms, text in run["slowest"]:
+                    print(f"    {ms * 1000:8.1f} ms  {text}")
+    if len(results) == 2:
+        city, province = results
+        print(
+            f"\nprovince / city: {province['open_tasks']:,} / {city['open_tasks']:,} open tasks "
+            f"= {province['open_tasks'] / city['open_tasks']:.1f}x"
+        )
+        rows = []
+        for a, b in zip(city["runs"], province["runs"], strict=True):
+            rows.append(
+                [
+                    a["label"],
+                    _sec(a["seconds"]),
+                    _sec(b["seconds"]),
+                    f"{b['seconds'] / a['seconds']:.1f}x",
+                    f"{a['reads']} + {a['writes']}",
+                    f"{b['reads']} + {b['writes']}",
+                ]
+            )
+        print(
+            benchlib.table(
+                ["", "city s", "province s", "ratio", "city queries", "province queries"], rows
+            )
+        )
+        same = all(
+            a["reads"] == b["reads"] for a, b in zip(city["runs"], province["runs"], strict=True)
+        )
+        print(
+            "queries (reads + writes): reads "
+            + ("the same at both scales" if same else "DIFFER between the scales")
+            + "; writes are batches of 500 rows, so they follow the warnings written"
+        )
+
+
+def _sec(value: float) -> str:
+    return f"{value:7.3f}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", choices=(*SCALES, "both"), default="both")
+    parser.add_argument(
+        "--data-dir", type=Path, help="SQLite data of the one --scale (default /tmp/duban-bench/…)"
+    )
+    parser.add_argument("--share", type=float, default=0.01, help="open tasks given a report")
+    parser.add_argument("--repeat", type=int, default=3, help="no-change rescans (median)")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--regenerate", action="store_true", help="generate even if present")
+    parser.add_argument("--keep-copy", action="store_true", help="keep the copy scanned")
+    parser.add_argument("--show-queries", action="store_true", help="the slowest SQL of each")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure:  # the child: measure on the copy, print JSON
+        benchlib.configure(args.measure)
+        print(json.dumps(measure(args.share, args.repeat, args.seed), ensure_ascii=False))
+        return
+    scales = SCALES if args.scale == "both" else (args.scale,)
+    if args.data_dir and len(scales) > 1:
+        parser.error("--data-dir goes with one --scale")
+    if args.data_dir and os.environ.get("DATABASE_URL"):
+        parser.error("--data-dir is for SQLite; DATABASE_URL names the PostgreSQL databases")
+    results = [run_scale(scale, args) for scale in scales]
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False))
+        return
+    report(results, args.show_queries)
+
+
+if __name__ == "__main__":
+    main()

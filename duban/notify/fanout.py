@@ -1,0 +1,265 @@
+"""Who hears about what, and queuing it: in-app messages at once, emails and
+chat posts into the outbox for the worker.
+
+Set-based: whatever the number of events, a fixed handful of queries (the
+tasks, the liaisons of their units, the people, the robots, then bulk
+inserts). Every message carries a key; the unique constraints drop a repeat,
+so calling this twice for the same events sends nothing new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from duban.lib import rules
+from duban.org.models import Membership, Person, Role
+from duban.work.models import Task
+
+from .models import Channel, ChatHook, Delivery, Kind, Notification
+from .render import absolute, render_in
+
+
+@dataclass
+class Message:
+    kind: str
+    key: str
+    data: dict[str, Any]
+    task_id: int | None = None
+    people: set[int] = field(default_factory=set)  # person ids
+    units: set[int] = field(default_factory=set)  # units whose chat robots hear it
+
+
+def task_data(task_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    rows = Task.objects.filter(pk__in=set(task_ids)).values(
+        "id", "serial", "title", "title_en", "lead_unit_id", "leader_id"
+    )
+    return {row["id"]: dict(row) for row in rows}
+
+
+def liaisons_of(unit_ids: Iterable[int]) -> dict[int, set[int]]:
+    found: dict[int, set[int]] = {}
+    for unit_id, person_id in Membership.objects.filter(
+        unit_id__in=set(unit_ids), person__role=Role.LIAISON, person__is_active=True
+    ).values_list("unit_id", "person_id"):
+        found.setdefault(unit_id, set()).add(person_id)
+    return found
+
+
+def about_task(task: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "task_id": task["id"],
+        "serial": task["serial"],
+        "title": task["title"],
+        "title_en": task["title_en"],
+    }
+
+
+def send(messages: Sequence[Message], *, now: Any = None) -> int:
+    """Queue messages; return how many in-app messages were new."""
+    if not messages:
+        return 0
+    now = now or timezone.now()
+    person_ids = set().union(*(m.people for m in messages))
+    people = {
+        p.pk: p
+        for p in Person.objects.filter(pk__in=person_ids, is_active=True).only(
+            "id", "email", "language", "email_notifications"
+        )
+    }
+    unit_ids = set().union(*(m.units for m in messages))
+    hooks: dict[int, list[ChatHook]] = {}
+    if unit_ids:
+        for hook in ChatHook.objects.filter(unit_id__in=unit_ids, enabled=True):
+            hooks.setdefault(hook.unit_id, []).append(hook)
+    notes: list[Notification] = []
+    out: list[Delivery] = []
+    rendered: dict[tuple[str, str], Any] = {}
+
+    def text(message: Message, language: str) -> Any:
+        key = (message.key, language)
+        if key not in rendered:
+            rendered[key] = render_in(language, message.kind, message.data)
+        return rendered[key]
+
+    for message in messages:
+        for person_id in sorted(message.people):
+            person = people.get(person_id)
+            if person is None:
+                continue
+            notes.append(
+                Notification(
+                    recipient_id=person_id,
+                    kind=message.kind,
+                    key=message.key,
+                    task_id=message.task_id,
+                    data=message.data,
+                    created_at=now,
+                )
+            )
+            if settings.DUBAN_EMAIL_ENABLED and person.email and person.email_notifications:
+                words = text(message, person.language)
+                out.append(
+                    Delivery(
+                        channel=Channel.EMAIL,
+                        key=message.key,
+                        recipient_id=person_id,
+                        address=person.email,
+                        subject=words.title[:200],
+                        body=f"{words.body}\n\n{absolute(words.link)}",
+                        link=absolute(words.link) if words.link else "",
+                        created_at=now,
+                        next_attempt_at=now,
+                    )
+                )
+        for unit_id in sorted(message.units):
+            for hook in hooks.get(unit_id, []):
+                words = text(message, hook.language)
+                out.append(
+                    Delivery(
+                        channel=Channel.HOOK,
+                        key=message.key,
+                        hook=hook,
+                        address=hook.url[:254],
+                        subject=words.title[:200],
+                        body=words.body,
+                        link=absolute(words.link) if words.link else "",
+                        created_at=now,
+                        next_attempt_at=now,
+                    )
+                )
+    # Leave out what was already sent (a repeat call); the constraint settles a race.
+    keys = sorted({n.key for n in notes})
+    seen: set[tuple[int, str]] = set()
+    for start in range(0, len(keys), 500):
+        seen.update(
+            Notification.objects.filter(key__in=keys[start : start + 500]).values_list(
+                "recipient_id", "key"
+            )
+        )
+    notes = [n for n in notes if (n.recipient_id, n.key) not in seen]
+    Notification.objects.bulk_create(notes, batch_size=500, ignore_conflicts=True)
+    if out:
+        Delivery.objects.bulk_create(out, batch_size=500, ignore_conflicts=True)
+        transaction.on_commit(kick)
+    return len(notes)
+
+
+def kick() -> None:
+    """Ask the worker to send the outbox now (it also sweeps it every minute)."""
+    from .tasks import send_outbox
+
+    send_outbox.enqueue()
+
+
+# --- what each event tells whom --------------------------------------------------
+
+
+def for_warnings(warnings: Sequence[Any], *, now: Any = None) -> int:
+    """New and escalated warnings: the lead unit's liaisons and its robots;
+    red ones also the responsible leader."""
+    if not warnings:
+        return 0
+    tasks = task_data(w.task_id for w in warnings)
+    liaisons = liaisons_of(t["lead_unit_id"] for t in tasks.values())
+    messages = []
+    for warning in warnings:
+        task = tasks[warning.task_id]
+        people = set(liaisons.get(task["lead_unit_id"], set()))
+        if warning.level >= rules.RED and task["leader_id"]:
+            people.add(task["leader_id"])
+        messages.append(
+            Message(
+                kind=Kind.DUE if warning.rule == rules.NEAR_DUE else Kind.WARNING,
+                key=f"warning:{warning.pk}:{warning.level}",
+                data={
+                    **about_task(task),
+                    "rule": warning.rule,
+                    "level": warning.level,
+                    "facts": warning.facts,
+                },
+                task_id=warning.task_id,
+                people=people,
+                units={task["lead_unit_id"]},
+            )
+        )
+    return send(messages, now=now)
+
+
+def for_notice(notice: Any) -> int:
+    task = task_data([notice.task_id])[notice.task_id]
+    people = set(liaisons_of([notice.unit_id]).get(notice.unit_id, set()))
+    if task["leader_id"]:
+        people.add(task["leader_id"])
+    return send(
+        [
+            Message(
+                kind=Kind.NOTICE,
+                key=f"notice:{notice.pk}",
+                data={
+                    **about_task(task),
+                    "number": str(notice),
+                    "answer_by": notice.answer_by.isoformat(),
+                    "reason": notice.reason,
+                },
+                task_id=notice.task_id,
+                people=people,
+                units={notice.unit_id},
+            )
+        ]
+    )
+
+
+def for_returned_report(report: Any) -> int:
+    task = task_data([report.task_id])[report.task_id]
+    people = set(liaisons_of([report.unit_id]).get(report.unit_id, set()))
+    if report.author_id:
+        people.add(report.author_id)
+    return send(
+        [
+            Message(
+                kind=Kind.RETURNED,
+                key=f"returned:{report.pk}:{report.return_count}",
+                data={
+                    **about_task(task),
+                    "period": report.period_label,
+                    "comment": report.review_comment,
+                },
+                task_id=report.task_id,
+                people=people,
+                units={report.unit_id},
+            )
+        ]
+    )
+
+
+def for_instruction(instruction: Any) -> int:
+    task = task_data([instruction.task_id])[instruction.task_id]
+    units = {
+        task["lead_unit_id"],
+        *Task.co_units.through.objects.filter(task_id=instruction.task_id).values_list(
+            "unit_id", flat=True
+        ),
+    }
+    people = set().union(*liaisons_of(units).values()) if units else set()
+    return send(
+        [
+            Message(
+                kind=Kind.INSTRUCTION,
+                key=f"instruction:{instruction.pk}",
+                data={
+                    **about_task(task),
+                    "leader": str(instruction.leader),
+                    "text": instruction.text,
+                },
+                task_id=instruction.task_id,
+                people=people,
+                units={task["lead_unit_id"]},
+            )
+        ]
+    )

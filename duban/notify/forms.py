@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from .hooks import validate_hook_url
+from .models import HookKind
+
+
+class ChatHookForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=HookKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    url = forms.CharField(
+        label=_("Webhook address"),
+        max_length=500,
+        help_text=_("Copied from the robot's settings in the group chat."),
+    )
+    secret = forms.CharField(
+        label=_("Signing secret"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Only when the robot has signing switched on (DingTalk 加签, Feishu 签名校验)."
+        ),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("kind") and data.get("url"):
+            try:
+                data["url"] = validate_hook_url(data["kind"], data["url"])
+            except forms.ValidationError as error:
+                self.add_error("url", error)
+        return data

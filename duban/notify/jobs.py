@@ -1,0 +1,115 @@
+"""The jobs the worker runs, as plain functions (the tasks in tasks.py wrap
+them), and the schedule that starts them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from duban.supervision.scan import ScanResult, scan
+
+from . import fanout
+from .models import ScheduleSlot
+
+
+@dataclass
+class ScanRun:
+    result: ScanResult
+    messages: int
+
+
+def scan_and_notify(*, today: dt.date | None = None) -> ScanRun:
+    """The scan, and the messages about what it raised or escalated, in one
+    transaction: a crash leaves neither warnings without messages nor the reverse."""
+    with transaction.atomic():
+        result = scan(today=today)
+        messages = fanout.for_warnings(result.raised + result.escalated)
+    return ScanRun(result, messages)
+
+
+def prune_task_results(*, now: dt.datetime | None = None, keep_days: int = 14) -> int:
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = (now or timezone.now()) - dt.timedelta(days=keep_days)
+    deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
+    return deleted
+
+
+# --- the schedule -------------------------------------------------------------------
+
+
+def _every(minutes: int) -> Callable[[dt.datetime], dt.datetime]:
+    return lambda now: now + dt.timedelta(minutes=max(minutes, 1))
+
+
+def next_monday_morning(now: dt.datetime) -> dt.datetime:
+    local = timezone.localtime(now)
+    days = (7 - local.weekday()) % 7
+    candidate = (local + dt.timedelta(days=days)).replace(
+        hour=settings.DUBAN_DIGEST_HOUR, minute=0, second=0, microsecond=0
+    )
+    if candidate <= local:
+        candidate += dt.timedelta(days=7)
+    return candidate
+
+
+def next_night(now: dt.datetime) -> dt.datetime:
+    local = timezone.localtime(now)
+    candidate = local.replace(hour=3, minute=0, second=0, microsecond=0)
+    return candidate if candidate > local else candidate + dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    task: str  # attribute of duban.notify.tasks
+    after: Callable[[dt.datetime], dt.datetime]  # when it is next due after a run
+    first: Callable[[dt.datetime], dt.datetime]  # when it is first due
+
+
+def schedule() -> list[Job]:
+    return [
+        Job(
+            "scan",
+            "run_scan",
+            _every(settings.DUBAN_SCAN_EVERY_MINUTES),
+            lambda now: now,
+        ),
+        Job("outbox", "send_outbox", _every(1), lambda now: now),
+        Job("digest", "weekly_digest", next_monday_morning, next_monday_morning),
+        Job("prune", "prune_results", next_night, next_night),
+    ]
+
+
+def claim_due(now: dt.datetime | None = None) -> list[Job]:
+    """The jobs due now that this worker won. Moving a slot forward is a
+    conditional update on the time it held, so of two workers one wins."""
+    now = now or timezone.now()
+    jobs = schedule()
+    slots = {s.name: s for s in ScheduleSlot.objects.filter(name__in=[j.name for j in jobs])}
+    won = []
+    for job in jobs:
+        slot = slots.get(job.name)
+        if slot is None:
+            slot, _ = ScheduleSlot.objects.get_or_create(
+                name=job.name, defaults={"next_run_at": job.first(now)}
+            )
+        if slot.next_run_at > now:
+            continue
+        moved = ScheduleSlot.objects.filter(name=job.name, next_run_at=slot.next_run_at).update(
+            next_run_at=job.after(now), last_run_at=now
+        )
+        if moved:
+            won.append(job)
+    ScheduleSlot.objects.update_or_create(name="heartbeat", defaults={"next_run_at": now})
+    return won
+
+
+def worker_last_seen() -> dt.datetime | None:
+    slot = ScheduleSlot.objects.filter(name="heartbeat").first()
+    return slot.next_run_at if slot else None

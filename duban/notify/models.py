@@ -1,0 +1,157 @@
+"""Messages to people: the in-app inbox, and the outbox of emails and chat
+robot posts that the worker sends with retries.
+
+Every message has a key that names what it is about ("warning:12:4", "notice:3"):
+the database refuses a second message with the same key to the same person or
+robot, so a scan that runs twice, or two workers at once, never send twice.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    WARNING = "warning", _("Warning")
+    DUE = "due", _("Deadline reminder")
+    NOTICE = "notice", _("Supervision notice")
+    RETURNED = "returned", _("Report returned")
+    INSTRUCTION = "instruction", _("Leader's instruction")
+    DIGEST = "digest", _("Weekly digest")
+    TEST = "test", _("Test message")
+
+
+class Notification(models.Model):
+    """One message in one person's in-app inbox. Its text is rendered in the
+    reader's language when shown, from the kind and the facts in `data`."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    key = models.CharField(max_length=120)
+    task = models.ForeignKey(
+        "work.Task", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="one_message_per_key")
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} {self.key}"
+
+
+class HookKind(models.TextChoices):
+    DINGTALK = "dingtalk", _("DingTalk robot")
+    WECOM = "wecom", _("WeCom robot")
+    FEISHU = "feishu", _("Feishu / Lark robot")
+
+
+class ChatHook(models.Model):
+    """A unit's group chat robot: messages about the unit's tasks are posted there."""
+
+    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="chat_hooks")
+    kind = models.CharField(_("kind"), max_length=10, choices=HookKind.choices)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    url = models.URLField(_("webhook address"), max_length=500)
+    # DingTalk's "加签" and Feishu's "签名校验": the secret signs each post.
+    secret = models.CharField(_("signing secret"), max_length=200, blank=True)
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["unit_id", "id"]
+        verbose_name = _("chat robot")
+        verbose_name_plural = _("chat robots")
+
+    def __str__(self) -> str:
+        return self.name or self.get_kind_display()
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    HOOK = "hook", _("Chat robot")
+
+
+class DeliveryState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed, given up")
+
+
+class Delivery(models.Model):
+    """One message to send outside duban: an email to a person or a post to a
+    chat robot. Rendered when queued, in the destination's language; sent by
+    the worker, retried with back-off; never deleted when it fails."""
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    key = models.CharField(max_length=120)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    hook = models.ForeignKey(
+        ChatHook, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    address = models.CharField(_("to"), max_length=254, blank=True)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"))
+    link = models.CharField(max_length=500, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=DeliveryState.choices, default=DeliveryState.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(max_length=32, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("queued"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "key"],
+                condition=models.Q(channel="email"),
+                name="one_email_per_key",
+            ),
+            models.UniqueConstraint(
+                fields=["hook", "key"],
+                condition=models.Q(channel="hook"),
+                name="one_post_per_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.key}"
+
+
+class ScheduleSlot(models.Model):
+    """When each scheduled job is next due. A worker claims a run by moving
+    `next_run_at` forward with a conditional update, so two workers never
+    start the same run twice. The row "heartbeat" says when a worker last looked."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    next_run_at = models.DateTimeField()
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,156 @@
+"""Pages: a person's messages; the office's outbox; a unit's chat robots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
+
+from duban.org.http import AuthedRequest
+from duban.org.models import Person
+from duban.work.queries import visible_units
+from duban.work.views import apply_errors
+
+from . import services
+from .forms import ChatHookForm
+from .jobs import worker_last_seen
+from .models import Channel, ChatHook, Delivery, DeliveryState, Notification
+from .render import render as render_text
+
+
+@login_required
+def message_list(request: AuthedRequest) -> HttpResponse:
+    unread_only = request.GET.get("unread") == "1"
+    mine = Notification.objects.filter(recipient=request.user)
+    if unread_only:
+        mine = mine.filter(read_at__isnull=True)
+    page = Paginator(mine.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
+    items = [(n, render_text(n.kind, n.data)) for n in page.object_list]
+    return render(
+        request,
+        "notify/messages.html",
+        {"page": page, "items": items, "unread_only": unread_only},
+    )
+
+
+@login_required
+def message_open(request: AuthedRequest, pk: int) -> HttpResponse:
+    note = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    services.mark_read(actor=request.user, notification=note)
+    link = render_text(note.kind, note.data).link
+    return redirect(link or "message_list")
+
+
+@login_required
+@require_POST
+def message_read_all(request: AuthedRequest) -> HttpResponse:
+    n = services.mark_read(actor=request.user)
+    messages.success(request, _("%(n)s message(s) marked as read.") % {"n": n})
+    return redirect("message_list")
+
+
+@login_required
+def outbox(request: AuthedRequest) -> HttpResponse:
+    if not request.user.is_office:
+        raise PermissionDenied(_("Only the supervision office can see the outbox."))
+    state = request.GET.get("state", "")
+    rows = Delivery.objects.select_related("hook__unit", "recipient")
+    if state in DeliveryState.values:
+        rows = rows.filter(state=state)
+    counts = dict(
+        Delivery.objects.values("state").annotate(n=Count("id")).values_list("state", "n")
+    )
+    page = Paginator(rows.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "notify/outbox.html",
+        {
+            "page": page,
+            "state": state,
+            "states": [
+                (value, label, counts.get(value, 0)) for value, label in DeliveryState.choices
+            ],
+            "email_enabled": settings.DUBAN_EMAIL_ENABLED,
+            "email_host": settings.EMAIL_HOST,
+            "worker_seen": worker_last_seen(),
+            "Channel": Channel,
+        },
+    )
+
+
+@login_required
+@require_POST
+def delivery_retry(request: AuthedRequest, pk: int) -> HttpResponse:
+    delivery = get_object_or_404(Delivery, pk=pk)
+    services.delivery_retry(actor=request.user, delivery=delivery)
+    messages.success(request, _("The message is queued again; the worker sends it shortly."))
+    return redirect("outbox")
+
+
+@login_required
+def hook_create(request: AuthedRequest, pk: int) -> HttpResponse:
+    unit = get_object_or_404(visible_units(request.user), pk=pk)
+    if not request.user.is_office:
+        raise PermissionDenied(_("Only the supervision office can set up chat robots."))
+    form = ChatHookForm(request.POST or None, initial={"language": request.LANGUAGE_CODE})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.hook_create(actor=request.user, unit=unit, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Chat robot added. Send a test message to check it."))
+            return redirect("unit_detail", pk=unit.pk)
+    return render(
+        request,
+        "work/simple_form.html",
+        {"form": form, "title": _("Add a chat robot: %(unit)s") % {"unit": unit}},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _hook(request: AuthedRequest, pk: int) -> ChatHook:
+    hook = get_object_or_404(ChatHook.objects.select_related("unit"), pk=pk)
+    if not request.user.is_office or not visible_units(request.user).filter(pk=hook.unit_id):
+        raise PermissionDenied(_("Only the supervision office can set up chat robots."))
+    return hook
+
+
+@login_required
+@require_POST
+def hook_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
+    hook = _hook(request, pk)
+    try:
+        if action == "test":
+            services.hook_test(actor=request.user, hook=hook)
+            messages.success(request, _("Test message queued; see the outbox for the result."))
+        elif action in ("on", "off"):
+            services.hook_set_enabled(actor=request.user, hook=hook, enabled=action == "on")
+        elif action == "delete":
+            services.hook_delete(actor=request.user, hook=hook)
+            messages.success(request, _("Chat robot removed."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("unit_detail", pk=hook.unit_id)
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch; for a signed-in person it also becomes the
+    language of their emails."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    user: Any = request.user
+    if user.is_authenticated and language in dict(settings.LANGUAGES):
+        Person.objects.filter(pk=user.pk).update(language=language)
+    return response
