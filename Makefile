@@ -22,7 +22,7 @@ setup: $(STAMP)
 run: setup
 	$(BIN)/duban migrate --noinput -v 0
 	$(BIN)/duban demo
-	PORT=$(PORT) $(BIN)/duban serve
+	PORT=$(PORT) $(BIN)/duban serve --with-worker
 
 lint: $(STAMP)
 	$(BIN)/ruff check duban tests bench

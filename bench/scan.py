@@ -215,7 +215,8 @@ def timed_scan(label: str, runs: int = 1) -> dict[str, Any]:
         cpu = time.process_time() - start_cpu
         samples.append((seconds, cpu, result, list(ctx.captured_queries)))
     seconds, cpu, result, queries = sorted(samples, key=lambda s: s[0])[len(samples) // 2]
-    writes = [q for q in queries if q["sql"].lstrip().upper().startswith(WRITES)]
+    kinds = Counter(q["sql"].lstrip().split(None, 1)[0].upper() for q in queries)
+    writes = sum(kinds[k] for k in WRITES)
     raised = Counter(w.rule for w in result.raised)
     return {
         "label": label,
@@ -224,8 +225,8 @@ def timed_scan(label: str, runs: int = 1) -> dict[str, Any]:
         "cpu_seconds": cpu,
         "sql_seconds": sum(float(q["time"]) for q in queries),
         "queries": len(queries),
-        "writes": len(writes),
-        "reads": len(queries) - len(writes),
+        "reads": kinds["SELECT"],
+        "writes": writes,
         "tasks": result.tasks,
         "raised": len(result.raised),
         "raised_by_rule": dict(sorted(raised.items())),

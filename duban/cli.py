@@ -2,6 +2,8 @@
 
 duban demo [--reset]   load the demo office
 duban serve            serve with gunicorn (production-grade), static files by whitenoise
+duban worker           run background work: messages to send, the hourly scan, the digest
+duban scan             run the warning scan once and print what changed
 duban migrate, duban createsuperuser, ... as with manage.py
 """
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -35,7 +37,7 @@ def test_duban_serve_answers_with_gunicorn_and_serves_static_files(tmp_path):
     subprocess.run([*duban, "migrate", "-v", "0"], env=env, check=True, cwd=ROOT)
     subprocess.run([*duban, "collectstatic", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
     server = subprocess.Popen(
-        [*duban, "serve"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        [*duban, "serve", "--with-worker"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{env['PORT']}"
     try:
@@ -58,6 +60,26 @@ def test_duban_serve_answers_with_gunicorn_and_serves_static_files(tmp_path):
         static = httpx.get(f"{base}{css}", timeout=5)
         assert static.status_code == 200
         assert "max-age" in static.headers.get("cache-control", "")
+        # The worker beside it looks for work: its heartbeat lands in the database.
+        database = sqlite3.connect(tmp_path / "duban.sqlite3")
+        for _ in range(100):
+            beat = database.execute(
+                "SELECT next_run_at FROM notify_scheduleslot WHERE name = 'heartbeat'"
+            ).fetchone()
+            if beat:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the worker started by duban serve --with-worker never looked for work")
+        database.close()
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        output = server.communicate(timeout=15)[0].decode()
+    pid = int(re.search(r"duban worker started \(pid (\d+)\)", output).group(1))
+    for _ in range(50):
+        status = Path(f"/proc/{pid}/status")
+        if not status.exists() or "\nState:\tZ" in status.read_text():
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the worker outlived the server")

@@ -14,6 +14,8 @@ from django_tasks_db.management.commands.db_worker import Worker
 from duban.notify import jobs, tasks
 
 logger = logging.getLogger("duban.worker")
+# Seconds between looks at the schedule (the finest schedule is every minute).
+SCHEDULE_EVERY = 15.0
 
 
 class Command(BaseCommand):
@@ -46,12 +48,11 @@ class Command(BaseCommand):
         if not once:
             worker.configure_signals()
             self.stdout.write(f"duban worker {worker.worker_id}: waiting for work (Ctrl+C stops)")
+        looked = -SCHEDULE_EVERY
         while worker.running:
-            for job in jobs.claim_due():
-                getattr(tasks, job.task).enqueue()
-                logger.info("scheduled %s", job.name)
-                if options.get("verbosity", 1) > 1:
-                    self.stdout.write(f"scheduled {job.name}")
+            if once or time.monotonic() - looked >= SCHEDULE_EVERY:
+                looked = time.monotonic()
+                self.start_due(options.get("verbosity", 1))
             worker.run()
             if once:
                 break
@@ -59,3 +60,10 @@ class Command(BaseCommand):
             while worker.running and slept < interval:
                 time.sleep(0.2)
                 slept += 0.2
+
+    def start_due(self, verbosity: int) -> None:
+        for job in jobs.claim_due():
+            getattr(tasks, job.task).enqueue()
+            logger.info("scheduled %s", job.name)
+            if verbosity > 1:
+                self.stdout.write(f"scheduled {job.name}")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import subprocess
+import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -22,6 +25,11 @@ class Command(BaseCommand):
         # One thread per worker: under load, threads of one process contend for the
         # GIL while holding the SQLite write lock (bench/README.md: 71 vs 62 reports/s).
         parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "1")))
+        parser.add_argument(
+            "--with-worker",
+            action="store_true",
+            help="Also run `duban worker` (background work) beside the server, and stop it with it.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -53,5 +61,24 @@ class Command(BaseCommand):
             def load(self) -> Any:
                 return application
 
+        if options["with_worker"]:
+            self._start_worker()
         self.stdout.write(f"duban serving on http://{options['host']}:{port}/")
         Server().run()
+
+    def _start_worker(self) -> None:
+        """One `duban worker` process beside gunicorn; stopped when the server
+        stops (only by the master: forked web workers inherit the hook)."""
+        worker = subprocess.Popen([sys.executable, "-m", "duban.cli", "worker"])  # noqa: S603
+        master = os.getpid()
+
+        def stop() -> None:
+            if os.getpid() == master and worker.poll() is None:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+
+        atexit.register(stop)
+        self.stdout.write(f"duban worker started (pid {worker.pid})")
