@@ -203,7 +203,9 @@ def for_notice(notice: Any) -> int:
                 key=f"notice:{notice.pk}",
                 data={
                     **about_task(task),
-                    "number": str(notice),
+                    # The number is worded when shown, in the reader's language.
+                    "year": notice.year,
+                    "no": notice.number,
                     "answer_by": notice.answer_by.isoformat(),
                     "reason": notice.reason,
                 },

@@ -62,8 +62,14 @@ def render(kind: str, data: dict[str, Any]) -> Text:
         )
         return Text(title, body, link)
     if kind == Kind.NOTICE:
+        number = data.get("number", "")  # messages stored before "year" and "no"
+        if "year" in data and "no" in data:
+            number = _("Supervision notice [%(year)s] No. %(number)s") % {
+                "year": data["year"],
+                "number": data["no"],
+            }
         return Text(
-            _("Supervision notice %(number)s: %(task)s") % {"number": data["number"], "task": task},
+            _("Supervision notice %(number)s: %(task)s") % {"number": number, "task": task},
             _("Answer in writing by %(date)s.") % {"date": data["answer_by"]}
             + "\n"
             + data.get("reason", ""),
