@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "duban.work",
     "duban.supervision",
     "duban.notify",
+    "duban.assessment",
     "django_tasks",
     "django_tasks_db",
 ]

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from duban.assessment import views as assessment_views
 from duban.notify import views as notify_views
 from duban.org import views as org_views
 from duban.supervision import views as supervision_views
@@ -44,6 +45,21 @@ urlpatterns = [
     path("meetings/<int:pk>/", views_meetings.meeting_detail, name="meeting_detail"),
     path("units/", org_views.unit_list, name="unit_list"),
     path("units/<int:pk>/", org_views.unit_detail, name="unit_detail"),
+    path("assessment/", assessment_views.assessment_home, name="assessment_home"),
+    path("assessment/<str:quarter>/", assessment_views.assessment_detail, name="assessment_detail"),
+    path(
+        "assessment/<str:quarter>/units/<int:unit>/adjust/",
+        assessment_views.adjustment_edit,
+        name="adjustment_edit",
+    ),
+    path(
+        "assessment/<str:quarter>/lock/", assessment_views.assessment_lock, name="assessment_lock"
+    ),
+    path(
+        "assessment/<str:quarter>/reopen/",
+        assessment_views.assessment_reopen,
+        name="assessment_reopen",
+    ),
     path("messages/", notify_views.message_list, name="message_list"),
     path("messages/<int:pk>/", notify_views.message_open, name="message_open"),
     path("messages/read/", notify_views.message_read_all, name="message_read_all"),

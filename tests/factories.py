@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from duban.assessment.models import Adjustment, Assessment, AssessmentEvent, LockedScore
 from duban.notify.models import ChatHook, Delivery, Notification
 from duban.lib import periods
 from duban.org import services as org_services
@@ -152,6 +153,10 @@ def upload(name: str, content: bytes, content_type: str = "application/octet-str
 # --- what the database holds -------------------------------------------------------
 
 WRITTEN = (
+    Assessment,
+    Adjustment,
+    LockedScore,
+    AssessmentEvent,
     Notification,
     Delivery,
     ChatHook,

@@ -37,7 +37,11 @@ def test_duban_serve_answers_with_gunicorn_and_serves_static_files(tmp_path):
     subprocess.run([*duban, "migrate", "-v", "0"], env=env, check=True, cwd=ROOT)
     subprocess.run([*duban, "collectstatic", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
     server = subprocess.Popen(
-        [*duban, "serve", "--with-worker"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        [*duban, "serve", "--with-worker"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{env['PORT']}"
     try:

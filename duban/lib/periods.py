@@ -97,3 +97,51 @@ def time_elapsed_fraction(start: dt.date, end: dt.date, today: dt.date) -> float
     total = (end - start).days
     done = (today - start).days
     return max(0.0, min(1.0, done / total))
+
+
+_QUARTER_RE = re.compile(r"(\d{4})[- ]?Q([1-4])", re.IGNORECASE)
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    year: int
+    number: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}Q{self.number}"
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, 3 * self.number - 2, 1)
+
+    @property
+    def end(self) -> dt.date:
+        month = 3 * self.number
+        return dt.date(self.year, month, calendar.monthrange(self.year, month)[1])
+
+    def previous(self) -> Quarter:
+        return (
+            Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
+        )
+
+    def reporting_periods(self) -> list[Period]:
+        """The weeks that end in the quarter and its months: the periods whose
+        reports count towards it (a week belongs to the quarter of its Sunday)."""
+        weeks = [
+            p
+            for p in periods_between(self.start, self.end, WEEKLY)
+            if self.start <= p.end <= self.end
+        ]
+        return weeks + list(periods_between(self.start, self.end, MONTHLY))
+
+
+def quarter_containing(day: dt.date) -> Quarter:
+    return Quarter(day.year, (day.month - 1) // 3 + 1)
+
+
+def quarter_from_label(label: str) -> Quarter:
+    """Parse ``2026Q3`` (also ``2026-Q3``); raise ValueError on anything else."""
+    if m := _QUARTER_RE.fullmatch(label.strip()):
+        return Quarter(int(m[1]), int(m[2]))
+    raise ValueError(f"not a quarter: {label!r}")

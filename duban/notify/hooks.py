@@ -35,6 +35,10 @@ PROVIDERS = {
 def validate_hook_url(kind: str, url: str) -> str:
     """The address, cleaned, or a ValidationError that says what is wrong."""
     url = (url or "").strip()
+    # urlsplit quietly drops tabs and newlines inside an address; the saved
+    # address would keep them and every post to it would fail.
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        raise ValidationError(_("This is not a web address."))
     try:
         parts = urllib.parse.urlsplit(url)
         host = (parts.hostname or "").lower()
@@ -55,7 +59,7 @@ def validate_hook_url(kind: str, url: str) -> str:
     if host not in hosts or port not in (None, 443):
         raise ValidationError(
             _("A %(kind)s address is on %(hosts)s, not on %(host)s.")
-            % {"kind": label, "hosts": " / ".join(sorted(hosts)), "host": host}
+            % {"kind": label, "hosts": " / ".join(sorted(hosts)), "host": netloc}
         )
     if token:
         query = urllib.parse.parse_qs(parts.query)

@@ -77,6 +77,15 @@ def send_due(*, now: dt.datetime | None = None, limit: int = 200) -> Outcome:
     outcome = Outcome()
     now = now or timezone.now()
     for delivery in claim(now, limit):
+        # A long batch (slow or dead destinations) can outlast the lease, and
+        # another worker may then have claimed what this one has not reached
+        # yet: renew the lease before each send, and skip the message if the
+        # claim is no longer ours.
+        renewed = Delivery.objects.filter(pk=delivery.pk, claim=delivery.claim).update(
+            claimed_until=max(now, timezone.now()) + LEASE
+        )
+        if not renewed:
+            continue
         try:
             deliver(delivery)
         except Exception as error:  # noqa: BLE001 - any failure is recorded and retried

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from duban.org.models import Person, Unit
 from duban.work.permissions import can_manage
@@ -77,10 +78,12 @@ def hook_test(*, actor: Person, hook: ChatHook, now: dt.datetime | None = None) 
     now = now or timezone.now()
     if not hook.enabled:
         raise ValidationError(_("Switch the robot on first."))
+    with override(hook.language):  # the unit's name in the robot's language
+        unit_name = str(hook.unit)
     message = fanout.Message(
         kind=Kind.TEST,
         key=f"test:{hook.pk}:{now.timestamp()}",
-        data={"unit": str(hook.unit)},
+        data={"unit": unit_name},
         units={hook.unit_id},
     )
     # Only this robot, not the unit's others.

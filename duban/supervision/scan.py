@@ -12,11 +12,12 @@ holds the write lock), and the partial unique index backs that up.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import F, Min, Window
-from django.db.models.functions import Coalesce, RowNumber, TruncDate
+from django.db.models import F, Min, OuterRef, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from duban.lib import periods, rules
@@ -86,47 +87,82 @@ def _plan_limits(default: rules.Thresholds) -> dict[int, rules.Thresholds]:
     return found
 
 
+def _latest_owed_period(task: rules.TaskFacts, today: dt.date, grace: int) -> periods.Period | None:
+    """``rules.latest_owed_period``, found from the end instead of by listing
+    every period since the task began (the same period: the latest one that
+    began by the deadline and ended before the cut-off, if it is not before
+    the task's first)."""
+    if task.is_parent or task.deadline < task.start_date:
+        return None
+    cutoff = today - dt.timedelta(days=grace)
+    if task.stopped_on is not None:
+        cutoff = min(cutoff, task.stopped_on)
+    day = min(task.deadline, cutoff - dt.timedelta(days=1))
+    last = periods.period_containing(day, task.cadence)
+    if last.end >= cutoff:
+        last = last.previous()
+    first = periods.period_containing(task.start_date, task.cadence)
+    return last if last.start >= first.start else None
+
+
 def _missing(tasks: list[rules.TaskFacts], today: dt.date, grace: int) -> dict[int, periods.Period]:
-    """For each task, its latest owed period when no filed report covers it."""
+    """For each task, its latest owed period when no filed report covers it.
+
+    One query: the (task, period) pairs go in as one JSON parameter, joined
+    to the reports through the (task, period_label) unique index, so only the
+    reports asked about are read."""
     owed = {}
     for task in tasks:
-        period = rules.latest_owed_period(task, today, grace)
+        period = _latest_owed_period(task, today, grace)
         if period is not None:
             owed[task.id] = period
     if not owed:
         return {}
-    filed = set(
-        ProgressReport.objects.filter(
-            task__state__in=OPEN_STATES,
-            state__in=COUNTED,
-            period_label__in={p.label for p in owed.values()},
-        ).values_list("task_id", "period_label")
-    )
-    return {tid: p for tid, p in owed.items() if (tid, p.label) not in filed}
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT r.task_id FROM jsonb_each_text(%s::jsonb) AS owed"
+            " JOIN work_progressreport AS r"
+            " ON r.task_id = owed.key::bigint AND r.period_label = owed.value"
+            " WHERE r.state IN (%s, %s)"
+        )
+    else:  # SQLite: CROSS JOIN keeps the pairs as the outer loop
+        sql = (
+            "SELECT r.task_id FROM json_each(%s) AS owed"
+            " CROSS JOIN work_progressreport AS r"
+            " WHERE r.task_id = CAST(owed.key AS INTEGER) AND r.period_label = owed.value"
+            " AND r.state IN (%s, %s)"
+        )
+    params = [json.dumps({str(tid): p.label for tid, p in owed.items()}), *COUNTED]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        filed = {row[0] for row in cursor.fetchall()}
+    return {tid: p for tid, p in owed.items() if tid not in filed}
 
 
 def _last_two_texts() -> dict[int, tuple[str, str]]:
     """The latest two filed reports of each open task, when the latest is not
-    an honest "no change" report."""
-    ranked = (
-        ProgressReport.objects.filter(task__state__in=OPEN_STATES, state__in=COUNTED)
-        .annotate(
-            rank=Window(RowNumber(), partition_by=[F("task_id")], order_by=F("period_start").desc())
-        )
-        .filter(rank__lte=2)
-        .values_list("task_id", "rank", "text", "no_change")
+    an honest "no change" report.
+
+    Three subqueries per open task, each a few rows of the (task,
+    period_start) index (migration supervision 0004), instead of ranking
+    every filed report of every open task."""
+    filed = ProgressReport.objects.filter(task_id=OuterRef("pk"), state__in=COUNTED).order_by(
+        "-period_start", "-id"
     )
-    latest: dict[int, tuple[str, bool]] = {}
-    previous: dict[int, str] = {}
-    for task_id, rank, text, no_change in ranked:
-        if rank == 1:
-            latest[task_id] = (text, no_change)
-        else:
-            previous[task_id] = text
+    rows = (
+        Task.objects.filter(state__in=OPEN_STATES)
+        .annotate(
+            latest=Subquery(filed.values("text")[:1]),
+            latest_no_change=Subquery(filed.values("no_change")[:1]),
+            previous=Subquery(filed.values("text")[1:2]),
+        )
+        .order_by()
+        .values_list("id", "previous", "latest", "latest_no_change")
+    )
     return {
-        tid: (previous[tid], text)
-        for tid, (text, no_change) in latest.items()
-        if tid in previous and not no_change
+        tid: (previous, latest)
+        for tid, previous, latest, no_change in rows
+        if previous is not None and not no_change
     }
 
 

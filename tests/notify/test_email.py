@@ -98,9 +98,7 @@ def test_warnings_from_the_scan_are_emailed_too(liaison_a, claimed_task, smtp):
     }
 
 
-def test_no_email_for_a_person_who_turned_email_off(
-    office, leader, liaison_a, claimed_task, smtp
-):
+def test_no_email_for_a_person_who_turned_email_off(office, leader, liaison_a, claimed_task, smtp):
     give_email(liaison_a, "zhang@example.org", email_notifications=False)
     give_email(leader, "li@example.org")
     issue(office, claimed_task)

@@ -10,9 +10,8 @@ import pytest
 from django.utils.translation import override
 
 from duban.lib import rules
-from duban.notify import fanout
 from duban.notify.jobs import scan_and_notify
-from duban.notify.models import Channel, Delivery, Kind, Notification
+from duban.notify.models import Delivery, Kind, Notification
 from duban.notify.render import render
 from duban.org.models import Role
 from duban.supervision import services as supervision
@@ -106,9 +105,7 @@ def test_a_red_warning_also_reaches_the_leader_and_only_a_change_sends_again(
     assert list(Delivery.objects.values_list("id", "key")) == deliveries
 
 
-def test_a_warning_raised_red_goes_to_the_leader_at_once(
-    office, leader, liaison_a, unit_a, clock
-):
+def test_a_warning_raised_red_goes_to_the_leader_at_once(office, leader, liaison_a, unit_a, clock):
     clock.move_to(f.at(2026, 3, 2))
     late = f.claimed(
         office, liaison_a, unit_a, deadline=dt.date(2026, 3, 10), leader=leader, serial="9"
@@ -136,23 +133,6 @@ def test_a_deadline_near_is_a_due_reminder(office, liaison_b, unit_b):
     # Other warnings on that task stay warnings.
     others = Notification.objects.filter(recipient=liaison_b).exclude(pk=note.pk)
     assert others and {n.kind for n in others} == {"warning"}
-
-
-def test_calling_fanout_twice_for_the_same_warnings_adds_no_rows(
-    liaison_a, leader, claimed_task, robots, clock, smtp
-):
-    from .support import give_email
-
-    give_email(liaison_a, "zhang@example.org")
-    clock.move_to(f.at(2026, 3, 26))
-    run = scan_and_notify()
-    found = run.result.raised + run.result.escalated
-    assert found and any(w.level == rules.RED for w in found)
-    counts = (Notification.objects.count(), Delivery.objects.count())
-    assert Delivery.objects.filter(channel=Channel.EMAIL).exists()
-    assert fanout.for_warnings(found) == 0
-    assert fanout.for_warnings(found) == 0
-    assert (Notification.objects.count(), Delivery.objects.count()) == counts
 
 
 def test_a_supervision_notice_reaches_the_units_liaisons_the_leader_and_the_robot(

@@ -42,7 +42,11 @@ def test_dingtalk_gets_markdown_with_title_text_and_link(office, claimed_task, r
     issue(office, claimed_task)
     assert outbox.send_due().sent == 1
     [seen] = robot.requests
-    assert (seen.method, seen.path, seen.query) == ("POST", "/robot/send", {"access_token": ["tok1"]})
+    assert (seen.method, seen.path, seen.query) == (
+        "POST",
+        "/robot/send",
+        {"access_token": ["tok1"]},
+    )
     title = "Supervision notice Supervision notice [2026] No. 1: 1.1 Build the innovation platforms"
     link = f"{SITE}/tasks/{claimed_task.pk}/"
     assert seen.body == {
@@ -125,9 +129,7 @@ def test_feishu_gets_text_and_with_a_secret_a_signed_body(office, claimed_task, 
 
 
 def test_feishu_without_a_secret_has_no_signature(office, claimed_task, robot):
-    add_hook(
-        office, claimed_task.lead_unit, robot.url("/open-apis/bot/v2/hook/x"), kind="feishu"
-    )
+    add_hook(office, claimed_task.lead_unit, robot.url("/open-apis/bot/v2/hook/x"), kind="feishu")
     issue(office, claimed_task)
     outbox.send_due()
     assert set(robot.requests[0].body) == {"msg_type", "content"}

@@ -136,6 +136,14 @@ class World:
         )
 
     @cached_property
+    def locked_quarter(self) -> str:
+        from duban.assessment import services as assessment
+        from duban.lib.periods import quarter_from_label
+
+        assessment.lock(actor=self.office, quarter=quarter_from_label("2025Q4"))
+        return "2025Q4"
+
+    @cached_property
     def meeting(self):
         return f.meeting(self.office, f.TODAY, number=80)
 
@@ -320,6 +328,29 @@ MATRIX = [
     R("meeting_detail", "GET", lambda w: f"/meetings/{w.meeting.pk}/", ALL_200),
     R("unit_list", "GET", lambda w: "/units/", ALL_200),
     R("unit_detail", "GET", lambda w: f"/units/{w.unit_a.pk}/", (302, 200, 404, 200, 200)),
+    R("assessment_home", "GET", lambda w: "/assessment/", (302, 302, 302, 302, 302)),
+    R("assessment_detail", "GET", lambda w: "/assessment/2026Q1/", ALL_200),
+    R(
+        "adjustment_edit",
+        "GET",
+        lambda w: f"/assessment/2026Q1/units/{w.unit_a.pk}/adjust/",
+        OFFICE_ONLY,
+    ),
+    R(
+        "adjustment_edit",
+        "POST",
+        lambda w: f"/assessment/2026Q1/units/{w.unit_a.pk}/adjust/",
+        OFFICE_WRITES,
+        lambda w: {"points": "2", "reason": "专项工作突出"},
+    ),
+    R("assessment_lock", "POST", lambda w: "/assessment/2025Q4/lock/", OFFICE_WRITES),
+    R(
+        "assessment_reopen",
+        "POST",
+        lambda w: f"/assessment/{w.locked_quarter}/reopen/",
+        OFFICE_WRITES,
+        lambda w: {"reason": "数据更正"},
+    ),
     R("message_list", "GET", lambda w: "/messages/", ALL_200),
     R("message_open", "GET", lambda w: f"/messages/{w.note.pk}/", (302, 302, 404, 404, 404)),
     R("message_read_all", "POST", lambda w: "/messages/read/", (302, 302, 302, 302, 302)),

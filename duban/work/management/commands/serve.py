@@ -28,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--with-worker",
             action="store_true",
-            help="Also run `duban worker` (background work) beside the server, and stop it with it.",
+            help="Also run `duban worker` (background work) beside the server; it stops with it.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -1,0 +1,144 @@
+"""Counting each unit's facts for a quarter from the record: a bounded number
+of aggregate queries (one per reporting period of the quarter, plus six),
+whatever the number of units and tasks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from duban.lib import periods, rules
+from duban.supervision.models import SupervisionNotice, WarningEvent
+from duban.work.models import (
+    DeadlineChange,
+    ProgressReport,
+    ReportState,
+    RequestState,
+    Task,
+    TaskState,
+)
+from duban.work.services import report_due_date
+
+from .scoring import Facts
+
+COUNTED = (ReportState.SUBMITTED, ReportState.ACCEPTED)
+
+
+def _window(quarter: periods.Quarter, as_of: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The quarter's moments up to the end of `as_of`, in the office's time zone."""
+    zone = timezone.get_current_timezone()
+    last = min(quarter.end, as_of)
+    start = dt.datetime.combine(quarter.start, dt.time.min, tzinfo=zone)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    return start, end
+
+
+def quarter_facts(quarter: periods.Quarter, as_of: dt.date) -> dict[int, Facts]:
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    start, end = _window(quarter, as_of)
+    last_day = min(quarter.end, as_of)
+
+    # Tasks due in the quarter (so far), and those closed by their deadline:
+    # the unit asked to close on or before it, and the office closed it.
+    stopped = TruncDate(Coalesce(F("close_requested_at"), F("closed_at")))
+    for row in (
+        Task.objects.filter(is_parent=False, deadline__gte=quarter.start, deadline__lte=last_day)
+        .annotate(stopped_on=stopped)
+        .values("lead_unit_id")
+        .annotate(
+            due=Count("id"),
+            closed_on_time=Count(
+                "id",
+                filter=Q(state=TaskState.CLOSED, closed_at__lt=end, stopped_on__lte=F("deadline")),
+            ),
+        )
+        .order_by()
+    ):
+        counts[row["lead_unit_id"]].update(due=row["due"], closed_on_time=row["closed_on_time"])
+
+    # Reports owed for the quarter's periods that are due, and filed on time.
+    for period in quarter.reporting_periods():
+        if report_due_date(period) >= as_of:
+            continue
+        filed = ProgressReport.objects.filter(
+            task=OuterRef("pk"), period_label=period.label, state__in=COUNTED, is_late=False
+        )
+        for owed_row in (
+            Task.objects.filter(
+                is_parent=False,
+                cadence=period.cadence,
+                start_date__lte=period.end,
+                deadline__gte=period.start,
+            )
+            .annotate(stopped_on=stopped)
+            .filter(Q(stopped_on__isnull=True) | Q(stopped_on__gt=period.end))
+            .values("lead_unit_id")
+            .annotate(owed=Count("id"), on_time=Count("id", filter=Exists(filed)))
+            .order_by()
+        ):
+            unit = counts[owed_row["lead_unit_id"]]
+            unit["owed"] = unit.get("owed", 0) + owed_row["owed"]
+            unit["on_time"] = unit.get("on_time", 0) + owed_row["on_time"]
+
+    # Reports of the quarter the office reviewed, and those accepted first time.
+    labels = [p.label for p in quarter.reporting_periods()]
+    for review_row in (
+        ProgressReport.objects.filter(period_label__in=labels, reviewed_at__lt=end)
+        .filter(Q(state=ReportState.ACCEPTED) | Q(return_count__gt=0))
+        .values("unit_id")
+        .annotate(
+            reviewed=Count("id"),
+            first_time=Count("id", filter=Q(state=ReportState.ACCEPTED, return_count=0)),
+        )
+        .order_by()
+    ):
+        counts[review_row["unit_id"]].update(
+            reviewed=review_row["reviewed"], first_time=review_row["first_time"]
+        )
+
+    # Warnings by the highest level they reached in the quarter; withdrawn ones count nowhere.
+    for warning_row in (
+        WarningEvent.objects.filter(
+            at__gte=start,
+            at__lt=end,
+            warning__withdrawn_at__isnull=True,
+            kind__in=("raised", "escalated"),
+        )
+        .values("warning_id", "warning__unit_id")
+        .annotate(top=Max("level"))
+        .order_by()
+    ):
+        unit = counts[warning_row["warning__unit_id"]]
+        if warning_row["top"] >= rules.RED:
+            unit["red"] = unit.get("red", 0) + 1
+        elif warning_row["top"] >= rules.YELLOW:
+            unit["yellow"] = unit.get("yellow", 0) + 1
+
+    for unit_id, n in (
+        SupervisionNotice.objects.filter(issued_at__gte=start, issued_at__lt=end)
+        .values("unit_id")
+        .annotate(n=Count("id"))
+        .values_list("unit_id", "n")
+        .order_by()
+    ):
+        counts[unit_id]["notices"] = n
+    for unit_id, n in (
+        DeadlineChange.objects.filter(
+            state=RequestState.APPROVED, decided_at__gte=start, decided_at__lt=end
+        )
+        .values("task__lead_unit_id")
+        .annotate(n=Count("id"))
+        .values_list("task__lead_unit_id", "n")
+        .order_by()
+    ):
+        counts[unit_id]["deadline_changes"] = n
+    return {unit_id: Facts(**values) for unit_id, values in counts.items()}
+
+
+def facts_as_data(facts: Facts) -> dict[str, Any]:
+    return dict(facts.__dict__)

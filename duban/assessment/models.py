@@ -1,0 +1,112 @@
+"""A quarter's assessment: the rules it uses, manual adjustments, and once
+locked, the frozen scores."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from duban.org.models import UnitKind
+
+
+class Category(models.TextChoices):
+    DEPARTMENTS = "departments", _("Departments")
+    DISTRICTS = "districts", _("Districts and counties")
+    PARKS = "parks", _("Parks")
+
+
+CATEGORY_OF_KIND: dict[str, str] = {
+    UnitKind.DEPARTMENT: Category.DEPARTMENTS,
+    UnitKind.CENTER: Category.DEPARTMENTS,
+    UnitKind.COMPANY: Category.DEPARTMENTS,
+    UnitKind.OTHER: Category.DEPARTMENTS,
+    UnitKind.DISTRICT: Category.DISTRICTS,
+    UnitKind.PARK: Category.PARKS,
+}
+
+
+class Assessment(models.Model):
+    quarter = models.CharField(_("quarter"), max_length=7, unique=True)  # 2026Q3
+    rules_version = models.CharField(_("rules version"), max_length=20)
+    weights = models.JSONField(_("weights"), default=dict)
+    locked_at = models.DateTimeField(_("locked"), null=True, blank=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-quarter"]
+        verbose_name = _("quarterly assessment")
+        verbose_name_plural = _("quarterly assessments")
+
+    def __str__(self) -> str:
+        return self.quarter
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+
+class Adjustment(models.Model):
+    """A bounded manual adjustment of one unit's score, with its reason."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="adjustments")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    points = models.DecimalField(_("points"), max_digits=4, decimal_places=1)
+    reason = models.TextField(_("reason"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "unit"], name="one_adjustment_per_unit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id} {self.unit_id} {self.points}"
+
+
+class LockedScore(models.Model):
+    """A unit's score as it stood when the quarter was locked: later changes
+    to the record do not move it."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="scores")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    category = models.CharField(max_length=12, choices=Category.choices)
+    total = models.DecimalField(max_digits=4, decimal_places=1)
+    rank = models.PositiveIntegerField()
+    lines = models.JSONField(default=list)
+    facts = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["category", "rank", "unit_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "unit"], name="one_score_per_unit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id} {self.unit_id} {self.total}"
+
+
+class AssessmentEvent(models.Model):
+    class Kind(models.TextChoices):
+        LOCKED = "locked", _("Locked")
+        REOPENED = "reopened", _("Reopened")
+        ADJUSTED = "adjusted", _("Score adjusted")
+        WEIGHTS = "weights", _("Weights changed")
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id} {self.kind}"

@@ -1,0 +1,278 @@
+"""The quarter's standing (live while open, frozen once locked) and the
+office's writes: adjust a score, change weights, lock, reopen."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from duban.lib import periods
+from duban.org.models import Person, Unit
+from duban.work.permissions import can_manage
+
+from . import scoring
+from .facts import quarter_facts
+from .models import (
+    CATEGORY_OF_KIND,
+    Adjustment,
+    Assessment,
+    AssessmentEvent,
+    Category,
+    LockedScore,
+)
+
+
+@dataclass
+class Row:
+    unit: Unit
+    category: str
+    total: Decimal
+    rank: int
+    lines: list[dict[str, Any]]
+    facts: dict[str, int]
+    adjustment: Adjustment | None = None
+
+
+@dataclass
+class Standing:
+    assessment: Assessment
+    quarter: periods.Quarter
+    as_of: dt.date
+    weights: scoring.Weights
+    by_category: dict[str, list[Row]] = field(default_factory=dict)
+    # Units asked nothing in the quarter (no task due, no report owed or
+    # reviewed, no deduction): listed, not ranked.
+    idle: list[Unit] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[Row]:
+        return [row for rows in self.by_category.values() for row in rows]
+
+
+def assessment_for(quarter: periods.Quarter) -> Assessment:
+    """The quarter's assessment record; before anyone wrote to it, an unsaved
+    one with the current rules (reading never writes)."""
+    found = Assessment.objects.filter(quarter=quarter.label).first()
+    return found or Assessment(
+        quarter=quarter.label,
+        rules_version=scoring.CURRENT,
+        weights=scoring.RULES[scoring.CURRENT].__dict__,
+    )
+
+
+def _for_update(quarter: periods.Quarter) -> Assessment:
+    """The quarter's record, created on first write, locked for this transaction."""
+    try:
+        with transaction.atomic():
+            Assessment.objects.get_or_create(
+                quarter=quarter.label,
+                defaults={
+                    "rules_version": scoring.CURRENT,
+                    "weights": scoring.RULES[scoring.CURRENT].__dict__,
+                },
+            )
+    except IntegrityError:  # created by someone else at the same moment
+        pass
+    return Assessment.objects.select_for_update().get(quarter=quarter.label)
+
+
+def assessed_units() -> list[Unit]:
+    return list(
+        Unit.objects.filter(kind__in=list(CATEGORY_OF_KIND), is_active=True).order_by("path")
+    )
+
+
+def standing(quarter: periods.Quarter, *, as_of: dt.date | None = None) -> Standing:
+    assessment = assessment_for(quarter)
+    weights = scoring.Weights.from_dict(assessment.weights)
+    today = as_of or timezone.localdate()
+    result = Standing(assessment, quarter, min(today, quarter.end), weights)
+    adjustments = {a.unit_id: a for a in assessment.adjustments.all()} if assessment.pk else {}
+    rows: list[Row] = []
+    if assessment.is_locked:
+        for locked in assessment.scores.select_related("unit"):
+            rows.append(
+                Row(
+                    locked.unit,
+                    locked.category,
+                    locked.total,
+                    locked.rank,
+                    locked.lines,
+                    locked.facts,
+                    adjustments.get(locked.unit_id),
+                )
+            )
+        result.as_of = timezone.localdate(assessment.locked_at)
+    else:
+        counted = quarter_facts(quarter, today)
+        for unit in assessed_units():
+            facts = counted.get(unit.pk, scoring.Facts())
+            adjustment = adjustments.get(unit.pk)
+            if facts == scoring.Facts() and adjustment is None:
+                result.idle.append(unit)
+                continue
+            score = scoring.score(facts, weights, adjustment.points if adjustment else Decimal(0))
+            rows.append(
+                Row(
+                    unit,
+                    CATEGORY_OF_KIND[unit.kind],
+                    score.total,
+                    0,
+                    score.lines_as_data(),
+                    dict(facts.__dict__),
+                    adjustment,
+                )
+            )
+        for category in Category.values:
+            places = scoring.rank([(r.unit.pk, r.total) for r in rows if r.category == category])
+            for row in rows:
+                if row.category == category:
+                    row.rank = places[row.unit.pk]
+    for category in Category.values:
+        group = sorted(
+            (r for r in rows if r.category == category), key=lambda r: (r.rank, r.unit.path)
+        )
+        if group:
+            result.by_category[category] = group
+    return result
+
+
+def _require_office(actor: Person) -> None:
+    if not can_manage(actor):
+        raise PermissionDenied(_("Only the supervision office can change the assessment."))
+
+
+def _require_open(assessment: Assessment) -> None:
+    if assessment.is_locked:
+        raise ValidationError(_("This quarter is locked; reopen it first."))
+
+
+@transaction.atomic
+def adjustment_set(
+    *, actor: Person, quarter: periods.Quarter, unit: Unit, points: Any, reason: str
+) -> Adjustment | None:
+    """Set (or, with 0 points, remove) a unit's manual adjustment."""
+    _require_office(actor)
+    assessment = _for_update(quarter)
+    _require_open(assessment)
+    weights = scoring.Weights.from_dict(assessment.weights)
+    try:
+        value = Decimal(str(points).strip()).quantize(scoring.ONE_PLACE)
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"points": _("Enter a number, such as 2 or -1.5.")}) from None
+    if abs(value) > weights.adjustment_limit:
+        raise ValidationError(
+            {
+                "points": _("An adjustment is between -%(n)s and %(n)s points.")
+                % {"n": weights.adjustment_limit}
+            }
+        )
+    reason = (reason or "").strip()
+    if value and not reason:
+        raise ValidationError({"reason": _("Give the reason for the adjustment.")})
+    if unit.kind not in CATEGORY_OF_KIND:
+        raise ValidationError(_("This unit is not assessed."))
+    Adjustment.objects.filter(assessment=assessment, unit=unit).delete()
+    adjustment = None
+    if value:
+        adjustment = Adjustment.objects.create(
+            assessment=assessment, unit=unit, points=value, reason=reason, by=actor
+        )
+    AssessmentEvent.objects.create(
+        assessment=assessment,
+        kind=AssessmentEvent.Kind.ADJUSTED,
+        actor=actor,
+        note=reason,
+        data={"unit": unit.pk, "unit_name": unit.name, "points": str(value)},
+    )
+    return adjustment
+
+
+@transaction.atomic
+def weights_set(*, actor: Person, quarter: periods.Quarter, weights: dict[str, Any]) -> Assessment:
+    _require_office(actor)
+    assessment = _for_update(quarter)
+    _require_open(assessment)
+    try:
+        checked = scoring.Weights.from_dict(weights)
+    except ValueError as error:
+        raise ValidationError(
+            _("These weights cannot be used: %(detail)s") % {"detail": error}
+        ) from None
+    before = assessment.weights
+    assessment.weights = checked.__dict__
+    assessment.rules_version = (
+        f"{scoring.CURRENT}+custom"
+        if checked != scoring.RULES[scoring.CURRENT]
+        else scoring.CURRENT
+    )
+    assessment.save(update_fields=["weights", "rules_version"])
+    AssessmentEvent.objects.create(
+        assessment=assessment,
+        kind=AssessmentEvent.Kind.WEIGHTS,
+        actor=actor,
+        data={"before": before, "after": assessment.weights},
+    )
+    return assessment
+
+
+@transaction.atomic
+def lock(*, actor: Person, quarter: periods.Quarter, as_of: dt.date | None = None) -> Assessment:
+    """Freeze the quarter's scores as they stand now."""
+    _require_office(actor)
+    assessment = _for_update(quarter)
+    _require_open(assessment)
+    today = as_of or timezone.localdate()
+    if today <= quarter.end:
+        raise ValidationError(_("A quarter can be locked once it has ended."))
+    current = standing(quarter, as_of=today)
+    LockedScore.objects.bulk_create(
+        LockedScore(
+            assessment=assessment,
+            unit=row.unit,
+            category=row.category,
+            total=row.total,
+            rank=row.rank,
+            lines=row.lines,
+            facts=row.facts,
+        )
+        for row in current.rows
+    )
+    assessment.locked_at, assessment.locked_by = timezone.now(), actor
+    assessment.save(update_fields=["locked_at", "locked_by"])
+    AssessmentEvent.objects.create(
+        assessment=assessment, kind=AssessmentEvent.Kind.LOCKED, actor=actor
+    )
+    return assessment
+
+
+@transaction.atomic
+def reopen(*, actor: Person, quarter: periods.Quarter, reason: str) -> Assessment:
+    _require_office(actor)
+    assessment = _for_update(quarter)
+    if not assessment.is_locked:
+        raise ValidationError(_("This quarter is not locked."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the quarter is reopened.")})
+    frozen = [
+        {"unit": s.unit_id, "total": str(s.total), "rank": s.rank} for s in assessment.scores.all()
+    ]
+    assessment.scores.all().delete()
+    assessment.locked_at, assessment.locked_by = None, None
+    assessment.save(update_fields=["locked_at", "locked_by"])
+    AssessmentEvent.objects.create(
+        assessment=assessment,
+        kind=AssessmentEvent.Kind.REOPENED,
+        actor=actor,
+        note=reason,
+        data={"scores_when_locked": frozen},
+    )
+    return assessment

@@ -1,0 +1,187 @@
+"""The quarter's facts counted from the record, the ranking page, adjustments,
+locking (scores frozen) and reopening (recorded)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from duban.assessment import services
+from duban.assessment.facts import quarter_facts
+from duban.assessment.models import AssessmentEvent
+from duban.lib import periods
+from duban.work import services as work
+
+from .. import factories as f
+
+Q1 = periods.quarter_from_label("2026Q1")
+Q4 = periods.quarter_from_label("2025Q4")
+
+
+def test_quarters_parse_and_hold_their_reporting_periods():
+    assert Q1.start == dt.date(2026, 1, 1) and Q1.end == dt.date(2026, 3, 31)
+    assert periods.quarter_from_label("2026-q3").label == "2026Q3"
+    with pytest.raises(ValueError):
+        periods.quarter_from_label("2026Q5")
+    labels = [p.label for p in Q1.reporting_periods()]
+    # ISO week 2026-W01 ends on Sunday 4 January: it belongs to Q1; W14 ends in April.
+    assert (
+        labels[0] == "2026-W01"
+        and "2026-W13" in labels
+        and "2026-W14" not in labels
+        and labels[-3:]
+        == [
+            "2026-01",
+            "2026-02",
+            "2026-03",
+        ]
+    )
+
+
+@pytest.fixture
+def record(office, liaison_a, unit_a, unit_b, clock):
+    """Unit A: one task closed on time, one overdue, reports for W10 on time and W11 late."""
+    clock.move_to(f.at(2026, 2, 2))
+    done = f.claimed(
+        office, liaison_a, unit_a, start=dt.date(2026, 2, 2), deadline=dt.date(2026, 3, 6)
+    )
+    clock.move_to(f.at(2026, 3, 5))
+    f.close(office, liaison_a, done)
+    clock.move_to(f.at(2026, 3, 2))
+    late = f.claimed(
+        office, liaison_a, unit_a, start=dt.date(2026, 3, 2), deadline=dt.date(2026, 3, 13)
+    )
+    clock.move_to(f.at(2026, 3, 9))
+    accepted = f.report(liaison_a, late, period="2026-W10")
+    work.report_review(actor=office, report=accepted, accept=True)
+    clock.move_to(f.at(2026, 3, 17))
+    f.report(liaison_a, late, period="2026-W11")
+    clock.move_to(f.NOW)
+    return late
+
+
+def test_the_facts_come_from_the_record(record, unit_a):
+    facts = quarter_facts(Q1, f.TODAY)[unit_a.pk]
+    assert (facts.due, facts.closed_on_time) == (2, 1)
+    assert facts.owed >= 2 and facts.on_time >= 1
+    assert (facts.reviewed, facts.first_time) == (1, 1)
+
+
+def test_the_standing_ranks_units_and_lists_the_idle(record, unit_a, unit_b):
+    standing = services.standing(Q1, as_of=f.TODAY)
+    ranked = {row.unit.pk: row for row in standing.rows}
+    assert unit_a.pk in ranked and ranked[unit_a.pk].rank == 1
+    assert unit_b in standing.idle
+    assert any(
+        "1/2 × 40 = 20.0" in str(line) or line["points"] == "20.0"
+        for line in ranked[unit_a.pk].lines
+    )
+
+
+def test_adjustments_need_a_reason_and_stay_in_bounds(record, office, liaison_a, unit_a):
+    with pytest.raises(ValidationError):
+        services.adjustment_set(actor=office, quarter=Q1, unit=unit_a, points="3", reason="")
+    with pytest.raises(ValidationError):
+        services.adjustment_set(actor=office, quarter=Q1, unit=unit_a, points="6", reason="x")
+    with pytest.raises(ValidationError):
+        services.adjustment_set(actor=office, quarter=Q1, unit=unit_a, points="abc", reason="x")
+    with pytest.raises(PermissionDenied):
+        services.adjustment_set(actor=liaison_a, quarter=Q1, unit=unit_a, points="1", reason="x")
+    before = services.standing(Q1, as_of=f.TODAY).rows[0].total
+    services.adjustment_set(
+        actor=office, quarter=Q1, unit=unit_a, points="-2.5", reason="重大活动保障不力"
+    )
+    after = services.standing(Q1, as_of=f.TODAY).rows[0].total
+    assert after == before - Decimal("2.5")
+
+
+def test_a_locked_quarter_never_changes_and_reopening_is_recorded(
+    record, office, liaison_a, unit_a, clock
+):
+    with pytest.raises(ValidationError):  # not ended yet
+        services.lock(actor=office, quarter=Q1)
+    clock.move_to(f.at(2026, 4, 2))
+    services.lock(actor=office, quarter=Q1)
+    frozen = [(r.unit.pk, r.total, r.rank) for r in services.standing(Q1).rows]
+    # The record changes after the lock: the open task is closed late, a report returned.
+    f.close(office, liaison_a, record)
+    assert [(r.unit.pk, r.total, r.rank) for r in services.standing(Q1).rows] == frozen
+    with pytest.raises(ValidationError):
+        services.adjustment_set(actor=office, quarter=Q1, unit=unit_a, points="1", reason="x")
+    with pytest.raises(ValidationError):
+        services.reopen(actor=office, quarter=Q1, reason="")
+    services.reopen(actor=office, quarter=Q1, reason="申诉成立，重新核算")
+    kinds = list(AssessmentEvent.objects.values_list("kind", flat=True))
+    assert kinds[:2] == ["reopened", "locked"]
+    reopened = AssessmentEvent.objects.get(kind="reopened")
+    assert reopened.data["scores_when_locked"][0]["total"] == str(frozen[0][1])
+
+
+@hypothesis_settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    actions=st.lists(
+        st.tuples(st.sampled_from(["on_time", "late", "report", "return"]), st.integers(1, 28)),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_locked_quarters_never_change(record, office, liaison_a, unit_a, clock, actions):
+    """Property: once locked, whatever happens in the record, the scores stand."""
+    clock.move_to(f.at(2026, 4, 2))
+    if not services.assessment_for(Q1).is_locked:
+        services.lock(actor=office, quarter=Q1)
+    frozen = [(r.unit.pk, r.total, r.rank) for r in services.standing(Q1).rows]
+    for action, day in actions:
+        clock.move_to(f.at(2026, 3, day))
+        new = f.claimed(
+            office, liaison_a, unit_a, start=dt.date(2026, 3, 1), deadline=dt.date(2026, 3, 28)
+        )
+        if action in ("report", "return"):
+            filed = f.report(liaison_a, new, period="2026-W09")
+            if action == "return":
+                work.report_review(actor=office, report=filed, accept=False, comment="补充")
+        else:
+            if action == "late":
+                clock.move_to(f.at(2026, 3, 30))
+            f.close(office, liaison_a, new)
+        clock.move_to(f.at(2026, 4, 2))
+        assert [(r.unit.pk, r.total, r.rank) for r in services.standing(Q1).rows] == frozen
+
+
+def test_locked_scores_ignore_any_number_of_new_closures(record, office, liaison_a, unit_a, clock):
+    clock.move_to(f.at(2026, 4, 2))
+    services.lock(actor=office, quarter=Q1)
+    frozen = [(r.unit.pk, r.total) for r in services.standing(Q1).rows]
+    for day in (3, 10, 20):
+        clock.move_to(f.at(2026, 3, day))
+        new = f.claimed(
+            office, liaison_a, unit_a, start=dt.date(2026, 3, 1), deadline=dt.date(2026, 3, 25)
+        )
+        f.close(office, liaison_a, new)
+        assert [(r.unit.pk, r.total) for r in services.standing(Q1).rows] == frozen
+
+
+def test_the_page_and_the_command(record, as_, office, liaison_a, unit_a, clock):
+    page = as_(liaison_a).get("/assessment/2026Q1/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert str(unit_a) in text and "× 40 =" in text
+    assert as_(liaison_a).get("/assessment/2027Q1/").status_code == 404
+    assert as_(liaison_a).get("/assessment/nonsense/").status_code == 404
+    bad = as_(office).post(
+        f"/assessment/2026Q1/units/{unit_a.pk}/adjust/", {"points": "9", "reason": "多加"}
+    )
+    assert bad.status_code == 400 and "多加" in bad.content.decode()
+    out = StringIO()
+    call_command("assess", "--quarter", "2026Q1", "--lines", stdout=out)
+    assert "发展改革局" in out.getvalue() and "units ranked" in out.getvalue()
