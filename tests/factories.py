@@ -193,5 +193,8 @@ def snapshot() -> dict[str, Any]:
     state["messages"] = sorted(Notification.objects.values_list("pk", "read_at"))
     state["outbox"] = sorted(Delivery.objects.values_list("pk", "state", "next_attempt_at"))
     state["robots"] = sorted(ChatHook.objects.values_list("pk", "enabled", "url"))
-    state["languages"] = sorted(Person.objects.values_list("pk", "language"))
+    # People who switched from the default language (new people do not count).
+    state["languages"] = sorted(
+        Person.objects.exclude(language="zh-hans").values_list("pk", "language")
+    )
     return state
