@@ -13,8 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from duban.assessment.models import Adjustment, Assessment, AssessmentEvent, LockedScore
-from duban.notify.models import ChatHook, Delivery, Notification
 from duban.lib import periods
+from duban.notify.models import ChatHook, Delivery, Notification
 from duban.org import services as org_services
 from duban.org.models import Person, Unit
 from duban.supervision.models import SupervisionNotice, TaskWarning, WarningAppeal

@@ -116,7 +116,9 @@ def send_due(*, now: dt.datetime | None = None, limit: int = 200) -> Outcome:
 
 
 def retry(delivery: Delivery, *, now: dt.datetime | None = None) -> None:
-    """Put a failed or waiting message back at the front of the queue."""
+    """Put a failed or waiting message back at the front of the queue. A
+    message a worker is sending right now keeps that worker's lease: taking it
+    away would let a second worker send it too."""
     Delivery.objects.filter(pk=delivery.pk).exclude(state=DeliveryState.SENT).update(
-        state=DeliveryState.QUEUED, next_attempt_at=now or timezone.now(), claimed_until=None
+        state=DeliveryState.QUEUED, next_attempt_at=now or timezone.now()
     )

@@ -22,6 +22,7 @@ from tests import factories as f
 from .support import add_hook
 
 MONDAY = f.at(2026, 3, 23, 8)  # the week 2026-W13 starts; the digest is about W12
+DUE_21 = dt.date(2026, 3, 25)  # task 2.1's deadline: two days after MONDAY
 
 
 @pytest.fixture
@@ -46,9 +47,8 @@ def week(office, leader, liaison_a, liaison_b, liaison_c, unit_a, unit_b, claime
     clock.move_to(MONDAY)
     f.report(liaison_a, filed, period="2026-W12", percent="30", text="开工建设。")
     soon = f.claimed(
-        office, liaison_b, unit_b, serial="2.1", start=dt.date(2026, 3, 9),
-        deadline=dt.date(2026, 3, 25),
-    )  # fmt: skip
+        office, liaison_b, unit_b, serial="2.1", start=f.at(2026, 3, 9).date(), deadline=DUE_21
+    )
     robots = {
         u.code: add_hook(office, u, f"https://oapi.dingtalk.com/robot/send?access_token={u.code}")
         for u in (unit_a, unit_b)

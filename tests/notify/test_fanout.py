@@ -25,7 +25,7 @@ DINGTALK = "https://oapi.dingtalk.com/robot/send?access_token=unit-{}"
 
 
 def inbox(person):
-    """(kind, key) of each message in a person's inbox, oldest first."""
+    """(kind, key) of each message in a person's inbox, by key."""
     return sorted(
         Notification.objects.filter(recipient=person).values_list("kind", "key"),
         key=lambda row: row[1],
@@ -46,19 +46,24 @@ def robots(office, unit_a, unit_b, unit_c):
 
 
 def test_a_scan_tells_the_lead_units_liaisons_and_robot_and_nobody_else(
-    office, leader, liaison_a, liaison_b, liaison_c, claimed_task, robots
+    office, leader, liaison_a, liaison_b, liaison_c, claimed_task, unit_b, robots
 ):
+    other = f.claimed(office, liaison_b, unit_b, title="预算绩效管理改革")
     run = scan_and_notify()
 
     report = warning(claimed_task, rules.INACTION_REPORT)
     slow = warning(claimed_task, rules.SLOW)
     assert (report.level, slow.level) == (rules.YELLOW, rules.YELLOW)
     expected = [("warning", f"warning:{report.pk}:2"), ("warning", f"warning:{slow.pk}:2")]
-    assert run.messages == 2
     assert sorted(inbox(liaison_a)) == sorted(expected)
-    # The co-operating unit's liaison, another unit's liaison, and the leader
-    # (yellow warnings only) hear nothing; nor does the office.
-    for person in (liaison_b, liaison_c, leader, office):
+    # Unit B's liaison hears about unit B's task only.
+    theirs = TaskWarning.objects.filter(task=other)
+    assert theirs.count() == 2
+    assert sorted(inbox(liaison_b)) == sorted(("warning", f"warning:{w.pk}:2") for w in theirs)
+    assert run.messages == 4
+    # The co-operating unit's liaison and the leader (yellow warnings only)
+    # hear nothing; nor does the office.
+    for person in (liaison_c, leader, office):
         assert inbox(person) == []
     note = Notification.objects.get(recipient=liaison_a, key=f"warning:{report.pk}:2")
     assert note.task == claimed_task
@@ -72,9 +77,10 @@ def test_a_scan_tells_the_lead_units_liaisons_and_robot_and_nobody_else(
         "level": rules.YELLOW,
         "facts": {"period": f.LAST_WEEK, "due": "2026-03-16", "grace": 1},
     }
-    # The lead unit's robot gets the same two; the others none.
+    # Each lead unit's robot hears what its liaisons hear; unit C's robot nothing.
     assert posts(robots["A"]) == sorted(k for _, k in expected)
-    assert posts(robots["B"]) == posts(robots["C"]) == []
+    assert posts(robots["B"]) == sorted(k for _, k in inbox(liaison_b))
+    assert posts(robots["C"]) == []
     # Nothing is sent during the scan: the posts wait in the outbox.
     assert set(Delivery.objects.values_list("state", "attempts")) == {("queued", 0)}
 

@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 
 from duban.lib import rules
-from duban.notify import fanout, outbox
+from duban.notify import fanout, outbox, services
 from duban.notify.jobs import scan_and_notify
 from duban.notify.models import Channel, Delivery, Notification
 from duban.supervision import services as supervision
@@ -121,6 +121,17 @@ def test_a_worker_that_outlives_its_lease_does_not_send_what_another_took(
     bodies = [str(seen.body) for seen in robot.requests]
     assert len(bodies) == 3 and len(set(bodies)) == 3
     assert set(Delivery.objects.values_list("state", flat=True)) == {"sent"}
+
+
+def test_resending_a_message_a_worker_is_sending_does_not_hand_it_to_another(office, claimed_task):
+    add_hook(office, claimed_task.lead_unit, "https://oapi.dingtalk.com/robot/send?access_token=a")
+    queue_three(office, claimed_task)
+    in_flight = outbox.claim(f.NOW, limit=1)  # worker A is posting this one
+    # The office presses "Send now" on it meanwhile.
+    services.delivery_retry(actor=office, delivery=in_flight[0])
+    taken = outbox.claim(f.NOW, limit=10)  # worker B
+    assert in_flight[0].pk not in {d.pk for d in taken}
+    assert len(taken) == 2
 
 
 # --- at the same time, on separate connections ----------------------------------

@@ -139,7 +139,7 @@ def test_a_robot_that_answers_500_then_200_gets_the_message_on_the_retry(
     office, claimed_task, robot, clock
 ):
     robot.answers = [(500, "busy")]
-    hook = add_hook(office, claimed_task.lead_unit, robot.url())
+    hook = add_hook(office, claimed_task.lead_unit, robot.url(), secret=SECRET)
     issue(office, claimed_task)
 
     first = outbox.send_due()
@@ -160,6 +160,9 @@ def test_a_robot_that_answers_500_then_200_gets_the_message_on_the_retry(
     assert (second.sent, second.failed) == (1, 0)
     assert len(robot.requests) == 2
     assert robot.requests[0].body == robot.requests[1].body
+    # Signed when sent, not when queued: DingTalk refuses a timestamp an hour old.
+    stamps = [int(seen.query["timestamp"][0]) for seen in robot.requests]
+    assert stamps == [NOW_S * 1000, (NOW_S + 60) * 1000]
     delivery.refresh_from_db()
     assert (delivery.state, delivery.attempts, delivery.last_error) == ("sent", 2, "")
     assert delivery.sent_at == f.NOW + dt.timedelta(minutes=1)
