@@ -60,6 +60,8 @@ urlpatterns = [
         assessment_views.assessment_reopen,
         name="assessment_reopen",
     ),
+    path("reviews/", assessment_views.review_list, name="review_list"),
+    path("reviews/<str:month>/", assessment_views.review_detail, name="review_detail"),
     path("messages/", notify_views.message_list, name="message_list"),
     path("messages/<int:pk>/", notify_views.message_open, name="message_open"),
     path("messages/read/", notify_views.message_read_all, name="message_read_all"),

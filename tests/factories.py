@@ -12,7 +12,13 @@ from zoneinfo import ZoneInfo
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from duban.assessment.models import Adjustment, Assessment, AssessmentEvent, LockedScore
+from duban.assessment.models import (
+    Adjustment,
+    Assessment,
+    AssessmentEvent,
+    LockedScore,
+    MonthlyReview,
+)
 from duban.lib import periods
 from duban.notify.models import ChatHook, Delivery, Notification
 from duban.org import services as org_services
@@ -153,6 +159,7 @@ def upload(name: str, content: bytes, content_type: str = "application/octet-str
 # --- what the database holds -------------------------------------------------------
 
 WRITTEN = (
+    MonthlyReview,
     Assessment,
     Adjustment,
     LockedScore,
@@ -194,6 +201,7 @@ def snapshot() -> dict[str, Any]:
     state["outbox"] = sorted(Delivery.objects.values_list("pk", "state", "next_attempt_at"))
     state["robots"] = sorted(ChatHook.objects.values_list("pk", "enabled", "url"))
     # People who switched from the default language (new people do not count).
+    state["reviews"] = sorted(MonthlyReview.objects.values_list("month", "remarks", "published_at"))
     state["languages"] = sorted(
         Person.objects.exclude(language="zh-hans").values_list("pk", "language")
     )

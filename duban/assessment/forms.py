@@ -13,3 +13,12 @@ class AdjustmentForm(forms.Form):
 
 class ReopenForm(forms.Form):
     reason = forms.CharField(label=_("Why reopen"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReviewForm(forms.Form):
+    remarks = forms.CharField(
+        label=_("The office's remarks"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("What went well, who is behind, what the units must do next month."),
+    )

@@ -110,3 +110,30 @@ class AssessmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment_id} {self.kind}"
+
+
+class MonthlyReview(models.Model):
+    """The office's monthly review (月点评) of one month. Its figures are
+    computed from the record until the office publishes it; publishing keeps
+    them as they stood, with the remarks, for the units to read."""
+
+    month = models.CharField(_("month"), max_length=7, unique=True)  # 2026-11
+    remarks = models.TextField(_("remarks"), blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    snapshot = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-month"]
+        verbose_name = _("monthly review")
+        verbose_name_plural = _("monthly reviews")
+
+    def __str__(self) -> str:
+        return self.month
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None

@@ -26,7 +26,9 @@ from .models import (
     AssessmentEvent,
     Category,
     LockedScore,
+    MonthlyReview,
 )
+from .review import month_review
 
 
 @dataclass
@@ -276,3 +278,51 @@ def reopen(*, actor: Person, quarter: periods.Quarter, reason: str) -> Assessmen
         data={"scores_when_locked": frozen},
     )
     return assessment
+
+
+# --- the monthly review ------------------------------------------------------------------
+
+
+def review_for(month: periods.Period) -> MonthlyReview:
+    """The month's review record, or an unsaved empty one (reading never writes)."""
+    found = MonthlyReview.objects.filter(month=month.label).first()
+    return found or MonthlyReview(month=month.label)
+
+
+def _review_for_update(month: periods.Period) -> MonthlyReview:
+    try:
+        with transaction.atomic():
+            MonthlyReview.objects.get_or_create(month=month.label)
+    except IntegrityError:
+        pass
+    return MonthlyReview.objects.select_for_update().get(month=month.label)
+
+
+@transaction.atomic
+def review_save(
+    *, actor: Person, month: periods.Period, remarks: str, publish: bool = False
+) -> MonthlyReview:
+    """Save the office's remarks; with `publish`, freeze the figures as they
+    stand and tell the units (publishing again replaces the published text)."""
+    if not can_manage(actor):
+        raise PermissionDenied(_("Only the supervision office can write the monthly review."))
+    if publish and month.end >= timezone.localdate():
+        raise ValidationError(_("A month's review can be published once the month has ended."))
+    remarks = (remarks or "").strip()
+    if publish and not remarks:
+        raise ValidationError({"remarks": _("Write the office's remarks before publishing.")})
+    review = _review_for_update(month)
+    review.remarks = remarks
+    review.updated_at = timezone.now()
+    fields = ["remarks", "updated_at"]
+    if publish:
+        review.snapshot = month_review(month)
+        first = review.published_at is None
+        review.published_at, review.published_by = timezone.now(), actor
+        fields += ["snapshot", "published_at", "published_by"]
+    review.save(update_fields=fields)
+    if publish and first:
+        from duban.notify import fanout
+
+        fanout.for_review(review)
+    return review

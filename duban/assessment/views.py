@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,8 +18,9 @@ from duban.work.views import apply_errors
 
 from . import services
 from .explain import line_text
-from .forms import AdjustmentForm, ReopenForm
-from .models import Category
+from .forms import AdjustmentForm, ReopenForm, ReviewForm
+from .models import Category, MonthlyReview
+from .review import month_review
 
 
 def _quarter(label: str) -> periods.Quarter:
@@ -82,8 +83,6 @@ def adjustment_edit(request: AuthedRequest, quarter: str, unit: int) -> HttpResp
     initial = {"points": existing.points, "reason": existing.reason} if existing else {}
     form = AdjustmentForm(request.POST or None, initial=initial)
     if not request.user.is_office:
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied(_("Only the supervision office can change the assessment."))
     if request.method == "POST" and form.is_valid():
         try:
@@ -129,3 +128,76 @@ def assessment_reopen(request: AuthedRequest, quarter: str) -> HttpResponse:
     else:
         messages.success(request, _("The quarter is open again; the reopening is recorded."))
     return redirect("assessment_detail", quarter=q.label)
+
+
+# --- the monthly review ------------------------------------------------------------------
+
+
+def _month(label: str) -> periods.Period:
+    try:
+        month = periods.period_from_label(label)
+    except ValueError:
+        raise Http404(_("There is no such month.")) from None
+    if month.cadence != periods.MONTHLY or month.start > timezone.localdate():
+        raise Http404(_("There is no such month."))
+    return month
+
+
+@login_required
+def review_list(request: AuthedRequest) -> HttpResponse:
+    today = timezone.localdate()
+    month = periods.period_containing(today, periods.MONTHLY)
+    reviews = {r.month: r for r in MonthlyReview.objects.all()}
+    months = []
+    for _i in range(12):
+        review = reviews.get(month.label)
+        if request.user.is_office or (review and review.is_published):
+            months.append((month, review))
+        month = month.previous()
+    return render(request, "assessment/review_list.html", {"months": months})
+
+
+@login_required
+def review_detail(request: AuthedRequest, month: str) -> HttpResponse:
+    period = _month(month)
+    review = services.review_for(period)
+    if not request.user.is_office and not review.is_published:
+        raise Http404(_("This month's review is not published yet."))
+    form = ReviewForm(request.POST or None, initial={"remarks": review.remarks})
+    if request.method == "POST":
+        if not request.user.is_office:
+            raise PermissionDenied(_("Only the supervision office can write the monthly review."))
+        if form.is_valid():
+            try:
+                review = services.review_save(
+                    actor=request.user,
+                    month=period,
+                    remarks=form.cleaned_data["remarks"],
+                    publish="publish" in request.POST,
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("The review is published; the units have been told.")
+                    if "publish" in request.POST
+                    else _("Remarks saved."),
+                )
+                return redirect("review_detail", month=period.label)
+    if review.is_published:
+        figures = review.snapshot
+    else:
+        figures = month_review(period)
+    return render(
+        request,
+        "assessment/review_detail.html",
+        {
+            "month": period,
+            "review": review,
+            "figures": figures,
+            "form": form,
+            "ended": period.end < timezone.localdate(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )

@@ -265,3 +265,24 @@ def for_instruction(instruction: Any) -> int:
             )
         ]
     )
+
+
+def for_review(review: Any) -> int:
+    """A published monthly review: every liaison and leader, and every robot."""
+    people = set(
+        Person.objects.filter(role__in=(Role.LIAISON, Role.LEADER), is_active=True).values_list(
+            "pk", flat=True
+        )
+    )
+    units = set(ChatHook.objects.filter(enabled=True).values_list("unit_id", flat=True))
+    return send(
+        [
+            Message(
+                kind=Kind.REVIEW,
+                key=f"review:{review.month}",
+                data={"month": review.month, "remarks": review.remarks[:500]},
+                people=people,
+                units=units,
+            )
+        ]
+    )

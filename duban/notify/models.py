@@ -21,6 +21,7 @@ class Kind(models.TextChoices):
     RETURNED = "returned", _("Report returned")
     INSTRUCTION = "instruction", _("Leader's instruction")
     DIGEST = "digest", _("Weekly digest")
+    REVIEW = "review", _("Monthly review")
     TEST = "test", _("Test message")
 
 

@@ -69,7 +69,7 @@ def render(kind: str, data: dict[str, Any]) -> Text:
                 "number": data["no"],
             }
         return Text(
-            _("Supervision notice %(number)s: %(task)s") % {"number": number, "task": task},
+            _("%(notice)s: %(task)s") % {"notice": number, "task": task},
             _("Answer in writing by %(date)s.") % {"date": data["answer_by"]}
             + "\n"
             + data.get("reason", ""),
@@ -112,6 +112,12 @@ def render(kind: str, data: dict[str, Any]) -> Text:
             _("Weekly digest %(week)s: %(scope)s") % {"week": data.get("week", ""), "scope": scope},
             "\n".join(lines),
             reverse("inbox"),
+        )
+    if kind == Kind.REVIEW:
+        return Text(
+            _("Monthly review %(month)s published") % {"month": data["month"]},
+            data.get("remarks", ""),
+            reverse("review_detail", args=[data["month"]]),
         )
     if kind == Kind.TEST:
         return Text(

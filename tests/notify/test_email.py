@@ -56,7 +56,7 @@ def test_a_queued_email_arrives_with_its_recipient_subject_and_chinese_body(
     assert mail.mail_from == "duban@example.org"
     assert mail.rcpt_tos == ["zhang@example.org"]
     assert mail.message["To"] == "zhang@example.org"
-    assert mail.subject == "督办单 督办〔2026〕1号：1.1 建设科技创新平台"
+    assert mail.subject == "督办〔2026〕1号：1.1 建设科技创新平台"
     assert mail.message.get_content_charset() == "utf-8"
     assert mail.body.strip() == (
         f"请于 2026-03-25 前书面答复。\n{REASON}\n\n"

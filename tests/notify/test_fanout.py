@@ -157,9 +157,7 @@ def test_a_supervision_notice_reaches_the_units_liaisons_the_leader_and_the_robo
     note = Notification.objects.get(recipient=leader)
     with override("en"):
         text = render(note.kind, note.data)
-    assert text.title == (
-        "Supervision notice Supervision notice [2026] No. 1: 1.1 Build the innovation platforms"
-    )
+    assert text.title == ("Supervision notice [2026] No. 1: 1.1 Build the innovation platforms")
     assert text.body == "Answer in writing by 2026-03-18.\n进度严重滞后，请说明原因。"
     assert text.link == f"/tasks/{claimed_task.pk}/"
 
@@ -176,7 +174,7 @@ def test_a_notice_message_reads_in_the_readers_language_whatever_the_issuers(
         )
     note = Notification.objects.get(recipient=liaison_a)
     with override("zh-hans"):
-        assert render(note.kind, note.data).title == "督办单 督办〔2026〕1号：1.1 建设科技创新平台"
+        assert render(note.kind, note.data).title == "督办〔2026〕1号：1.1 建设科技创新平台"
     with override("en"):
         title = render(note.kind, note.data).title
     assert "督办" not in title

@@ -47,7 +47,7 @@ def test_dingtalk_gets_markdown_with_title_text_and_link(office, claimed_task, r
         "/robot/send",
         {"access_token": ["tok1"]},
     )
-    title = "Supervision notice Supervision notice [2026] No. 1: 1.1 Build the innovation platforms"
+    title = "Supervision notice [2026] No. 1: 1.1 Build the innovation platforms"
     link = f"{SITE}/tasks/{claimed_task.pk}/"
     assert seen.body == {
         "msgtype": "markdown",
@@ -94,7 +94,7 @@ def test_wecom_gets_markdown_content(office, claimed_task, robot):
     assert seen.body == {
         "msgtype": "markdown",
         "markdown": {
-            "content": "**督办单 督办〔2026〕1号：1.1 建设科技创新平台**\n"
+            "content": "**督办〔2026〕1号：1.1 建设科技创新平台**\n"
             f"请于 2026-03-25 前书面答复。\n请说明原因。\n[{link}]({link})"
         },
     }
@@ -120,7 +120,7 @@ def test_feishu_gets_text_and_with_a_secret_a_signed_body(office, claimed_task, 
     assert seen.body == {
         "msg_type": "text",
         "content": {
-            "text": "督办单 督办〔2026〕1号：1.1 建设科技创新平台\n"
+            "text": "督办〔2026〕1号：1.1 建设科技创新平台\n"
             f"请于 2026-03-25 前书面答复。\n请说明原因。\n{link}"
         },
         "timestamp": stamp,
@@ -248,7 +248,6 @@ def test_each_robot_hears_in_its_own_language(office, claimed_task, robot):
     assert outbox.send_due().sent == 2
     titles = {s.query["access_token"][0]: s.body["markdown"]["title"] for s in robot.requests}
     assert titles == {
-        "zh": "督办单 督办〔2026〕1号：1.1 建设科技创新平台",
-        "en": "Supervision notice Supervision notice [2026] No. 1: "
-        "1.1 Build the innovation platforms",
+        "zh": "督办〔2026〕1号：1.1 建设科技创新平台",
+        "en": "Supervision notice [2026] No. 1: 1.1 Build the innovation platforms",
     }

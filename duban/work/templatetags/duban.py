@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from duban.lib.rules import RED, YELLOW
@@ -116,3 +117,11 @@ def warning_remedy(warning: Any) -> str:
 def warning_badge(warning: Any) -> str:
     css = {1: "info", 2: "warn", 3: "warn", 4: "bad"}.get(warning.level, "muted")
     return _badge(warning.get_level_display(), css)
+
+
+@register.filter
+def bi(row: Any, key: str) -> str:
+    """row[key], or row[key + "_en"] when the page is in English and it has one."""
+    if get_language() == "en" and row.get(f"{key}_en"):
+        return str(row[f"{key}_en"])
+    return str(row.get(key, ""))
