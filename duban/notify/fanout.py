@@ -213,7 +213,8 @@ def for_notice(notice: Any) -> int:
                 people=people,
                 units={notice.unit_id},
             )
-        ]
+        ],
+        now=notice.issued_at,
     )
 
 
@@ -236,11 +237,12 @@ def for_returned_report(report: Any) -> int:
                 people=people,
                 units={report.unit_id},
             )
-        ]
+        ],
+        now=report.reviewed_at,
     )
 
 
-def for_instruction(instruction: Any) -> int:
+def for_instruction(instruction: Any, *, now: Any = None) -> int:
     task = task_data([instruction.task_id])[instruction.task_id]
     units = {
         task["lead_unit_id"],
@@ -263,7 +265,8 @@ def for_instruction(instruction: Any) -> int:
                 people=people,
                 units={task["lead_unit_id"]},
             )
-        ]
+        ],
+        now=now,
     )
 
 

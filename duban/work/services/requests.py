@@ -218,7 +218,7 @@ def instruction_create(
     if at:
         Instruction.objects.filter(pk=instruction.pk).update(created_at=at)
     _event(task, EventKind.INSTRUCTION, actor, at=at, text=text)
-    fanout.for_instruction(instruction)
+    fanout.for_instruction(instruction, now=at)
     return instruction
 
 
