@@ -81,7 +81,32 @@ def load(now: dt.datetime | None = None, seed: int = 80) -> DemoBuilder:
     scan_and_notify(today=timezone.localdate(builder.now))
     weekly_digest(now=builder.now)
     _appeal()
+    _reviews(builder.now)
     return builder
+
+
+def _reviews(now: dt.datetime) -> None:
+    """Last month's review published with the office's remarks, and the last
+    quarter's assessment locked, as the office would have done."""
+    from duban.assessment import services as assessment
+    from duban.lib import periods
+
+    office = Person.objects.get(username="office")
+    today = timezone.localdate(now)
+    last_month = periods.period_containing(today, periods.MONTHLY).previous()
+    assessment.review_save(
+        actor=office,
+        month=last_month,
+        remarks=(
+            "本月各单位总体推进有力，经济发展部、财政金融部按时办结率较高。"
+            "辛店镇土地征迁任务已超期，请分管领导亲自调度，每周报告进展；"
+            "各单位要如实报送进度，杜绝“报告雷同”。"
+        ),
+        publish=True,
+    )
+    quarter = periods.quarter_containing(today).previous()
+    if not assessment.assessment_for(quarter).is_locked:
+        assessment.lock(actor=office, quarter=quarter, as_of=today)
 
 
 def _appeal() -> None:
