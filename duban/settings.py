@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "duban.supervision",
     "duban.notify",
     "duban.assessment",
+    "duban.documents",
     "django_tasks",
     "django_tasks_db",
 ]

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from duban.assessment import views as assessment_views
+from duban.documents import views as document_views
 from duban.notify import views as notify_views
 from duban.org import views as org_views
 from duban.supervision import views as supervision_views
@@ -34,6 +35,8 @@ urlpatterns = [
         supervision_views.plan_warning_settings,
         name="plan_warning_settings",
     ),
+    path("plans/<int:pk>/import/", document_views.import_upload, name="import_upload"),
+    path("imports/<int:pk>/", document_views.import_preview, name="import_preview"),
     path("warnings/", supervision_views.warning_board, name="warning_board"),
     path("tasks/<int:pk>/notice/", supervision_views.notice_issue, name="notice_issue"),
     path("notices/<int:pk>/answer/", supervision_views.notice_answer, name="notice_answer"),

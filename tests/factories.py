@@ -19,6 +19,7 @@ from duban.assessment.models import (
     LockedScore,
     MonthlyReview,
 )
+from duban.documents.models import TaskImport
 from duban.lib import periods
 from duban.notify.models import ChatHook, Delivery, Notification
 from duban.org import services as org_services
@@ -159,6 +160,7 @@ def upload(name: str, content: bytes, content_type: str = "application/octet-str
 # --- what the database holds -------------------------------------------------------
 
 WRITTEN = (
+    TaskImport,
     MonthlyReview,
     Assessment,
     Adjustment,
@@ -201,6 +203,9 @@ def snapshot() -> dict[str, Any]:
     state["outbox"] = sorted(Delivery.objects.values_list("pk", "state", "next_attempt_at"))
     state["robots"] = sorted(ChatHook.objects.values_list("pk", "enabled", "url"))
     # People who switched from the default language (new people do not count).
+    state["imports"] = sorted(
+        (i.pk, str(i.mappings), i.applied_at) for i in TaskImport.objects.all()
+    )
     state["reviews"] = sorted(MonthlyReview.objects.values_list("month", "remarks", "published_at"))
     state["languages"] = sorted(
         Person.objects.exclude(language="zh-hans").values_list("pk", "language")

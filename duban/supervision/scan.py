@@ -112,8 +112,12 @@ def _missing(tasks: list[rules.TaskFacts], today: dt.date, grace: int) -> dict[i
     to the reports through the (task, period_label) unique index, so only the
     reports asked about are read."""
     owed = {}
+    known: dict[tuple[object, ...], periods.Period | None] = {}  # tasks share their dates
     for task in tasks:
-        period = _latest_owed_period(task, today, grace)
+        key = (task.is_parent, task.start_date, task.deadline, task.cadence, task.stopped_on)
+        if key not in known:
+            known[key] = _latest_owed_period(task, today, grace)
+        period = known[key]
         if period is not None:
             owed[task.id] = period
     if not owed:
@@ -143,8 +147,8 @@ def _last_two_texts() -> dict[int, tuple[str, str]]:
     """The latest two filed reports of each open task, when the latest is not
     an honest "no change" report.
 
-    Three subqueries per open task, each a few rows of the (task,
-    period_start) index (migration supervision 0004), instead of ranking
+    Three subqueries per open task, each the first entries of the (task,
+    period_start, id) index (migration supervision 0004), instead of ranking
     every filed report of every open task."""
     filed = ProgressReport.objects.filter(task_id=OuterRef("pk"), state__in=COUNTED).order_by(
         "-period_start", "-id"

@@ -151,6 +151,9 @@ class Task(models.Model):
     serial = models.CharField(_("serial"), max_length=30, blank=True)
     sort_key = models.CharField(max_length=120, blank=True, db_index=True, editable=False)
     title = models.CharField(_("title"), max_length=300)
+    # The row's identity in an imported workbook (duban/documents/taskbook.py):
+    # importing the same list again finds the task instead of adding a copy.
+    import_key = models.CharField(max_length=80, blank=True, editable=False)
     title_en = models.CharField(_("English title"), max_length=400, blank=True)
     description = models.TextField(_("description"), blank=True)
     source = models.CharField(
@@ -236,6 +239,11 @@ class Task(models.Model):
             models.CheckConstraint(
                 condition=models.Q(deadline__gte=models.F("start_date")),
                 name="task_deadline_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "import_key"],
+                condition=~models.Q(import_key=""),
+                name="task_import_key_once_per_plan",
             ),
         ]
 

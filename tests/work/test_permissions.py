@@ -144,6 +144,12 @@ class World:
         return "2025Q4"
 
     @cached_property
+    def task_import(self):
+        from duban.documents import importer
+
+        return importer.upload(actor=self.office, plan=self.plan, uploaded=_workbook())[0]
+
+    @cached_property
     def meeting(self):
         return f.meeting(self.office, f.TODAY, number=80)
 
@@ -151,6 +157,14 @@ class World:
 @pytest.fixture
 def world(office, leader, liaison_a, plan, task, unit_a):
     return World(office, leader, liaison_a, plan, task, unit_a)
+
+
+def _workbook():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ..documents.test_taskbook import OFFICE_MERGES, OFFICE_ROWS, xlsx
+
+    return SimpleUploadedFile("list.xlsx", xlsx(OFFICE_ROWS, OFFICE_MERGES))
 
 
 def _edit_form(w):
@@ -350,6 +364,22 @@ MATRIX = [
         lambda w: f"/assessment/{w.locked_quarter}/reopen/",
         OFFICE_WRITES,
         lambda w: {"reason": "数据更正"},
+    ),
+    R("import_upload", "GET", lambda w: f"/plans/{w.plan.pk}/import/", OFFICE_ONLY),
+    R(
+        "import_upload",
+        "POST",
+        lambda w: f"/plans/{w.plan.pk}/import/",
+        OFFICE_WRITES,
+        lambda w: {"file": _workbook()},
+    ),
+    R("import_preview", "GET", lambda w: f"/imports/{w.task_import.pk}/", OFFICE_ONLY),
+    R(
+        "import_preview",
+        "POST",
+        lambda w: f"/imports/{w.task_import.pk}/",
+        (302, 403, 403, 403, 200),
+        lambda w: {"check": "1", "map_0": "new"},
     ),
     R("review_list", "GET", lambda w: "/reviews/", ALL_200),
     R("review_detail", "GET", lambda w: "/reviews/2026-02/", (302, 404, 404, 404, 200)),

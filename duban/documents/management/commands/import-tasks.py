@@ -1,0 +1,124 @@
+"""`duban import-tasks FILE --plan ID`: import an office task list from Excel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from duban.documents import importer, taskbook
+from duban.lib import deadlines
+from duban.org.models import Person, Role, Unit
+from duban.work.models import Plan
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a task list (.xlsx) into a plan: print what was understood and, "
+        "unless --dry-run, write it all in one transaction."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("file")
+        parser.add_argument("--plan", required=True, help="the plan's id or exact title")
+        parser.add_argument("--dry-run", action="store_true", help="print the preview only")
+        parser.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            metavar="NAME=UNITCODE",
+            help="read a name that matches no unit as this unit (repeatable)",
+        )
+        parser.add_argument(
+            "--create-unknown", action="store_true", help="create units for unknown names"
+        )
+        parser.add_argument("--as", dest="username", help="the office user recorded as importer")
+        parser.add_argument("--language", default="zh-hans", choices=["zh-hans", "en"])
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        translation.activate(options["language"])
+        plan = self._plan(options["plan"])
+        actor = self._actor(options["username"])
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"no such file: {path}")
+        mappings: dict[str, Any] = {}
+        for item in options["map"]:
+            name, _sep, code = item.partition("=")
+            unit = Unit.objects.filter(code=code.strip()).first()
+            if not name or unit is None:
+                raise CommandError(f"--map {item!r}: write NAME=UNITCODE with a known code")
+            mappings[name.strip()] = unit.pk
+        data = path.read_bytes()
+        try:
+            result = importer.preview(importer.read(data, plan), plan, mappings)
+        except taskbook.WorkbookError as error:
+            text, params = taskbook.message(error.code, error.params)
+            raise CommandError(_(text) % params) from None
+        if options["create_unknown"]:
+            mappings.update({name: importer.NEW for name in result.unknown})
+            result = importer.preview(result.book, plan, mappings)
+        self._print(result)
+        if options["dry_run"]:
+            return
+        with transaction.atomic():
+            try:
+                record, _preview = importer.upload(
+                    actor=actor, plan=plan, uploaded=SimpleUploadedFile(path.name, data)
+                )
+                counts = importer.apply(actor=actor, record=record, mappings=mappings)
+            except ValidationError as error:
+                raise CommandError(" ".join(error.messages)) from None
+        self.stdout.write(
+            f"imported into “{plan}”: {counts['created']} created, {counts['updated']} updated, "
+            f"{counts['unchanged']} unchanged, {counts['units_created']} units created"
+        )
+
+    def _plan(self, given: str) -> Plan:
+        plan = (
+            Plan.objects.filter(pk=int(given)).first()
+            if given.isdigit()
+            else Plan.objects.filter(title=given).first()
+        )
+        if plan is None:
+            raise CommandError(f"no plan {given!r}")
+        return plan
+
+    def _actor(self, username: str | None) -> Person:
+        people = Person.objects.filter(role__in=(Role.OFFICE, Role.ADMIN), is_active=True)
+        actor = people.filter(username=username).first() if username else people.first()
+        if actor is None:
+            raise CommandError("no office user to record as importer (--as USERNAME)")
+        return actor
+
+    def _print(self, result: importer.Preview) -> None:
+        book = result.book
+        self.stdout.write(f"“{book.title}” sheet {book.sheet}, header row {book.header_row}")
+        for row in result.rows:
+            node = row.node
+            deadline = ""
+            if node.deadline is not None:
+                text, params = deadlines.describe(node.deadline)
+                deadline = _(text) % params
+            lead = row.lead.name if row.lead else "?".join(node.lead_units[:1])
+            self.stdout.write(
+                f"{node.row:>5} {'  ' * row.depth}{node.serial} {node.title} | {lead} | "
+                f"{deadline} [{row.status}]"
+            )
+        for problem in book.problems:
+            text, params = taskbook.message(problem.code, problem.params)
+            self.stdout.write(f"problem: {_(text) % params}")
+        for name, suggestions in result.unknown.items():
+            hint = "、".join(u.name for u in suggestions) or "-"
+            self.stdout.write(f"unknown unit: {name} (suggestions: {hint})")
+        self.stdout.write(
+            f"{len(result.rows)} rows: {result.count('new')} new, {result.count('update')} "
+            f"changed, {result.count('same')} already imported, {result.count('invalid')} "
+            f"cannot be imported; {len(result.unknown)} unknown names"
+        )

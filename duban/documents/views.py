@@ -1,0 +1,152 @@
+"""Pages: upload a task list to a plan, look at what duban understood, settle
+unknown names, import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from duban.lib import deadlines
+from duban.org.http import AuthedRequest
+from duban.org.models import Unit
+from duban.work.models import Plan
+from duban.work.views import apply_errors
+
+from . import importer, taskbook
+from .models import TaskImport
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Task list (.xlsx)"),
+        help_text=gettext_lazy(
+            "The workbook as the office keeps it: a title row, a header with 序号 / 重点任务 / "
+            "具体措施 / 牵头单位 / 配合单位 / 责任领导 / 完成时限, sections, merged cells."
+        ),
+    )
+
+
+def _office(request: AuthedRequest) -> None:
+    if not request.user.is_office:
+        raise PermissionDenied(_("Only the supervision office can import task lists."))
+
+
+@login_required
+def import_upload(request: AuthedRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(Plan, pk=pk)
+    _office(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record, _preview = importer.upload(
+                actor=request.user, plan=plan, uploaded=form.cleaned_data["file"]
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return redirect("import_preview", pk=record.pk)
+    return render(
+        request,
+        "documents/import_upload.html",
+        {"form": form, "plan": plan, "imports": plan.imports.all()[:10]},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _translate(pair: tuple[str, dict[str, Any]]) -> str:
+    text, params = pair
+    return _(text) % params
+
+
+def _deadline_text(row: importer.Row) -> str:
+    parsed = row.node.deadline
+    if parsed is None:
+        return ""
+    text = _translate(deadlines.describe(parsed))
+    extra = deadlines.note(parsed)
+    return f"{text} ({_translate(extra)})" if extra else text
+
+
+def _posted_mappings(request: AuthedRequest, unknown: list[str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for i, name in enumerate(unknown):
+        value = request.POST.get(f"map_{i}", "")
+        if value == importer.NEW:
+            found[name] = importer.NEW
+        elif value.isdigit():
+            found[name] = int(value)
+    return found
+
+
+@login_required
+def import_preview(request: AuthedRequest, pk: int) -> HttpResponse:
+    record = get_object_or_404(TaskImport.objects.select_related("plan"), pk=pk)
+    _office(request)
+    status = 200
+    if request.method == "POST" and record.applied_at is None:
+        names = sorted(importer.load(record).unknown)
+        mappings = {**record.mappings, **_posted_mappings(request, names)}
+        if "apply" in request.POST:
+            try:
+                counts = importer.apply(actor=request.user, record=record, mappings=mappings)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+                status = 400
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Imported: %(created)s tasks created, %(updated)s updated, "
+                        "%(unchanged)s unchanged, %(units_created)s units created."
+                    )
+                    % counts,
+                )
+                return redirect("plan_detail", pk=record.plan_id)
+        else:
+            record.mappings = mappings
+            record.save(update_fields=["mappings"])
+    result = importer.load(record)
+    unknown = [
+        (i, name, suggestions)
+        for i, (name, suggestions) in enumerate(sorted(result.unknown.items()))
+    ]
+    rows = [
+        {
+            "row": r,
+            "deadline": _deadline_text(r),
+            "problems": [
+                _translate(taskbook.message(p.code, p.params))
+                for p in result.book.problems
+                if p.row >= r.node.row and p.row <= r.node.last_row and p.code in r.node.problems
+            ],
+        }
+        for r in result.rows
+    ]
+    return render(
+        request,
+        "documents/import_preview.html",
+        {
+            "record": record,
+            "result": result,
+            "rows": rows,
+            "unknown": unknown,
+            "units": Unit.objects.filter(is_active=True).order_by("path"),
+            "problems": [
+                _translate(taskbook.message(p.code, p.params)) for p in result.book.problems
+            ],
+            "skipped": [
+                _translate(taskbook.message(p.code, p.params)) for p in result.book.skipped
+            ],
+            "NEW": importer.NEW,
+            "counts": {s: result.count(s) for s in ("new", "update", "same", "invalid")},
+        },
+        status=status,
+    )
