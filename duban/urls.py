@@ -37,6 +37,18 @@ urlpatterns = [
     ),
     path("plans/<int:pk>/import/", document_views.import_upload, name="import_upload"),
     path("imports/<int:pk>/", document_views.import_preview, name="import_preview"),
+    path("tasks/export.xlsx", document_views.export_tasks, name="export_tasks"),
+    path("warnings/export.xlsx", document_views.export_warnings, name="export_warnings"),
+    path(
+        "assessment/<str:quarter>/ranking.<str:ext>",
+        document_views.export_ranking,
+        name="export_ranking",
+    ),
+    path(
+        "meetings/<int:pk>/assignment.docx",
+        document_views.export_assignment,
+        name="export_assignment",
+    ),
     path("warnings/", supervision_views.warning_board, name="warning_board"),
     path("tasks/<int:pk>/notice/", supervision_views.notice_issue, name="notice_issue"),
     path("notices/<int:pk>/answer/", supervision_views.notice_answer, name="notice_answer"),

@@ -4,23 +4,25 @@ unknown names, import."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from duban.lib import deadlines
 from duban.org.http import AuthedRequest
 from duban.org.models import Unit
-from duban.work.models import Plan
+from duban.work.models import Meeting, Plan
 from duban.work.views import apply_errors
 
-from . import importer, taskbook
+from . import exports, importer, taskbook
 from .models import TaskImport
 
 
@@ -150,3 +152,74 @@ def import_preview(request: AuthedRequest, pk: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+# --- exports -----------------------------------------------------------------------------
+
+
+def _download(content: bytes, kind: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=kind)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+def _organisation() -> str:
+    root = Unit.objects.filter(parent__isnull=True, is_active=True).order_by("path").first()
+    return exports._name(root) if root else _("Supervision office")
+
+
+@login_required
+def export_tasks(request: AuthedRequest) -> HttpResponse:
+    from duban.work import queries
+    from duban.work.views import task_filters
+
+    _form, filters = task_filters(request)
+    tasks = (
+        queries.task_list(request.user, filters, timezone.localdate())
+        .select_related("lead_unit", "leader")
+        .prefetch_related("co_units")
+    )
+    return _download(exports.tasks_xlsx(tasks), exports.XLSX, exports.filename("tasks", "xlsx"))
+
+
+@login_required
+def export_warnings(request: AuthedRequest) -> HttpResponse:
+    from duban.supervision.views import board_warnings
+
+    _form, warnings = board_warnings(request)
+    rows = warnings.select_related("task__lead_unit", "task__leader").order_by(
+        "-level", "raised_at", "id"
+    )
+    return _download(
+        exports.warnings_xlsx(rows), exports.XLSX, exports.filename("warnings", "xlsx")
+    )
+
+
+@login_required
+def export_ranking(request: AuthedRequest, quarter: str, ext: str) -> HttpResponse:
+    from duban.assessment import services as assessment
+    from duban.assessment.views import _quarter
+
+    if ext not in ("xlsx", "docx"):
+        raise Http404(_("There is no such file."))
+    standing = assessment.standing(_quarter(quarter))
+    name = exports.filename(f"assessment-{quarter}", ext)
+    if ext == "docx":
+        return _download(exports.ranking_docx(standing, _organisation()), exports.DOCX, name)
+    return _download(exports.ranking_xlsx(standing), exports.XLSX, name)
+
+
+@login_required
+def export_assignment(request: AuthedRequest, pk: int) -> HttpResponse:
+    from duban.work import queries
+
+    meeting = get_object_or_404(Meeting, pk=pk)
+    tasks = list(
+        queries.visible_tasks(request.user)
+        .filter(meeting=meeting)
+        .select_related("lead_unit", "leader")
+        .prefetch_related("co_units")
+        .order_by("sort_key", "id")
+    )
+    name = exports.filename(f"meeting-{meeting.number or meeting.pk}", "docx")
+    return _download(exports.assignment_docx(meeting, tasks, _organisation()), exports.DOCX, name)

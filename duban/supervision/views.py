@@ -75,8 +75,8 @@ def _weekly_trend(person: Any, weeks: int) -> list[dict[str, Any]]:
     ]
 
 
-@login_required
-def warning_board(request: AuthedRequest) -> HttpResponse:
+def board_warnings(request: AuthedRequest) -> tuple[BoardFilterForm, Any]:
+    """The active warnings the person may see, filtered as the query string says."""
     form = BoardFilterForm(request.GET or None, units=visible_units(request.user))
     warnings = TaskWarning.objects.filter(
         cleared_at__isnull=True, withdrawn_at__isnull=True, task__in=visible_tasks(request.user)
@@ -93,6 +93,12 @@ def warning_board(request: AuthedRequest) -> HttpResponse:
             warnings = warnings.filter(task__leader=data["leader"])
         if data["plan"]:
             warnings = warnings.filter(task__plan=data["plan"])
+    return form, warnings
+
+
+@login_required
+def warning_board(request: AuthedRequest) -> HttpResponse:
+    form, warnings = board_warnings(request)
     by_unit_rows = (
         warnings.values("unit")
         .annotate(

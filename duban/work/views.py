@@ -99,6 +99,22 @@ def inbox(request: AuthedRequest) -> HttpResponse:
 @login_required
 def task_list(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
+    form, filters = task_filters(request)
+    tasks = queries.task_list(request.user, filters, today)
+    page = Paginator(tasks, 50).get_page(request.GET.get("page"))
+    for task in page.object_list:
+        task.missing = queries.missing_count(task, today)  # type: ignore[attr-defined]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "work/task_list.html",
+        {"form": form, "page": page, "today": today, "query": query.urlencode()},
+    )
+
+
+def task_filters(request: AuthedRequest) -> tuple[Any, queries.TaskFilters]:
+    """The task list's filters from the query string (the list and its export share them)."""
     form = TaskFilterForm(request.GET or None, units=queries.visible_units(request.user))
     filters = queries.TaskFilters()
     if form.is_valid():
@@ -113,17 +129,7 @@ def task_list(request: AuthedRequest) -> HttpResponse:
             sort=data["sort"] or "serial",
             include_closed=data["closed"],
         )
-    tasks = queries.task_list(request.user, filters, today)
-    page = Paginator(tasks, 50).get_page(request.GET.get("page"))
-    for task in page.object_list:
-        task.missing = queries.missing_count(task, today)  # type: ignore[attr-defined]
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "work/task_list.html",
-        {"form": form, "page": page, "today": today, "query": query.urlencode()},
-    )
+    return form, filters
 
 
 def _detail_context(request: AuthedRequest, task: Task, **forms: Any) -> dict[str, Any]:

@@ -381,6 +381,10 @@ MATRIX = [
         (302, 403, 403, 403, 200),
         lambda w: {"check": "1", "map_0": "new"},
     ),
+    R("export_tasks", "GET", lambda w: "/tasks/export.xlsx", ALL_200),
+    R("export_warnings", "GET", lambda w: "/warnings/export.xlsx", ALL_200),
+    R("export_ranking", "GET", lambda w: "/assessment/2026Q1/ranking.xlsx", ALL_200),
+    R("export_assignment", "GET", lambda w: f"/meetings/{w.meeting.pk}/assignment.docx", ALL_200),
     R("review_list", "GET", lambda w: "/reviews/", ALL_200),
     R("review_detail", "GET", lambda w: "/reviews/2026-02/", (302, 404, 404, 404, 200)),
     R(

@@ -1,0 +1,217 @@
+"""What the office hands out: lists as .xlsx and official documents as .docx,
+built from the same scoped reads as the pages (a person exports only what
+they may see), in the reader's language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from duban.assessment.explain import line_text
+from duban.assessment.models import Category
+from duban.assessment.services import Standing
+from duban.supervision.explain import reason
+from duban.work.models import Meeting, Task
+
+from .official import OfficialDocument, format_date
+from .sheets import Column, Sheet, write_workbook
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _en() -> bool:
+    return get_language() == "en"
+
+
+def _title(task: Task) -> str:
+    return task.title_en if _en() and task.title_en else task.title
+
+
+def _name(unit: Any) -> str:
+    if unit is None:
+        return ""
+    return unit.name_en if _en() and unit.name_en else unit.name
+
+
+def _as_of() -> str:
+    return _("Data as of %(at)s.") % {"at": timezone.localtime().strftime("%Y-%m-%d %H:%M")}
+
+
+def tasks_xlsx(tasks: Iterable[Task]) -> bytes:
+    columns = [
+        Column("serial", _("No."), width=8),
+        Column("title", _("Task"), width=40),
+        Column("lead", _("Lead unit"), width=20),
+        Column("co", _("Co-units"), width=24),
+        Column("leader", _("Leader"), width=10),
+        Column("start", _("Start"), kind="date"),
+        Column("deadline", _("Deadline"), kind="date"),
+        Column("original", _("Original deadline"), kind="date"),
+        Column("moves", _("Deadline moves"), kind="int"),
+        Column("state", _("State"), width=10),
+        Column("progress", _("Progress"), kind="percent"),
+    ]
+    rows = (
+        {
+            "serial": t.serial,
+            "title": _title(t),
+            "lead": _name(t.lead_unit),
+            "co": "、".join(_name(u) for u in t.co_units.all()),
+            "leader": str(t.leader) if t.leader else "",
+            "start": t.start_date,
+            "deadline": t.deadline,
+            "original": t.original_deadline,
+            "moves": t.deadline_moves,
+            "state": t.get_state_display(),
+            "progress": t.progress / 100,
+        }
+        for t in tasks
+    )
+    return write_workbook(
+        [Sheet(_("Tasks"), columns, rows, heading=_("Task list"), notes=[_as_of()])]
+    )
+
+
+def warnings_xlsx(warnings: Iterable[Any]) -> bytes:
+    columns = [
+        Column("level", _("Level"), width=10),
+        Column("rule", _("Rule"), width=22),
+        Column("serial", _("No."), width=8),
+        Column("task", _("Task"), width=36),
+        Column("unit", _("Lead unit"), width=20),
+        Column("leader", _("Leader"), width=10),
+        Column("reason", _("Why"), width=50),
+        Column("since", _("Since"), kind="datetime"),
+    ]
+    rows = (
+        {
+            "level": w.get_level_display(),
+            "rule": w.get_rule_display(),
+            "serial": w.task.serial,
+            "task": _title(w.task),
+            "unit": _name(w.task.lead_unit),
+            "leader": str(w.task.leader) if w.task.leader else "",
+            "reason": reason(w.rule, w.facts),
+            "since": timezone.localtime(w.raised_at),
+        }
+        for w in warnings
+    )
+    return write_workbook(
+        [Sheet(_("Warnings"), columns, rows, heading=_("Warning board"), notes=[_as_of()])]
+    )
+
+
+def _ranking_rows(standing: Standing) -> list[tuple[str, list[list[object]]]]:
+    out = []
+    for category, rows in standing.by_category.items():
+        out.append(
+            (
+                str(Category(category).label),
+                [
+                    [
+                        row.rank,
+                        _name(row.unit),
+                        row.total,
+                        "；".join(line_text(x) for x in row.lines),
+                    ]
+                    for row in rows
+                ],
+            )
+        )
+    return out
+
+
+def ranking_xlsx(standing: Standing) -> bytes:
+    heading = _("Quarterly assessment %(q)s") % {"q": standing.quarter.label}
+    state = (
+        _("Locked; scores as of %(d)s.") % {"d": standing.as_of}
+        if standing.assessment.is_locked
+        else _("Not locked; scores as of %(d)s.") % {"d": standing.as_of}
+    )
+    columns = [
+        Column("rank", _("Rank"), kind="int", width=6),
+        Column("unit", _("Unit"), width=28),
+        Column("score", _("Score"), kind="decimal", width=8),
+        Column("lines", _("How it is made"), width=70),
+    ]
+    sheets = [
+        Sheet(label, columns, rows, heading=f"{heading} · {label}", notes=[state])
+        for label, rows in _ranking_rows(standing)
+    ]
+    if not sheets:
+        sheets = [Sheet(heading, columns, [], heading=heading, notes=[state])]
+    return write_workbook(sheets)
+
+
+def ranking_docx(standing: Standing, organisation: str) -> bytes:
+    doc = OfficialDocument(get_language() or "zh-hans")
+    doc.title(_("Quarterly assessment %(q)s: the ranking") % {"q": standing.quarter.label})
+    doc.paragraph(
+        _(
+            "Scores from the record under rules %(v)s: tasks closed on time %(a)s points, "
+            "reports on time %(b)s, reports accepted first time %(c)s, less deductions for "
+            "warnings, supervision notices and deadline changes."
+        )
+        % {
+            "v": standing.assessment.rules_version,
+            "a": standing.weights.closed_on_time,
+            "b": standing.weights.reports_on_time,
+            "c": standing.weights.first_time,
+        }
+    )
+    for label, rows in _ranking_rows(standing):
+        doc.heading(1, label)
+        doc.table(
+            [_("Rank"), _("Unit"), _("Score"), _("How it is made")],
+            [[r[0], r[1], r[2], r[3]] for r in rows],
+            widths_mm=[14, 40, 18, 84],
+        )
+    doc.signature(
+        organisation, standing.as_of if standing.assessment.is_locked else timezone.localdate()
+    )
+    return doc.to_bytes()
+
+
+def assignment_docx(meeting: Meeting, tasks: list[Task], organisation: str) -> bytes:
+    """The weekly assignment sheet (交办单) of a meeting: what each unit must do by when."""
+    doc = OfficialDocument(get_language() or "zh-hans")
+    doc.number(
+        _("Assignment sheet of meeting No. %(n)s") % {"n": meeting.number}
+        if meeting.number
+        else str(meeting)
+    )
+    doc.title(_("Tasks assigned at %(meeting)s") % {"meeting": meeting})
+    doc.addressee(_("The units concerned"))
+    doc.paragraph(
+        _(
+            "The meeting on %(date)s assigned the tasks below. Lead units claim them in duban, "
+            "report progress every period and finish them by the deadline; co-units support them."
+        )
+        % {"date": format_date(meeting.date, get_language() or "zh-hans")}
+    )
+    doc.table(
+        [_("No."), _("Task"), _("Lead unit"), _("Co-units"), _("Leader"), _("Deadline")],
+        [
+            [
+                t.serial,
+                _title(t),
+                _name(t.lead_unit),
+                "、".join(_name(u) for u in t.co_units.all()),
+                str(t.leader) if t.leader else "",
+                t.deadline.isoformat(),
+            ]
+            for t in tasks
+        ],
+        widths_mm=[12, 56, 26, 26, 14, 22],
+    )
+    doc.signature(organisation, meeting.date)
+    return doc.to_bytes()
+
+
+def filename(stem: str, ext: str) -> str:
+    return f"{stem}-{timezone.localdate():%Y%m%d}.{ext}"

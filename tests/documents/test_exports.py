@@ -1,0 +1,83 @@
+"""Exports: the lists as .xlsx and the office's documents as .docx, scoped like
+the pages, opened by LibreOffice."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+
+from duban.supervision.models import TaskWarning
+from tests.office import LibreOffice, libreoffice_fixture  # noqa: F401 (a fixture)
+
+from .. import factories as f
+
+
+@pytest.fixture
+def spread(office, leader, liaison_a, unit_a, unit_b, plan):
+    meeting = f.meeting(office, f.TODAY, number=80)
+    a = f.task(office, unit_a, plan=plan, meeting=meeting, leader=leader, title="=1+1 建设孵化器")
+    b = f.task(office, unit_b, plan=plan, meeting=meeting, title="完成土地征迁")
+    TaskWarning.objects.create(
+        task=a, unit=unit_a, rule="postponed", level=2, facts={"moves": 2, "limit": 2}
+    )
+    return {"a": a, "b": b, "meeting": meeting}
+
+
+def _sheet(response):
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return openpyxl.load_workbook(io.BytesIO(content)), content
+
+
+def test_the_task_export_is_scoped_and_injection_safe(
+    as_, liaison_a, office, spread, tmp_path, libreoffice
+):
+    book, _ = _sheet(as_(liaison_a).get("/tasks/export.xlsx"))
+    values = [c.value for row in book.active.iter_rows() for c in row]
+    assert "=1+1 建设孵化器" in values and "完成土地征迁" not in values
+    book, content = _sheet(as_(office).get("/tasks/export.xlsx?q=土地"))
+    values = [c.value for row in book.active.iter_rows() for c in row]
+    assert "完成土地征迁" in values and "=1+1 建设孵化器" not in values
+    full, content = _sheet(as_(office).get("/tasks/export.xlsx"))
+    source = tmp_path / "tasks.xlsx"
+    source.write_bytes(content)
+    csv = libreoffice.csv(source)
+    assert "=1+1 建设孵化器" in csv and "完成土地征迁" in csv
+
+
+def test_the_warning_export_carries_the_reason(as_, office, spread):
+    book, _ = _sheet(as_(office, HTTP_ACCEPT_LANGUAGE="en").get("/warnings/export.xlsx?level=2"))
+    values = [str(c.value) for row in book.active.iter_rows() for c in row]
+    assert any("The deadline has moved 2 times" in v for v in values)
+
+
+def test_the_assignment_sheet_and_the_ranking_open_in_libreoffice(
+    as_, office, liaison_a, spread, tmp_path, libreoffice
+):
+    response = as_(office, HTTP_ACCEPT_LANGUAGE="zh-hans").get(
+        f"/meetings/{spread['meeting'].pk}/assignment.docx"
+    )
+    assert response.status_code == 200
+    source = tmp_path / "assignment.docx"
+    source.write_bytes(response.content)
+    text = libreoffice.text(source)
+    assert "完成土地征迁" in text and "发展改革局" in text
+    # A liaison's sheet lists only what they may see.
+    mine = tmp_path / "mine.docx"
+    mine.write_bytes(
+        as_(liaison_a).get(f"/meetings/{spread['meeting'].pk}/assignment.docx").content
+    )
+    assert "完成土地征迁" not in libreoffice.text(mine)
+
+    ranking = as_(office, HTTP_ACCEPT_LANGUAGE="zh-hans").get("/assessment/2026Q1/ranking.docx")
+    assert ranking.status_code == 200
+    source = tmp_path / "ranking.docx"
+    source.write_bytes(ranking.content)
+    assert libreoffice.pdf(source).stat().st_size > 1000
+    assert "季度考核" in libreoffice.text(source)
+    book, _ = _sheet(as_(office).get("/assessment/2026Q1/ranking.xlsx"))
+    assert book.sheetnames
+    assert as_(office).get("/assessment/2026Q1/ranking.pdf").status_code == 404
