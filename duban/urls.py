@@ -37,6 +37,10 @@ urlpatterns = [
     ),
     path("plans/<int:pk>/import/", document_views.import_upload, name="import_upload"),
     path("imports/<int:pk>/", document_views.import_preview, name="import_preview"),
+    path("notices/<int:pk>/notice.docx", document_views.export_notice, name="export_notice"),
+    path(
+        "reviews/<str:month>/bulletin.docx", document_views.export_bulletin, name="export_bulletin"
+    ),
     path("tasks/export.xlsx", document_views.export_tasks, name="export_tasks"),
     path("warnings/export.xlsx", document_views.export_warnings, name="export_warnings"),
     path(

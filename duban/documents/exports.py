@@ -215,3 +215,101 @@ def assignment_docx(meeting: Meeting, tasks: list[Task], organisation: str) -> b
 
 def filename(stem: str, ext: str) -> str:
     return f"{stem}-{timezone.localdate():%Y%m%d}.{ext}"
+
+
+def notice_docx(notice: Any, organisation: str) -> bytes:
+    """A supervision notice (督办单): to the lead unit, what it must answer and by when."""
+    language = get_language() or "zh-hans"
+    task = notice.task
+    doc = OfficialDocument(language)
+    doc.number(str(notice))
+    doc.title(_("Supervision notice"))
+    doc.addressee(_name(notice.unit))
+    doc.paragraph(
+        _(
+            "On the task “%(serial)s %(task)s” (deadline %(deadline)s, progress %(progress)s%%), "
+            "the supervision office asks your unit:"
+        )
+        % {
+            "serial": task.serial,
+            "task": _title(task),
+            "deadline": format_date(task.deadline, language),
+            "progress": task.progress,
+        }
+    )
+    for line in notice.reason.splitlines():
+        if line.strip():
+            doc.paragraph(line.strip())
+    doc.paragraph(
+        _(
+            "Answer in writing in duban (the task's page, Supervision notices) by %(date)s. "
+            "An unanswered notice turns the task's warning red."
+        )
+        % {"date": format_date(notice.answer_by, language)}
+    )
+    if notice.is_answered:
+        doc.heading(1, _("The unit's answer"))
+        doc.paragraph(notice.answer)
+    doc.signature(organisation, timezone.localdate(notice.issued_at))
+    return doc.to_bytes()
+
+
+def bulletin_docx(review: Any, figures: dict[str, Any], organisation: str) -> bytes:
+    """The monthly review bulletin (月点评通报) from a review's figures and remarks."""
+    language = get_language() or "zh-hans"
+
+    def pick(row: dict[str, Any], key: str) -> str:
+        return str(row.get(f"{key}_en") or row[key]) if _en() else str(row[key])
+
+    doc = OfficialDocument(language)
+    doc.title(_("Monthly review %(m)s") % {"m": review.month})
+    doc.addressee(_("The units concerned"))
+    if review.remarks:
+        doc.heading(1, _("The office's remarks"))
+        for line in review.remarks.splitlines():
+            if line.strip():
+                doc.paragraph(line.strip())
+    doc.heading(1, _("Finished on time"))
+    if figures["finished"]:
+        doc.table(
+            [_("Unit"), _("Closed"), _("On time")],
+            [[pick(r, "unit"), r["closed"], r["on_time"]] for r in figures["finished"]],
+        )
+    else:
+        doc.paragraph(_("No task was closed this month."))
+    doc.heading(1, _("Units with warnings"))
+    if figures["warned"]:
+        doc.table(
+            [_("Unit"), _("Red"), _("Yellow")],
+            [[pick(r, "unit"), r["red"], r["yellow"]] for r in figures["warned"]],
+        )
+    else:
+        doc.paragraph(_("No warning this month."))
+    doc.heading(1, _("Overdue at the month's end"))
+    if figures["overdue"]:
+        doc.table(
+            [_("No."), _("Task"), _("Lead unit"), _("Deadline"), _("Days late")],
+            [
+                [t["serial"], pick(t, "title"), pick(t, "unit"), t["deadline"], t["days"]]
+                for t in figures["overdue"]
+            ],
+        )
+    else:
+        doc.paragraph(_("Nothing overdue."))
+    doc.heading(1, _("Notable progress"))
+    for t in figures["progress"]:
+        doc.paragraph(
+            f"{t['serial']} {pick(t, 'title')}（{pick(t, 'unit')}）：+{t['gain']} → {t['percent']}%"
+        )
+    if not figures["progress"]:
+        doc.paragraph(_("No progress reported this month."))
+    doc.heading(1, _("Leaders' instructions"))
+    for i in figures["instructions"]:
+        doc.paragraph(
+            f"{i['serial']} {pick(i, 'title')}：{i['text']}（{i['leader']}，{i['date']}）"
+        )
+    if not figures["instructions"]:
+        doc.paragraph(_("No instruction this month."))
+    published = review.published_at or timezone.now()
+    doc.signature(organisation, timezone.localdate(published))
+    return doc.to_bytes()

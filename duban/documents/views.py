@@ -223,3 +223,32 @@ def export_assignment(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     name = exports.filename(f"meeting-{meeting.number or meeting.pk}", "docx")
     return _download(exports.assignment_docx(meeting, tasks, _organisation()), exports.DOCX, name)
+
+
+@login_required
+def export_notice(request: AuthedRequest, pk: int) -> HttpResponse:
+    from duban.supervision.models import SupervisionNotice
+    from duban.work import queries
+
+    notice = get_object_or_404(
+        SupervisionNotice.objects.select_related("task", "unit"),
+        pk=pk,
+        task__in=queries.visible_tasks(request.user),
+    )
+    name = exports.filename(f"notice-{notice.year}-{notice.number}", "docx")
+    return _download(exports.notice_docx(notice, _organisation()), exports.DOCX, name)
+
+
+@login_required
+def export_bulletin(request: AuthedRequest, month: str) -> HttpResponse:
+    from duban.assessment import services as assessment
+    from duban.assessment.review import month_review
+    from duban.assessment.views import _month
+
+    period = _month(month)
+    review = assessment.review_for(period)
+    if not request.user.is_office and not review.is_published:
+        raise Http404(_("This month's review is not published yet."))
+    figures = review.snapshot if review.is_published else month_review(period)
+    name = exports.filename(f"review-{period.label}", "docx")
+    return _download(exports.bulletin_docx(review, figures, _organisation()), exports.DOCX, name)

@@ -3,6 +3,7 @@ the pages, opened by LibreOffice."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import openpyxl
@@ -81,3 +82,66 @@ def test_the_assignment_sheet_and_the_ranking_open_in_libreoffice(
     book, _ = _sheet(as_(office).get("/assessment/2026Q1/ranking.xlsx"))
     assert book.sheetnames
     assert as_(office).get("/assessment/2026Q1/ranking.pdf").status_code == 404
+
+
+def test_the_notice_and_the_bulletin_open_in_libreoffice(
+    as_, office, liaison_a, liaison_b, spread, tmp_path, libreoffice, clock
+):
+    from duban.assessment import services as assessment
+    from duban.lib import periods
+    from duban.supervision import services as supervision
+
+    notice = supervision.notice_issue(
+        actor=office,
+        task=spread["a"],
+        reason="请书面说明进度滞后原因及整改措施。",
+        answer_by=f.TODAY + dt.timedelta(days=5),
+    )
+    source = tmp_path / "notice.docx"
+    source.write_bytes(
+        as_(liaison_a, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        .get(f"/notices/{notice.pk}/notice.docx")
+        .content
+    )
+    text = libreoffice.text(source)
+    assert "督办〔2026〕1号" in text and "请书面说明进度滞后原因及整改措施。" in text
+    assert as_(liaison_b).get(f"/notices/{notice.pk}/notice.docx").status_code == 404
+
+    assessment.review_save(
+        actor=office,
+        month=periods.period_from_label("2026-02"),
+        remarks="二月总体平稳。",
+        publish=True,
+    )
+    source = tmp_path / "bulletin.docx"
+    response = as_(liaison_a, HTTP_ACCEPT_LANGUAGE="en").get("/reviews/2026-02/bulletin.docx")
+    assert response.status_code == 200
+    source.write_bytes(response.content)
+    text = libreoffice.text(source)
+    assert "Monthly review 2026-02" in text and "二月总体平稳。" in text
+    assert as_(liaison_a).get("/reviews/2026-01/bulletin.docx").status_code == 404
+
+
+def test_the_export_command(office, spread, tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = tmp_path / "tasks.xlsx"
+    call_command("export", "tasks", "-o", str(out), stdout=StringIO())
+    assert openpyxl.load_workbook(out).active.max_row > 3
+    sheet = tmp_path / "sheet.docx"
+    call_command(
+        "export",
+        "assignment",
+        "--meeting",
+        str(spread["meeting"].pk),
+        "-o",
+        str(sheet),
+        stdout=StringIO(),
+    )
+    assert sheet.read_bytes()[:2] == b"PK"
+    with pytest.raises(CommandError):
+        call_command("export", "tasks", "-o", str(tmp_path / "tasks.docx"))
+    with pytest.raises(CommandError):
+        call_command("export", "ranking", "--quarter", "2026Q9", "-o", str(tmp_path / "r.xlsx"))

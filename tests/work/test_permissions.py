@@ -385,6 +385,18 @@ MATRIX = [
     R("export_warnings", "GET", lambda w: "/warnings/export.xlsx", ALL_200),
     R("export_ranking", "GET", lambda w: "/assessment/2026Q1/ranking.xlsx", ALL_200),
     R("export_assignment", "GET", lambda w: f"/meetings/{w.meeting.pk}/assignment.docx", ALL_200),
+    R(
+        "export_notice",
+        "GET",
+        lambda w: f"/notices/{w.notice.pk}/notice.docx",
+        (302, 200, 404, 200, 200),
+    ),
+    R(
+        "export_bulletin",
+        "GET",
+        lambda w: "/reviews/2026-02/bulletin.docx",
+        (302, 404, 404, 404, 200),
+    ),
     R("review_list", "GET", lambda w: "/reviews/", ALL_200),
     R("review_detail", "GET", lambda w: "/reviews/2026-02/", (302, 404, 404, 404, 200)),
     R(
