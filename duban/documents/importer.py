@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +55,9 @@ class Preview:
     unknown: dict[str, list[Unit]]  # name → suggestions
     unknown_leaders: list[str]
     mapped_new: list[str]  # names the office chose to create as units
+    # The year the list's title names, when it is not the plan's year: the
+    # deadlines without a year were read as the plan's.
+    other_year: int | None = None
 
     @property
     def blocked(self) -> bool:
@@ -163,7 +167,9 @@ def preview(book: taskbook.TaskBook, plan: Plan, mappings: dict[str, Any]) -> Pr
             row.changes = _changes(row)
             row.status = "update" if row.changes else "same"
         rows.append(row)
-    return Preview(book, rows, matched, unknown, unknown_leaders, mapped_new)
+    years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", book.title)]
+    other_year = years[0] if years and plan.year and years[0] != plan.year else None
+    return Preview(book, rows, matched, unknown, unknown_leaders, mapped_new, other_year)
 
 
 def _changes(row: Row) -> list[str]:

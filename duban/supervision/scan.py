@@ -16,7 +16,8 @@ import json
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Min, OuterRef, Subquery
+from django.db.models import F, Min, OuterRef, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from duban.lib import periods, rules
@@ -43,48 +44,32 @@ class ScanResult:
 
 
 def _task_facts() -> tuple[list[rules.TaskFacts], dict[int, int], dict[int, int | None]]:
-    """The facts of every open task. The local dates (assigned; asked to
-    close, else closed) are taken here, not with TruncDate in the query:
-    SQLite runs that as a Python function per row, twice per task."""
-    rows = Task.objects.filter(state__in=OPEN_STATES).values_list(
-        "id",
-        "state",
-        "is_parent",
-        "cadence",
-        "start_date",
-        "deadline",
-        "deadline_moves",
-        "progress",
-        "created_at",
-        "close_requested_at",
-        "closed_at",
-        "lead_unit_id",
-        "plan_id",
+    stopped = TruncDate(Coalesce(F("close_requested_at"), F("closed_at")))
+    rows = (
+        Task.objects.filter(state__in=OPEN_STATES)
+        .annotate(stopped_on=stopped, assigned_on=TruncDate("created_at"))
+        .values_list(
+            "id",
+            "state",
+            "is_parent",
+            "cadence",
+            "start_date",
+            "deadline",
+            "deadline_moves",
+            "progress",
+            "assigned_on",
+            "stopped_on",
+            "lead_unit_id",
+            "plan_id",
+        )
     )
-    tz = timezone.get_current_timezone()
     facts: list[rules.TaskFacts] = []
     units: dict[int, int] = {}
     plans: dict[int, int | None] = {}
     for row in rows:
-        task_id, state, is_parent, cadence, start, deadline, moves, progress = row[:8]
-        created, close_requested, closed, unit, plan = row[8:]
-        stopped = close_requested if close_requested is not None else closed
-        facts.append(
-            rules.TaskFacts(
-                task_id,
-                state,
-                is_parent,
-                cadence,
-                start,
-                deadline,
-                moves,
-                float(progress),
-                created.astimezone(tz).date(),
-                None if stopped is None else stopped.astimezone(tz).date(),
-            )
-        )
-        units[task_id] = unit
-        plans[task_id] = plan
+        facts.append(rules.TaskFacts(*row[:7], float(row[7]), *row[8:10]))
+        units[row[0]] = row[10]
+        plans[row[0]] = row[11]
     return facts, units, plans
 
 

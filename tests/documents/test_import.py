@@ -185,3 +185,10 @@ def test_the_command(office, units, plan2022, workbook, tmp_path):
     bad.write_bytes(b"PK\x03\x04broken")
     with pytest.raises(CommandError, match="damaged|not an Excel"):
         call_command("import-tasks", str(bad), "--plan", str(plan2022.pk), "--language", "en")
+
+
+def test_a_list_for_another_year_is_flagged(office, units, workbook):
+    plan = f.plan(office, title="2026年重点任务", year=2026)
+    _record, preview = _upload(office, plan, workbook)
+    assert preview.other_year == 2022
+    assert all(r.deadline is None or r.deadline.year in (2022, 2026) for r in preview.rows)
