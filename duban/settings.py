@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "duban.notify",
     "duban.assessment",
     "duban.documents",
+    "duban.projects",
     "django_tasks",
     "django_tasks_db",
 ]

@@ -7,6 +7,7 @@ from duban.assessment import views as assessment_views
 from duban.documents import views as document_views
 from duban.notify import views as notify_views
 from duban.org import views as org_views
+from duban.projects import views as project_views
 from duban.supervision import views as supervision_views
 from duban.work import views, views_meetings
 
@@ -81,6 +82,18 @@ urlpatterns = [
     ),
     path("reviews/", assessment_views.review_list, name="review_list"),
     path("reviews/<str:month>/", assessment_views.review_detail, name="review_detail"),
+    path("projects/", project_views.project_list, name="project_list"),
+    path("projects/new/", project_views.project_edit, name="project_create"),
+    path("projects/<int:pk>/", project_views.project_detail, name="project_detail"),
+    path("projects/<int:pk>/edit/", project_views.project_edit, name="project_edit"),
+    path("projects/<int:pk>/plan/", project_views.investment_plan, name="investment_plan"),
+    path("projects/<int:pk>/report/", project_views.investment_report, name="investment_report"),
+    path("projects/<int:pk>/problem/", project_views.problem_raise, name="problem_raise"),
+    path(
+        "investment-reports/<int:pk>/review/",
+        project_views.investment_review,
+        name="investment_review",
+    ),
     path("messages/", notify_views.message_list, name="message_list"),
     path("messages/<int:pk>/", notify_views.message_open, name="message_open"),
     path("messages/read/", notify_views.message_read_all, name="message_read_all"),

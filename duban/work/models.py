@@ -109,6 +109,7 @@ class TaskSource(models.TextChoices):
     INSTRUCTION = "instruction", _("Leader's instruction")
     DOCUMENT = "document", _("Document")
     ONSITE = "onsite", _("On-site office meeting")
+    PROJECT = "project", _("Project problem")
 
 
 class TaskState(models.TextChoices):

@@ -150,6 +150,33 @@ class World:
         return importer.upload(actor=self.office, plan=self.plan, uploaded=_workbook())[0]
 
     @cached_property
+    def project(self):
+        from decimal import Decimal
+
+        from duban.projects import services as projects
+        from duban.projects.models import Industry
+
+        return projects.project_create(
+            actor=self.office,
+            code="XM-1",
+            name="氢能产业园",
+            industry=Industry.objects.get(code="hydrogen"),
+            investor="氢能公司",
+            unit=self.unit_a,
+            total_investment=Decimal("1000000"),
+        )
+
+    @cached_property
+    def investment(self):
+        from decimal import Decimal
+
+        from duban.projects import services as projects
+
+        return projects.investment_report_file(
+            actor=self.liaison_a, project=self.project, year=2026, month=2, amount=Decimal("10")
+        )
+
+    @cached_property
     def meeting(self):
         return f.meeting(self.office, f.TODAY, number=80)
 
@@ -396,6 +423,65 @@ MATRIX = [
         "GET",
         lambda w: "/reviews/2026-02/bulletin.docx",
         (302, 404, 404, 404, 200),
+    ),
+    R("project_list", "GET", lambda w: "/projects/", ALL_200),
+    R("project_create", "GET", lambda w: "/projects/new/", OFFICE_ONLY),
+    R("project_detail", "GET", lambda w: f"/projects/{w.project.pk}/", (302, 200, 404, 200, 200)),
+    R("project_edit", "GET", lambda w: f"/projects/{w.project.pk}/edit/", OFFICE_ONLY),
+    R(
+        "project_edit",
+        "POST",
+        lambda w: f"/projects/{w.project.pk}/edit/",
+        OFFICE_WRITES,
+        lambda w: {
+            "name": "氢能产业园（一期）",
+            "level": "zone",
+            "industry": w.project.industry_id,
+            "investor": "氢能公司",
+            "unit": w.unit_a.pk,
+            "total_investment": "100",
+            "version": w.project.version,
+        },
+    ),
+    R("investment_plan", "GET", lambda w: f"/projects/{w.project.pk}/plan/", OFFICE_ONLY),
+    R(
+        "investment_plan",
+        "POST",
+        lambda w: f"/projects/{w.project.pk}/plan/",
+        OFFICE_WRITES,
+        lambda w: {"year": "2026", "amount": "1200", "first_month": "1", "last_month": "12"},
+    ),
+    R(
+        "investment_report",
+        "GET",
+        lambda w: f"/projects/{w.project.pk}/report/",
+        (302, 200, 404, 403, 403),
+    ),
+    R(
+        "investment_report",
+        "POST",
+        lambda w: f"/projects/{w.project.pk}/report/",
+        (302, 302, 404, 403, 403),
+        lambda w: {"year": "2026", "month": "1", "amount": "35"},
+    ),
+    R(
+        "investment_review",
+        "POST",
+        lambda w: f"/investment-reports/{w.investment.pk}/review/",
+        (302, 403, 403, 403, 302),
+        lambda w: {"decision": "accept"},
+    ),
+    R(
+        "problem_raise",
+        "POST",
+        lambda w: f"/projects/{w.project.pk}/problem/",
+        OFFICE_WRITES,
+        lambda w: {
+            "kind": "land",
+            "title": "协调用地",
+            "lead_unit": w.unit_a.pk,
+            "deadline": "2026-04-30",
+        },
     ),
     R("review_list", "GET", lambda w: "/reviews/", ALL_200),
     R("review_detail", "GET", lambda w: "/reviews/2026-02/", (302, 404, 404, 404, 200)),

@@ -125,3 +125,14 @@ def bi(row: Any, key: str) -> str:
     if get_language() == "en" and row.get(f"{key}_en"):
         return str(row[f"{key}_en"])
     return str(row.get(key, ""))
+
+
+@register.filter
+def wan(value: Any) -> str:
+    """Yuan shown in 万元 (ten thousands), two decimals with separators: 12,345.60."""
+    if value is None or value == "":
+        return ""
+    from decimal import Decimal
+
+    amount = Decimal(value) / Decimal(10_000)
+    return f"{amount:,.2f}"

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from duban.org.models import Person, Role, Unit, UnitKind
+from duban.work.forms import DateInput, FastSelect
+
+from .models import Industry, Level, ProblemKind, Project, Stage
+
+WAN = Decimal(10_000)
+
+
+class WanField(forms.CharField):
+    """An amount typed in 万元, kept in yuan."""
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
+        text = (super().to_python(value) or "").replace(",", "").replace("，", "").strip()
+        if not text:
+            return None
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise forms.ValidationError(
+                _("Enter an amount in 万元, such as 1200 or 35.5.")
+            ) from None
+        if not amount.is_finite():
+            raise forms.ValidationError(_("Enter an amount in 万元, such as 1200 or 35.5."))
+        if amount < 0:
+            raise forms.ValidationError(_("Investment cannot be negative."))
+        if amount.as_tuple().exponent < -4:  # type: ignore[operator]
+            raise forms.ValidationError(_("At most four decimals in 万元 (one yuan)."))
+        return (amount * WAN).quantize(Decimal("0.01"))
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return (value / WAN).normalize()
+        return value
+
+
+class ProjectForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    total_investment = WanField(label=_("Total investment (万元)"))
+
+    class Meta:
+        model = Project
+        fields = [
+            "code",
+            "name",
+            "name_en",
+            "level",
+            "industry",
+            "chain",
+            "chain_owner",
+            "investor",
+            "unit",
+            "park",
+            "district",
+            "leader",
+            "total_investment",
+            "construction_start",
+            "construction_end",
+            "planned_sign",
+            "planned_start",
+            "planned_production",
+            "planned_capacity",
+            "address",
+            "latitude",
+            "longitude",
+            "notes",
+        ]
+        widgets = {
+            "construction_start": DateInput(),
+            "construction_end": DateInput(),
+            "planned_sign": DateInput(),
+            "planned_start": DateInput(),
+            "planned_production": DateInput(),
+            "planned_capacity": DateInput(),
+            "unit": FastSelect(),
+            "park": FastSelect(),
+            "district": FastSelect(),
+            "leader": FastSelect(),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields: Any = self.fields
+        fields["industry"].queryset = Industry.objects.filter(is_active=True)
+        fields["park"].queryset = Unit.objects.filter(kind=UnitKind.PARK, is_active=True)
+        fields["district"].queryset = Unit.objects.filter(kind=UnitKind.DISTRICT, is_active=True)
+        fields["unit"].queryset = Unit.objects.filter(is_active=True).order_by("path")
+        fields["leader"].queryset = Person.objects.filter(role=Role.LEADER, is_active=True)
+        if self.instance.pk:
+            fields["code"].disabled = True
+
+
+class ProjectFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    stage = forms.ChoiceField(label=_("Stage"), required=False)
+    level = forms.ChoiceField(label=_("Level"), required=False)
+    industry = forms.ModelChoiceField(
+        label=_("Industry"), queryset=Industry.objects.all(), required=False
+    )
+    park = forms.ModelChoiceField(
+        label=_("Park"), queryset=Unit.objects.filter(kind=UnitKind.PARK), required=False
+    )
+    district = forms.ModelChoiceField(
+        label=_("District or county"),
+        queryset=Unit.objects.filter(kind=UnitKind.DISTRICT),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields: Any = self.fields
+        fields["stage"].choices = [("", _("Any stage")), *Stage.choices]
+        fields["level"].choices = [("", _("Any level")), *Level.choices]
+
+
+class InvestmentPlanForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    amount = WanField(label=_("Planned investment (万元)"))
+    first_month = forms.IntegerField(label=_("From month"), min_value=1, max_value=12, initial=1)
+    last_month = forms.IntegerField(label=_("To month"), min_value=1, max_value=12, initial=12)
+
+
+class InvestmentReportForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    month = forms.IntegerField(label=_("Month"), min_value=1, max_value=12)
+    amount = WanField(label=_("Completed this month (万元)"))
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ProblemForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=ProblemKind.choices)
+    title = forms.CharField(label=_("The problem, as a task"), max_length=400)
+    lead_unit = forms.ModelChoiceField(
+        label=_("Unit to solve it"), queryset=Unit.objects.filter(is_active=True), widget=FastSelect
+    )
+    deadline = forms.DateField(label=_("Deadline"), widget=DateInput())

@@ -1,0 +1,285 @@
+"""Every write to projects: keep the library, plan and report investment,
+review reports, hold "three batches" events, raise problems as tasks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from duban.org.models import Person, Unit, UnitKind
+from duban.work import services as work
+from duban.work.models import Meeting, Task
+from duban.work.permissions import can_manage
+
+from .models import (
+    BatchEntry,
+    BatchEvent,
+    InvestmentPlan,
+    InvestmentReport,
+    Problem,
+    Project,
+    ReportState,
+)
+from .queries import can_report_for
+
+WAN = Decimal(10_000)
+
+EDITABLE = (
+    "name",
+    "name_en",
+    "level",
+    "industry",
+    "chain",
+    "chain_owner",
+    "investor",
+    "park",
+    "district",
+    "unit",
+    "leader",
+    "total_investment",
+    "construction_start",
+    "construction_end",
+    "address",
+    "latitude",
+    "longitude",
+    "planned_sign",
+    "planned_start",
+    "planned_production",
+    "planned_capacity",
+    "notes",
+)
+
+
+def _require_desk(actor: Person) -> None:
+    if not can_manage(actor):
+        raise PermissionDenied(_("Only the supervision office's project desk can change projects."))
+
+
+def _validate(project: Project) -> None:
+    errors: dict[str, str] = {}
+    if project.total_investment is not None and project.total_investment < 0:
+        errors["total_investment"] = _("Investment cannot be negative.")
+    if project.park is not None and project.park.kind != UnitKind.PARK:
+        errors["park"] = _("Choose a park.")
+    if project.district is not None and project.district.kind != UnitKind.DISTRICT:
+        errors["district"] = _("Choose a district or county.")
+    if (
+        project.construction_start
+        and project.construction_end
+        and project.construction_end < project.construction_start
+    ):
+        errors["construction_end"] = _("Construction cannot end before it starts.")
+    planned = [
+        ("planned_sign", project.planned_sign),
+        ("planned_start", project.planned_start),
+        ("planned_production", project.planned_production),
+        ("planned_capacity", project.planned_capacity),
+    ]
+    last: dt.date | None = None
+    for name, day in planned:
+        if day is None:
+            continue
+        if last is not None and day < last:
+            errors[name] = _("The planned dates must follow the stages in order.")
+        last = day
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def project_create(*, actor: Person, **fields: Any) -> Project:
+    _require_desk(actor)
+    unknown = set(fields) - set(EDITABLE) - {"code"}
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    project = Project(**fields)
+    _validate(project)
+    try:
+        with transaction.atomic():
+            project.full_clean()
+            project.save()
+    except IntegrityError:
+        raise ValidationError({"code": _("Another project has this code.")}) from None
+    return project
+
+
+@transaction.atomic
+def project_update(*, actor: Person, project: Project, version: int, **changes: Any) -> Project:
+    _require_desk(actor)
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    if project.version != version:
+        raise work.ConflictError(_("Someone else saved this project while you were editing it."))
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    for name, value in changes.items():
+        setattr(project, name, value)
+    _validate(project)
+    project.full_clean()
+    project.version += 1
+    project.save()
+    return project
+
+
+@transaction.atomic
+def investment_plan_set(
+    *,
+    actor: Person,
+    project: Project,
+    year: int,
+    amount: Decimal,
+    first_month: int = 1,
+    last_month: int = 12,
+) -> InvestmentPlan:
+    _require_desk(actor)
+    if amount < 0:
+        raise ValidationError({"amount": _("Investment cannot be negative.")})
+    if not 1 <= first_month <= last_month <= 12:
+        raise ValidationError({"last_month": _("The months must run from 1 to 12, in order.")})
+    plan, _created = InvestmentPlan.objects.update_or_create(
+        project=project,
+        year=year,
+        defaults={"amount": amount, "first_month": first_month, "last_month": last_month},
+    )
+    return plan
+
+
+def _restate_year(project: Project, year: int) -> None:
+    """Year-to-date figures follow the months' amounts (a correction of an
+    earlier month moves every later one)."""
+    running = Decimal(0)
+    for report in InvestmentReport.objects.filter(project=project, year=year).order_by("month"):
+        if report.state != ReportState.RETURNED:
+            running += report.amount
+        if report.year_to_date != running:
+            InvestmentReport.objects.filter(pk=report.pk).update(year_to_date=running)
+
+
+@transaction.atomic
+def investment_report_file(
+    *,
+    actor: Person,
+    project: Project,
+    year: int,
+    month: int,
+    amount: Decimal,
+    note: str = "",
+    today: dt.date | None = None,
+) -> InvestmentReport:
+    """The responsible unit's figure for one month (filing again corrects it)."""
+    if not can_report_for(actor, project):
+        raise PermissionDenied(
+            _("Only a liaison of the responsible unit can report this project's investment.")
+        )
+    today = today or timezone.localdate()
+    if not 1 <= month <= 12:
+        raise ValidationError({"month": _("There is no month %(m)s.") % {"m": month}})
+    if (year, month) > (today.year, today.month):
+        raise ValidationError({"month": _("This month has not begun yet.")})
+    if amount < 0:
+        raise ValidationError({"amount": _("Investment cannot be negative.")})
+    report, _created = InvestmentReport.objects.update_or_create(
+        project=project,
+        year=year,
+        month=month,
+        defaults={
+            "amount": amount,
+            "year_to_date": amount,
+            "note": (note or "").strip(),
+            "state": ReportState.SUBMITTED,
+            "unit": project.unit,
+            "author": actor,
+            "submitted_at": timezone.now(),
+            "reviewed_by": None,
+            "reviewed_at": None,
+            "review_comment": "",
+        },
+    )
+    _restate_year(project, year)
+    report.refresh_from_db()
+    return report
+
+
+@transaction.atomic
+def investment_report_review(
+    *, actor: Person, report: InvestmentReport, accept: bool, comment: str = ""
+) -> InvestmentReport:
+    _require_desk(actor)
+    report = InvestmentReport.objects.select_for_update().get(pk=report.pk)
+    if report.state != ReportState.SUBMITTED:
+        raise ValidationError(_("Only a submitted report can be reviewed."))
+    comment = (comment or "").strip()
+    if not accept and not comment:
+        raise ValidationError({"comment": _("Say why the report is returned.")})
+    report.state = ReportState.ACCEPTED if accept else ReportState.RETURNED
+    report.reviewed_by, report.reviewed_at, report.review_comment = actor, timezone.now(), comment
+    report.save()
+    _restate_year(report.project, report.year)
+    return report
+
+
+def year_completed(project: Project, year: int) -> Decimal:
+    total = (
+        InvestmentReport.objects.filter(project=project, year=year)
+        .exclude(state=ReportState.RETURNED)
+        .aggregate(s=Sum("amount"))["s"]
+    )
+    return total or Decimal(0)
+
+
+@transaction.atomic
+def batch_event_create(*, actor: Person, name: str, date: dt.date, venue: str = "") -> BatchEvent:
+    _require_desk(actor)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Name the event.")})
+    return BatchEvent.objects.create(name=name, date=date, venue=(venue or "").strip())
+
+
+@transaction.atomic
+def batch_add(*, actor: Person, event: BatchEvent, project: Project, batch: str) -> BatchEntry:
+    _require_desk(actor)
+    entry, _created = BatchEntry.objects.update_or_create(
+        event=event, project=project, defaults={"batch": batch}
+    )
+    return entry
+
+
+@transaction.atomic
+def problem_raise(
+    *,
+    actor: Person,
+    project: Project,
+    kind: str,
+    title: str,
+    lead_unit: Unit,
+    deadline: dt.date,
+    meeting: Meeting | None = None,
+    co_units: Any = (),
+    leader: Person | None = None,
+) -> Problem:
+    """A problem the project raised becomes a task for a unit, tracked by the
+    weekly loop and its warnings."""
+    _require_desk(actor)
+    today = timezone.localdate()
+    task: Task = work.task_create(
+        actor=actor,
+        title=title,
+        lead_unit=lead_unit,
+        co_units=co_units,
+        leader=leader or project.leader,
+        start_date=min(today, deadline),
+        deadline=deadline,
+        meeting=meeting,
+        source="onsite" if meeting is not None else "project",
+        description=_("A problem of the project %(project)s (%(code)s).")
+        % {"project": project.name, "code": project.code},
+    )
+    return Problem.objects.create(project=project, task=task, kind=kind)

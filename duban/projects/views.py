@@ -1,0 +1,263 @@
+"""Project pages: the library (list with filters), a project's whole story,
+keeping it, stage moves, investment plan and monthly reports, problems."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from duban.org.http import AuthedRequest
+from duban.work.services import ConflictError
+from duban.work.views import apply_errors
+
+from . import services
+from .forms import (
+    InvestmentPlanForm,
+    InvestmentReportForm,
+    ProblemForm,
+    ProjectFilterForm,
+    ProjectForm,
+)
+from .models import InvestmentReport, Project, ReportState, Stage
+from .queries import can_report_for, visible_projects
+
+
+def _desk(request: AuthedRequest) -> None:
+    if not request.user.is_office:
+        raise PermissionDenied(_("Only the supervision office's project desk can change projects."))
+
+
+def filtered_projects(request: AuthedRequest) -> tuple[ProjectFilterForm, Any]:
+    form = ProjectFilterForm(request.GET or None)
+    projects = visible_projects(request.user).select_related(
+        "industry", "unit", "park", "district", "leader"
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            q = data["q"].strip()
+            projects = projects.filter(
+                Q(name__icontains=q) | Q(code__icontains=q) | Q(investor__icontains=q)
+            )
+        for name in ("stage", "level"):
+            if data[name]:
+                projects = projects.filter(**{name: data[name]})
+        for name in ("industry", "park", "district"):
+            if data[name]:
+                projects = projects.filter(**{name: data[name]})
+    return form, projects
+
+
+@login_required
+def project_list(request: AuthedRequest) -> HttpResponse:
+    form, projects = filtered_projects(request)
+    year = timezone.localdate().year
+    totals = projects.aggregate(n=Sum("total_investment"))
+    funnel = {stage: 0 for stage in Stage.values}
+    for stage, n in (
+        projects.order_by().values("stage").annotate(n=Count("id")).values_list("stage", "n")
+    ):
+        funnel[stage] = n
+    page = Paginator(projects.order_by("code"), 50).get_page(request.GET.get("page"))
+    completed = dict(
+        InvestmentReport.objects.filter(project__in=[p.pk for p in page.object_list], year=year)
+        .exclude(state=ReportState.RETURNED)
+        .values("project")
+        .annotate(s=Sum("amount"))
+        .values_list("project", "s")
+    )
+    for project in page.object_list:
+        project.completed = completed.get(project.pk)  # type: ignore[attr-defined]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "projects/list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "total": totals["n"],
+            "funnel": [(Stage(s).label, s, funnel[s]) for s in Stage.values],
+            "year": year,
+        },
+    )
+
+
+@login_required
+def project_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    project = get_object_or_404(
+        visible_projects(request.user).select_related(
+            "industry", "unit", "park", "district", "leader"
+        ),
+        pk=pk,
+    )
+    today = timezone.localdate()
+    reports = list(project.reports.select_related("author").order_by("-year", "-month"))
+    plans = list(project.plans.all())
+    problems = list(project.problems.select_related("task", "task__lead_unit"))
+    return render(
+        request,
+        "projects/detail.html",
+        {
+            "project": project,
+            "moves": project.moves.select_related("actor"),
+            "plans": plans,
+            "reports": reports,
+            "problems": problems,
+            "warnings": [
+                w
+                for p in problems
+                for w in p.task.warnings.filter(cleared_at__isnull=True, withdrawn_at__isnull=True)
+            ],
+            "history": project.history.select_related("history_user")[:20],
+            "can_report": can_report_for(request.user, project),
+            "problem_form": ProblemForm(),
+            "today": today,
+        },
+    )
+
+
+@login_required
+def project_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
+    _desk(request)
+    project = get_object_or_404(Project, pk=pk) if pk else None
+    form = ProjectForm(
+        request.POST or None,
+        instance=project,
+        initial={"version": project.version} if project else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            if project is None:
+                project = services.project_create(actor=request.user, **data)
+            else:
+                data.pop("code", None)
+                project = services.project_update(
+                    actor=request.user,
+                    project=project,
+                    version=form.cleaned_data["version"] or 0,
+                    **data,
+                )
+        except ConflictError as error:
+            form.add_error(None, str(error))
+            return render(
+                request,
+                "work/simple_form.html",
+                {"form": form, "title": _("Edit the project")},
+                status=409,
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Project saved."))
+            return redirect("project_detail", pk=project.pk)
+    title = _("Edit %(project)s") % {"project": project} if project else _("New project")
+    return render(
+        request,
+        "work/simple_form.html",
+        {"form": form, "title": title},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def investment_plan(request: AuthedRequest, pk: int) -> HttpResponse:
+    _desk(request)
+    project = get_object_or_404(Project, pk=pk)
+    form = InvestmentPlanForm(request.POST or None, initial={"year": timezone.localdate().year})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.investment_plan_set(actor=request.user, project=project, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Investment plan saved."))
+            return redirect("project_detail", pk=project.pk)
+    return render(
+        request,
+        "work/simple_form.html",
+        {"form": form, "title": _("Annual investment plan: %(p)s") % {"p": project}},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def investment_report(request: AuthedRequest, pk: int) -> HttpResponse:
+    project = get_object_or_404(visible_projects(request.user), pk=pk)
+    if not can_report_for(request.user, project):
+        raise PermissionDenied(
+            _("Only a liaison of the responsible unit can report this project's investment.")
+        )
+    today = timezone.localdate()
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    form = InvestmentReportForm(
+        request.POST or None, initial={"year": last.year, "month": last.month}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.investment_report_file(
+                actor=request.user, project=project, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Investment reported."))
+            return redirect("project_detail", pk=project.pk)
+    return render(
+        request,
+        "work/simple_form.html",
+        {"form": form, "title": _("Report investment: %(p)s") % {"p": project}},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def investment_review(request: AuthedRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(InvestmentReport, pk=pk)
+    try:
+        services.investment_report_review(
+            actor=request.user,
+            report=report,
+            accept=request.POST.get("decision") == "accept",
+            comment=request.POST.get("comment", ""),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("project_detail", pk=report.project_id)
+
+
+@login_required
+@require_POST
+def problem_raise(request: AuthedRequest, pk: int) -> HttpResponse:
+    _desk(request)
+    project = get_object_or_404(Project, pk=pk)
+    form = ProblemForm(request.POST)
+    if form.is_valid():
+        try:
+            problem = services.problem_raise(
+                actor=request.user, project=project, **form.cleaned_data
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("The problem is now a task for %(unit)s.") % {"unit": problem.task.lead_unit},
+            )
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("project_detail", pk=project.pk)

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from duban.org import services as org_services
+from duban.projects import services
+from duban.projects.models import Industry
+
+from .. import factories as f
+
+
+@pytest.fixture
+def park(db):
+    return org_services.unit_create(code="P1", name="装备制造产业园", kind="park")
+
+
+@pytest.fixture
+def district(db):
+    return org_services.unit_create(code="D1", name="辛店镇", kind="district")
+
+
+@pytest.fixture
+def project(office, leader, unit_a, park, district):
+    return services.project_create(
+        actor=office,
+        code="XM-001",
+        name="氢能产业园项目",
+        name_en="Hydrogen industrial park",
+        industry=Industry.objects.get(code="hydrogen"),
+        investor="洛阳氢能科技有限公司",
+        unit=unit_a,
+        park=park,
+        district=district,
+        leader=leader,
+        total_investment=Decimal("120000000.00"),
+        planned_sign=f.TODAY.replace(month=1, day=15),
+        planned_start=f.TODAY.replace(month=3, day=1),
+    )
