@@ -86,6 +86,7 @@ urlpatterns = [
     path("projects/new/", project_views.project_edit, name="project_create"),
     path("projects/<int:pk>/", project_views.project_detail, name="project_detail"),
     path("projects/<int:pk>/edit/", project_views.project_edit, name="project_edit"),
+    path("projects/<int:pk>/stage/", project_views.stage_move, name="stage_move"),
     path("projects/<int:pk>/plan/", project_views.investment_plan, name="investment_plan"),
     path("projects/<int:pk>/report/", project_views.investment_report, name="investment_report"),
     path("projects/<int:pk>/problem/", project_views.problem_raise, name="problem_raise"),

@@ -144,3 +144,21 @@ class ProblemForm(forms.Form):
         label=_("Unit to solve it"), queryset=Unit.objects.filter(is_active=True), widget=FastSelect
     )
     deadline = forms.DateField(label=_("Deadline"), widget=DateInput())
+
+
+class StageMoveForm(forms.Form):
+    target = forms.ChoiceField(label=_("Move to"), choices=Stage.choices)
+    on = forms.DateField(label=_("On"), widget=DateInput())
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed to move back, skip a stage, or resume at another stage."),
+    )
+    evidence = forms.FileField(
+        label=_("Evidence"),
+        required=False,
+        help_text=_(
+            "The contract, a start photo or permit, the production licence, the acceptance report."
+        ),
+    )

@@ -13,7 +13,9 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from duban.lib import stages
 from duban.org.models import Person, Unit, UnitKind
+from duban.work import attachments as attachment_rules
 from duban.work import services as work
 from duban.work.models import Meeting, Task
 from duban.work.permissions import can_manage
@@ -26,6 +28,7 @@ from .models import (
     Problem,
     Project,
     ReportState,
+    StageMove,
 )
 from .queries import can_report_for
 
@@ -283,3 +286,81 @@ def problem_raise(
         % {"project": project.name, "code": project.code},
     )
     return Problem.objects.create(project=project, task=task, kind=kind)
+
+
+ACTUAL_FIELD = {
+    "signed": "signed_on",
+    "started": "started_on",
+    "producing": "produced_on",
+    "capacity": "capacity_on",
+}
+
+
+@transaction.atomic
+def stage_move(
+    *,
+    actor: Person,
+    project: Project,
+    target: str,
+    on: dt.date,
+    reason: str = "",
+    evidence: Any = None,
+    today: dt.date | None = None,
+) -> StageMove:
+    """Move a project to another stage on a date, with its evidence. Moving
+    back, skipping a stage or resuming elsewhere needs a reason; every move is
+    kept (duban/lib/stages.py decides what is allowed)."""
+    _require_desk(actor)
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    try:
+        move = stages.check_move(
+            project.stage,
+            target,
+            on=on,
+            last_move_on=project.stage_on,
+            signed_on=project.signed_on,
+            reason=reason or "",
+            today=today or timezone.localdate(),
+            paused_from=project.paused_from or None,
+        )
+    except stages.StageError as error:
+        text, params = stages.message(error.code, _stage_params(error.params))
+        raise ValidationError({"target": _(text) % params}) from None
+    checked = attachment_rules.check(evidence) if evidence else None
+    if move.kind in (stages.BACKWARD,):
+        for stage in move.passed:
+            if stage in ACTUAL_FIELD:
+                setattr(project, ACTUAL_FIELD[stage], None)
+    if target in ACTUAL_FIELD and move.kind in (stages.FORWARD, stages.SKIP, stages.RESUME):
+        if getattr(project, ACTUAL_FIELD[target]) is None:
+            setattr(project, ACTUAL_FIELD[target], on)
+    project.paused_from = (move.paused_from or "") if move.kind == stages.PAUSE else ""
+    before = project.stage
+    project.stage, project.stage_on = target, on
+    project.version += 1
+    project.save()
+    record = StageMove(
+        project=project,
+        from_stage=before,
+        to_stage=target,
+        kind=move.kind,
+        on=on,
+        reason=move.reason,
+        actor=actor,
+    )
+    if checked is not None:
+        record.evidence_name = checked.name
+        record.evidence.save(checked.name, checked.file, save=False)
+    record.save()
+    return record
+
+
+def _stage_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Stage names in the reader's language inside a refusal."""
+    named = dict(params)
+    for key in ("stage", "current", "target", "paused_from"):
+        if named.get(key) in stages.STAGES:
+            named[key] = _(stages.label(named[key]))
+    if "kind" in named and f"move.{named['kind']}" in stages.MESSAGES:
+        named["kind"] = _(stages.MESSAGES[f"move.{named['kind']}"])
+    return named

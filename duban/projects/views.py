@@ -28,6 +28,7 @@ from .forms import (
     ProblemForm,
     ProjectFilterForm,
     ProjectForm,
+    StageMoveForm,
 )
 from .models import InvestmentReport, Project, ReportState, Stage
 from .queries import can_report_for, visible_projects
@@ -261,3 +262,26 @@ def problem_raise(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     return redirect("project_detail", pk=project.pk)
+
+
+@login_required
+def stage_move(request: AuthedRequest, pk: int) -> HttpResponse:
+    _desk(request)
+    project = get_object_or_404(Project, pk=pk)
+    form = StageMoveForm(
+        request.POST or None, request.FILES or None, initial={"on": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.stage_move(actor=request.user, project=project, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Stage recorded."))
+            return redirect("project_detail", pk=project.pk)
+    return render(
+        request,
+        "projects/stage_form.html",
+        {"form": form, "project": project},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -443,6 +443,14 @@ MATRIX = [
             "version": w.project.version,
         },
     ),
+    R("stage_move", "GET", lambda w: f"/projects/{w.project.pk}/stage/", OFFICE_ONLY),
+    R(
+        "stage_move",
+        "POST",
+        lambda w: f"/projects/{w.project.pk}/stage/",
+        OFFICE_WRITES,
+        lambda w: {"target": "signed", "on": "2026-03-01"},
+    ),
     R("investment_plan", "GET", lambda w: f"/projects/{w.project.pk}/plan/", OFFICE_ONLY),
     R(
         "investment_plan",
