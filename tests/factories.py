@@ -24,7 +24,14 @@ from duban.lib import periods
 from duban.notify.models import ChatHook, Delivery, Notification
 from duban.org import services as org_services
 from duban.org.models import Person, Unit
-from duban.projects.models import InvestmentPlan, InvestmentReport, Problem, Project
+from duban.projects.models import (
+    BatchEntry,
+    BatchEvent,
+    InvestmentPlan,
+    InvestmentReport,
+    Problem,
+    Project,
+)
 from duban.supervision.models import SupervisionNotice, TaskWarning, WarningAppeal
 from duban.work import services
 from duban.work.models import (
@@ -161,6 +168,8 @@ def upload(name: str, content: bytes, content_type: str = "application/octet-str
 # --- what the database holds -------------------------------------------------------
 
 WRITTEN = (
+    BatchEvent,
+    BatchEntry,
     Project,
     InvestmentPlan,
     InvestmentReport,
@@ -211,6 +220,7 @@ def snapshot() -> dict[str, Any]:
     state["imports"] = sorted(
         (i.pk, str(i.mappings), i.applied_at) for i in TaskImport.objects.all()
     )
+    state["batches"] = sorted(BatchEntry.objects.values_list("pk", "batch"))
     state["projects"] = sorted(Project.objects.values_list("pk", "name", "version"))
     state["investment"] = sorted(InvestmentReport.objects.values_list("pk", "state", "amount"))
     state["reviews"] = sorted(MonthlyReview.objects.values_list("month", "remarks", "published_at"))

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from duban.org.models import Person, Role, Unit, UnitKind
 from duban.work.forms import DateInput, FastSelect
 
-from .models import Industry, Level, ProblemKind, Project, Stage
+from .models import Batch, Industry, Level, ProblemKind, Project, Stage
 
 WAN = Decimal(10_000)
 
@@ -162,3 +162,16 @@ class StageMoveForm(forms.Form):
             "The contract, a start photo or permit, the production licence, the acceptance report."
         ),
     )
+
+
+class BatchEventForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    venue = forms.CharField(label=_("Venue"), max_length=200, required=False)
+
+
+class BatchEntryForm(forms.Form):
+    project = forms.ModelChoiceField(
+        label=_("Project"), queryset=Project.objects.all(), widget=FastSelect
+    )
+    batch = forms.ChoiceField(label=_("Batch"), choices=Batch.choices)

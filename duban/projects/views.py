@@ -17,12 +17,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from duban.lib import cohorts
 from duban.org.http import AuthedRequest
 from duban.work.services import ConflictError
 from duban.work.views import apply_errors
 
-from . import services
+from . import batches, services
 from .forms import (
+    BatchEntryForm,
+    BatchEventForm,
     InvestmentPlanForm,
     InvestmentReportForm,
     ProblemForm,
@@ -30,7 +33,7 @@ from .forms import (
     ProjectForm,
     StageMoveForm,
 )
-from .models import InvestmentReport, Project, ReportState, Stage
+from .models import BatchEntry, BatchEvent, InvestmentReport, Project, ReportState, Stage
 from .queries import can_report_for, visible_projects
 
 
@@ -283,5 +286,80 @@ def stage_move(request: AuthedRequest, pk: int) -> HttpResponse:
         request,
         "projects/stage_form.html",
         {"form": form, "project": project},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- "three batches" events ---------------------------------------------------------------
+
+
+@login_required
+def batch_list(request: AuthedRequest) -> HttpResponse:
+    form = BatchEventForm(request.POST or None)
+    if request.method == "POST":
+        _desk(request)
+        if form.is_valid():
+            try:
+                event = services.batch_event_create(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                return redirect("batch_detail", pk=event.pk)
+    return render(
+        request,
+        "projects/batch_list.html",
+        {"events": BatchEvent.objects.annotate(n=Count("entries")), "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def batch_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    event = get_object_or_404(BatchEvent, pk=pk)
+    projects = visible_projects(request.user)
+    today = timezone.localdate()
+    as_of = today
+    if request.GET.get("as_of"):
+        try:
+            as_of = dt.date.fromisoformat(request.GET["as_of"])
+        except ValueError:
+            messages.error(request, _("Write the date as 2026-09-30."))
+    as_of = min(max(as_of, event.date), today)
+    key = request.GET.get("by", "")
+    form = BatchEntryForm(request.POST or None)
+    if request.method == "POST":
+        _desk(request)
+        if form.is_valid():
+            services.batch_add(actor=request.user, event=event, **form.cleaned_data)
+            return redirect("batch_detail", pk=event.pk)
+    figures = batches.cohort(event, projects, as_of)
+    groups = batches.breakdown(event, projects, as_of, key) if key in cohorts.KEYS else {}
+    entries = (
+        BatchEntry.objects.filter(event=event, project__in=projects)
+        .select_related("project", "project__industry", "project__park", "project__district")
+        .order_by("batch", "project__code")
+    )
+    return render(
+        request,
+        "projects/batch_detail.html",
+        {
+            "event": event,
+            "cohort": figures,
+            "groups": groups,
+            "key": key,
+            "keys": [
+                ("park", _("Park")),
+                ("district", _("District or county")),
+                ("industry", _("Industry")),
+            ],
+            "entries": entries,
+            "as_of": as_of,
+            "form": form,
+            "rate_labels": {
+                "sign": _("Fulfilment rate (履约率): started since signing"),
+                "start": _("Start rate (开工率): actually started"),
+                "produce": _("Production rate (投产率): in production"),
+            },
+        },
         status=400 if request.method == "POST" else 200,
     )

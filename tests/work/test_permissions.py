@@ -177,6 +177,16 @@ class World:
         )
 
     @cached_property
+    def batch_event(self):
+        from duban.projects import services as projects
+
+        event = projects.batch_event_create(
+            actor=self.office, name="三个一批", date=f.TODAY - dt.timedelta(days=30)
+        )
+        projects.batch_add(actor=self.office, event=event, project=self.project, batch="sign")
+        return event
+
+    @cached_property
     def meeting(self):
         return f.meeting(self.office, f.TODAY, number=80)
 
@@ -442,6 +452,22 @@ MATRIX = [
             "total_investment": "100",
             "version": w.project.version,
         },
+    ),
+    R("batch_list", "GET", lambda w: "/batches/", ALL_200),
+    R(
+        "batch_list",
+        "POST",
+        lambda w: "/batches/",
+        OFFICE_WRITES,
+        lambda w: {"name": "第二次三个一批", "date": "2026-03-01"},
+    ),
+    R("batch_detail", "GET", lambda w: f"/batches/{w.batch_event.pk}/", ALL_200),
+    R(
+        "batch_detail",
+        "POST",
+        lambda w: f"/batches/{w.batch_event.pk}/",
+        OFFICE_WRITES,
+        lambda w: {"project": w.project.pk, "batch": "start"},
     ),
     R("stage_move", "GET", lambda w: f"/projects/{w.project.pk}/stage/", OFFICE_ONLY),
     R(
