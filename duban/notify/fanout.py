@@ -289,3 +289,43 @@ def for_review(review: Any) -> int:
             )
         ]
     )
+
+
+def for_project_warnings(warnings: Sequence[Any]) -> int:
+    """New project warnings: the responsible unit's liaisons and robots; red
+    ones also the responsible leader."""
+    if not warnings:
+        return 0
+    from duban.projects.models import Project
+
+    projects = {
+        p["id"]: p
+        for p in Project.objects.filter(pk__in={w.project_id for w in warnings}).values(
+            "id", "code", "name", "name_en", "unit_id", "leader_id"
+        )
+    }
+    liaisons = liaisons_of(p["unit_id"] for p in projects.values())
+    messages = []
+    for warning in warnings:
+        project = projects[warning.project_id]
+        people = set(liaisons.get(project["unit_id"], set()))
+        if warning.level >= rules.RED and project["leader_id"]:
+            people.add(project["leader_id"])
+        messages.append(
+            Message(
+                kind=Kind.PROJECT,
+                key=f"project-warning:{warning.pk}:{warning.level}",
+                data={
+                    "project_id": project["id"],
+                    "serial": project["code"],
+                    "title": project["name"],
+                    "title_en": project["name_en"],
+                    "rule": warning.rule,
+                    "level": warning.level,
+                    "facts": warning.facts,
+                },
+                people=people,
+                units={project["unit_id"]},
+            )
+        )
+    return send(messages)

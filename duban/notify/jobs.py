@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -21,15 +22,20 @@ from .models import ScheduleSlot
 class ScanRun:
     result: ScanResult
     messages: int
+    projects: Any = None  # the project scan's result
 
 
 def scan_and_notify(*, today: dt.date | None = None) -> ScanRun:
     """The scan, and the messages about what it raised or escalated, in one
     transaction: a crash leaves neither warnings without messages nor the reverse."""
+    from duban.projects.scan import scan_projects
+
     with transaction.atomic():
         result = scan(today=today)
         messages = fanout.for_warnings(result.raised + result.escalated)
-    return ScanRun(result, messages)
+        projects = scan_projects(today=today)
+        messages += fanout.for_project_warnings(projects.raised)
+    return ScanRun(result, messages, projects)
 
 
 def prune_task_results(*, now: dt.datetime | None = None, keep_days: int = 14) -> int:

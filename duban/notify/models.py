@@ -22,6 +22,7 @@ class Kind(models.TextChoices):
     INSTRUCTION = "instruction", _("Leader's instruction")
     DIGEST = "digest", _("Weekly digest")
     REVIEW = "review", _("Monthly review")
+    PROJECT = "project", _("Project warning")
     TEST = "test", _("Test message")
 
 

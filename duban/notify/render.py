@@ -113,6 +113,20 @@ def render(kind: str, data: dict[str, Any]) -> Text:
             "\n".join(lines),
             reverse("inbox"),
         )
+    if kind == Kind.PROJECT:
+        from duban.projects import explain
+
+        level = Level(data["level"]).label
+        said = [
+            explain.rule_label(data["rule"]),
+            explain.reason(data["rule"], data.get("facts", {})),
+            explain.remedy(data["rule"]),
+        ]
+        return Text(
+            _("%(level)s warning: project %(task)s") % {"level": level, "task": task},
+            "\n".join(line for line in said if line),
+            reverse("project_detail", args=[data["project_id"]]),
+        )
     if kind == Kind.REVIEW:
         return Text(
             _("Monthly review %(month)s published") % {"month": data["month"]},

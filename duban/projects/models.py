@@ -361,3 +361,30 @@ class IndicatorActual(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target_id} {self.month}"
+
+
+class ProjectWarning(models.Model):
+    """A project rule firing (duban/lib/project_rules.py), from raised to cleared;
+    at most one active per project and rule. Problems raised as tasks are
+    warned about through their tasks' own warnings."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="warnings")
+    rule = models.CharField(max_length=30)
+    level = models.PositiveSmallIntegerField()
+    facts = models.JSONField(default=dict)
+    raised_at = models.DateTimeField(default=timezone.now)
+    changed_at = models.DateTimeField(default=timezone.now)
+    cleared_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-level", "raised_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "rule"],
+                condition=models.Q(cleared_at__isnull=True),
+                name="one_active_warning_per_project_and_rule",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.rule} {self.level}"

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,7 +22,7 @@ from duban.org.http import AuthedRequest
 from duban.work.services import ConflictError
 from duban.work.views import apply_errors
 
-from . import batches, services
+from . import batches, explain, services
 from .forms import (
     BatchEntryForm,
     BatchEventForm,
@@ -73,7 +73,12 @@ def project_list(request: AuthedRequest) -> HttpResponse:
         projects.order_by().values("stage").annotate(n=Count("id")).values_list("stage", "n")
     ):
         funnel[stage] = n
-    page = Paginator(projects.order_by("code"), 50).get_page(request.GET.get("page"))
+    page = Paginator(
+        projects.annotate(
+            light=Max("warnings__level", filter=Q(warnings__cleared_at__isnull=True))
+        ).order_by("code"),
+        50,
+    ).get_page(request.GET.get("page"))
     completed = dict(
         InvestmentReport.objects.filter(project__in=[p.pk for p in page.object_list], year=year)
         .exclude(state=ReportState.RETURNED)
@@ -126,6 +131,16 @@ def project_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 for w in p.task.warnings.filter(cleared_at__isnull=True, withdrawn_at__isnull=True)
             ],
             "history": project.history.select_related("history_user")[:20],
+            "project_warnings": [
+                (
+                    w,
+                    explain.rule_label(w.rule),
+                    explain.reason(w.rule, w.facts),
+                    explain.remedy(w.rule),
+                )
+                for w in project.warnings.filter(cleared_at__isnull=True)
+            ],
+            "rates": _rates(project, today),
             "can_report": can_report_for(request.user, project),
             "problem_form": ProblemForm(),
             "today": today,
@@ -363,3 +378,25 @@ def batch_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _rates(project: Project, today: dt.date) -> dict[str, Any] | None:
+    """This year's completion against the plan and the time-proportional plan."""
+    from duban.lib import investment
+
+    plan = project.plans.filter(year=today.year).first()
+    if plan is None:
+        return None
+    done = services.year_completed(project, today.year)
+    due = investment.time_proportional_plan(
+        plan.amount, today.year, today, start=plan.first_month, end=plan.last_month
+    )
+    return {
+        "year": today.year,
+        "plan": plan.amount,
+        "done": done,
+        "due": due,
+        "rate": investment.completion_rate(done, plan.amount),
+        "rate_due": investment.completion_rate(done, due),
+        "behind": investment.behind(done, due),
+    }

@@ -137,3 +137,37 @@ def test_the_pages(as_, office, liaison_a, liaison_b, project, unit_a):
         },
     )
     assert created.status_code == 302
+
+
+def test_the_project_scan_raises_explains_and_clears(project, office, liaison_a, as_, clock):
+    from duban.notify.jobs import scan_and_notify
+    from duban.notify.models import Notification
+    from duban.projects.models import ProjectWarning
+    from duban.projects.scan import scan_projects
+
+    # Planned start 1 March, today 18 March, not started: yellow.
+    services.investment_plan_set(
+        actor=office, project=project, year=2026, amount=Decimal("12000000")
+    )
+    run = scan_and_notify(today=f.TODAY)
+    rules = dict(
+        ProjectWarning.objects.filter(cleared_at__isnull=True).values_list("rule", "level")
+    )
+    assert rules["start_missed"] == 2
+    assert "investment_report_missing" in rules  # January and February not reported
+    assert run.projects.raised and Notification.objects.filter(recipient=liaison_a).exists()
+    assert scan_projects(today=f.TODAY).raised == []  # idempotent
+    page = as_(liaison_a, HTTP_ACCEPT_LANGUAGE="zh-hans").get(f"/projects/{project.pk}/")
+    assert "计划 2026-03-01 开工" in page.content.decode()
+    services.stage_move(
+        actor=office, project=project, target="started", on=f.TODAY, reason="签约即开工"
+    )
+    for month in (1, 2):
+        services.investment_report_file(
+            actor=liaison_a, project=project, year=2026, month=month, amount=Decimal("1000000")
+        )
+    scan_projects(today=f.TODAY)
+    active = set(
+        ProjectWarning.objects.filter(cleared_at__isnull=True).values_list("rule", flat=True)
+    )
+    assert "start_missed" not in active and "investment_report_missing" not in active

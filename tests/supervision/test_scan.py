@@ -237,13 +237,15 @@ def test_the_scan_command_prints_what_changed_and_a_summary(liaison_a, claimed_t
     summary = text.strip().splitlines()[-1]
     assert re.fullmatch(
         r"1 open tasks scanned in \d+\.\d\d s, \d+ queries: "
-        r"2 raised, 0 escalated, 0 eased, 0 cleared, 0 updated; 2 messages queued\.",
+        r"2 raised, 0 escalated, 0 eased, 0 cleared, 0 updated; 2 messages queued; "
+        r"projects: 0 scanned, 0 warnings raised, 0 cleared\.",
         summary,
     )
     out = StringIO()
     call_command("scan", stdout=out)
     assert out.getvalue().endswith(
-        "0 raised, 0 escalated, 0 eased, 0 cleared, 0 updated; 0 messages queued.\n"
+        "0 raised, 0 escalated, 0 eased, 0 cleared, 0 updated; 0 messages queued; "
+        "projects: 0 scanned, 0 warnings raised, 0 cleared.\n"
     )
 
 

@@ -42,5 +42,6 @@ class Command(BaseCommand):
             f"{len(queries.captured_queries)} queries: {len(result.raised)} raised, "
             f"{len(result.escalated)} escalated, {len(result.eased)} eased, "
             f"{len(result.cleared)} cleared, {result.updated} updated; "
-            f"{run.messages} messages queued."
+            f"{run.messages} messages queued; projects: {run.projects.projects} scanned, "
+            f"{len(run.projects.raised)} warnings raised, {run.projects.cleared} cleared."
         )
