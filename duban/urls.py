@@ -84,6 +84,12 @@ urlpatterns = [
     path("reviews/<str:month>/", assessment_views.review_detail, name="review_detail"),
     path("projects/", project_views.project_list, name="project_list"),
     path("batches/", project_views.batch_list, name="batch_list"),
+    path("indicators/", project_views.indicator_list, name="indicator_list"),
+    path(
+        "indicators/targets/<int:pk>/report/",
+        project_views.indicator_report,
+        name="indicator_report",
+    ),
     path("batches/<int:pk>/", project_views.batch_detail, name="batch_detail"),
     path("projects/new/", project_views.project_edit, name="project_create"),
     path("projects/<int:pk>/", project_views.project_detail, name="project_detail"),

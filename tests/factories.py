@@ -27,6 +27,9 @@ from duban.org.models import Person, Unit
 from duban.projects.models import (
     BatchEntry,
     BatchEvent,
+    Indicator,
+    IndicatorActual,
+    IndicatorTarget,
     InvestmentPlan,
     InvestmentReport,
     Problem,
@@ -168,6 +171,9 @@ def upload(name: str, content: bytes, content_type: str = "application/octet-str
 # --- what the database holds -------------------------------------------------------
 
 WRITTEN = (
+    Indicator,
+    IndicatorTarget,
+    IndicatorActual,
     BatchEvent,
     BatchEntry,
     Project,
@@ -220,6 +226,7 @@ def snapshot() -> dict[str, Any]:
     state["imports"] = sorted(
         (i.pk, str(i.mappings), i.applied_at) for i in TaskImport.objects.all()
     )
+    state["actuals"] = sorted(IndicatorActual.objects.values_list("pk", "value"))
     state["batches"] = sorted(BatchEntry.objects.values_list("pk", "batch"))
     state["projects"] = sorted(Project.objects.values_list("pk", "name", "version"))
     state["investment"] = sorted(InvestmentReport.objects.values_list("pk", "state", "amount"))

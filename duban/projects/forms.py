@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from duban.org.models import Person, Role, Unit, UnitKind
 from duban.work.forms import DateInput, FastSelect
 
-from .models import Batch, Industry, Level, ProblemKind, Project, Stage
+from .models import Batch, Indicator, Industry, Level, ProblemKind, Project, Stage
 
 WAN = Decimal(10_000)
 
@@ -175,3 +175,31 @@ class BatchEntryForm(forms.Form):
         label=_("Project"), queryset=Project.objects.all(), widget=FastSelect
     )
     batch = forms.ChoiceField(label=_("Batch"), choices=Batch.choices)
+
+
+class IndicatorForm(forms.Form):
+    code = forms.SlugField(label=_("Code"), max_length=40)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    name_en = forms.CharField(label=_("English name"), max_length=150, required=False)
+    measure = forms.CharField(
+        label=_("Unit of measure"), max_length=20, help_text=_("万元, 亿元, 家, %")
+    )
+    cumulative = forms.BooleanField(
+        label=_("Monthly figures add up over the year"), required=False, initial=True
+    )
+
+
+class TargetForm(forms.Form):
+    indicator = forms.ModelChoiceField(label=_("Indicator"), queryset=Indicator.objects.all())
+    unit = forms.ModelChoiceField(
+        label=_("District or park"),
+        queryset=Unit.objects.filter(kind__in=[UnitKind.DISTRICT, UnitKind.PARK], is_active=True),
+        widget=FastSelect,
+    )
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    target = forms.DecimalField(label=_("Annual target"), max_digits=16, decimal_places=2)
+
+
+class ActualForm(forms.Form):
+    month = forms.IntegerField(label=_("Month"), min_value=1, max_value=12)
+    value = forms.DecimalField(label=_("Value this month"), max_digits=16, decimal_places=2)

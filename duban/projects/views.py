@@ -22,19 +22,30 @@ from duban.org.http import AuthedRequest
 from duban.work.services import ConflictError
 from duban.work.views import apply_errors
 
-from . import batches, explain, services
+from . import batches, explain, indicators, services
 from .forms import (
+    ActualForm,
     BatchEntryForm,
     BatchEventForm,
+    IndicatorForm,
     InvestmentPlanForm,
     InvestmentReportForm,
     ProblemForm,
     ProjectFilterForm,
     ProjectForm,
     StageMoveForm,
+    TargetForm,
 )
-from .models import BatchEntry, BatchEvent, InvestmentReport, Project, ReportState, Stage
-from .queries import can_report_for, visible_projects
+from .models import (
+    BatchEntry,
+    BatchEvent,
+    Indicator,
+    InvestmentReport,
+    Project,
+    ReportState,
+    Stage,
+)
+from .queries import can_report_for, visible_projects, visible_targets
 
 
 def _desk(request: AuthedRequest) -> None:
@@ -400,3 +411,76 @@ def _rates(project: Project, today: dt.date) -> dict[str, Any] | None:
         "rate_due": investment.completion_rate(done, due),
         "behind": investment.behind(done, due),
     }
+
+
+# --- key indicators ------------------------------------------------------------------------
+
+
+@login_required
+def indicator_list(request: AuthedRequest) -> HttpResponse:
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+    except ValueError:
+        year = today.year
+    indicator_form = IndicatorForm(request.POST if "define" in request.POST else None)
+    target_form = TargetForm(
+        request.POST if "set_target" in request.POST else None, initial={"year": year}
+    )
+    if request.method == "POST":
+        _desk(request)
+        form: Any = indicator_form if "define" in request.POST else target_form
+        if form.is_valid():
+            try:
+                if form is indicator_form:
+                    indicators.indicator_create(actor=request.user, **form.cleaned_data)
+                else:
+                    indicators.target_set(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(f"{request.path}?year={year}")
+    rows = indicators.progress(visible_targets(request.user).filter(year=year), today)
+    return render(
+        request,
+        "projects/indicators.html",
+        {
+            "rows": [
+                (p, explain.reason(p.finding.rule, p.finding.facts) if p.finding else "")
+                for p in rows
+            ],
+            "year": year,
+            "indicator_form": indicator_form,
+            "target_form": target_form,
+            "defined": Indicator.objects.all(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def indicator_report(request: AuthedRequest, pk: int) -> HttpResponse:
+    target = get_object_or_404(visible_targets(request.user).select_related("indicator"), pk=pk)
+    if not (request.user.is_liaison and target.unit_id in request.user.unit_ids()):
+        raise PermissionDenied(_("Only a liaison of the unit can report its indicators."))
+    today = timezone.localdate()
+    form = ActualForm(request.POST or None, initial={"month": max(today.month - 1, 1)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            indicators.actual_report(actor=request.user, target=target, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Figure reported."))
+            return redirect(f"{redirect('indicator_list').url}?year={target.year}")
+    return render(
+        request,
+        "work/simple_form.html",
+        {
+            "form": form,
+            "title": _("Report %(indicator)s for %(unit)s, %(year)s")
+            % {"indicator": target.indicator, "unit": target.unit, "year": target.year},
+        },
+        status=400 if request.method == "POST" else 200,
+    )

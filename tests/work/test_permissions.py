@@ -187,6 +187,19 @@ class World:
         return event
 
     @cached_property
+    def target(self):
+        from decimal import Decimal
+
+        from duban.projects import indicators
+
+        fai = indicators.indicator_create(
+            actor=self.office, code="fai", name="固定资产投资", measure="亿元"
+        )
+        return indicators.target_set(
+            actor=self.office, indicator=fai, unit=self.unit_a, year=2026, target=Decimal("10")
+        )
+
+    @cached_property
     def meeting(self):
         return f.meeting(self.office, f.TODAY, number=80)
 
@@ -452,6 +465,27 @@ MATRIX = [
             "total_investment": "100",
             "version": w.project.version,
         },
+    ),
+    R("indicator_list", "GET", lambda w: "/indicators/", ALL_200),
+    R(
+        "indicator_list",
+        "POST",
+        lambda w: "/indicators/",
+        OFFICE_WRITES,
+        lambda w: {"define": "1", "code": "rd", "name": "研发投入", "measure": "亿元"},
+    ),
+    R(
+        "indicator_report",
+        "GET",
+        lambda w: f"/indicators/targets/{w.target.pk}/report/",
+        (302, 200, 404, 403, 403),
+    ),
+    R(
+        "indicator_report",
+        "POST",
+        lambda w: f"/indicators/targets/{w.target.pk}/report/",
+        (302, 302, 404, 403, 403),
+        lambda w: {"month": "1", "value": "2"},
     ),
     R("batch_list", "GET", lambda w: "/batches/", ALL_200),
     R(

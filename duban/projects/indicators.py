@@ -1,0 +1,149 @@
+"""Key indicators: the office defines them and sets annual targets per district
+or park; the units report monthly actuals; progress is read against the target
+and the time-proportional target with the same rule as investment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from duban.lib import investment, project_rules
+from duban.lib.rules import Finding
+from duban.org.models import Person, Unit
+from duban.work.permissions import can_manage
+
+from .models import Indicator, IndicatorActual, IndicatorTarget
+
+
+@transaction.atomic
+def indicator_create(
+    *, actor: Person, code: str, name: str, measure: str, name_en: str = "", cumulative: bool = True
+) -> Indicator:
+    if not can_manage(actor):
+        raise PermissionDenied(_("Only the supervision office can define indicators."))
+    try:
+        with transaction.atomic():
+            return Indicator.objects.create(
+                code=code.strip(),
+                name=name.strip(),
+                name_en=name_en.strip(),
+                measure=measure.strip(),
+                cumulative=cumulative,
+            )
+    except IntegrityError:
+        raise ValidationError({"code": _("Another indicator has this code.")}) from None
+
+
+@transaction.atomic
+def target_set(
+    *, actor: Person, indicator: Indicator, unit: Unit, year: int, target: Decimal
+) -> IndicatorTarget:
+    if not can_manage(actor):
+        raise PermissionDenied(_("Only the supervision office can set targets."))
+    if target <= 0:
+        raise ValidationError({"target": _("A target must be above zero.")})
+    found, _created = IndicatorTarget.objects.update_or_create(
+        indicator=indicator, unit=unit, year=year, defaults={"target": target}
+    )
+    return found
+
+
+@transaction.atomic
+def actual_report(
+    *,
+    actor: Person,
+    target: IndicatorTarget,
+    month: int,
+    value: Decimal,
+    today: dt.date | None = None,
+) -> IndicatorActual:
+    """The unit's figure for one month (again: a correction)."""
+    if not (actor.is_liaison and target.unit_id in actor.unit_ids()):
+        raise PermissionDenied(_("Only a liaison of the unit can report its indicators."))
+    today = today or timezone.localdate()
+    if not 1 <= month <= 12:
+        raise ValidationError({"month": _("There is no month %(m)s.") % {"m": month}})
+    if (target.year, month) > (today.year, today.month):
+        raise ValidationError({"month": _("This month has not begun yet.")})
+    if value < 0 and target.indicator.cumulative:
+        raise ValidationError(
+            {"value": _("This indicator adds up over the year: no negative month.")}
+        )
+    actual, _created = IndicatorActual.objects.update_or_create(
+        target=target,
+        month=month,
+        defaults={"value": value, "author": actor, "submitted_at": timezone.now()},
+    )
+    return actual
+
+
+@dataclass
+class Progress:
+    target: IndicatorTarget
+    actual: Decimal | None  # year to date (cumulative) or the latest month
+    months: int  # months reported
+    rate: Decimal | None  # % of the annual target
+    due: Decimal  # the time-proportional target
+    rate_due: Decimal | None
+    finding: Finding | None
+
+
+def progress(targets: Any, today: dt.date) -> list[Progress]:
+    """Progress of many targets in two queries."""
+    rows = list(
+        targets.select_related("indicator", "unit").order_by("indicator__position", "unit__path")
+    )
+    ids = [t.pk for t in rows]
+    sums: dict[int, Decimal] = {}
+    counts: dict[int, int] = {}
+    latest_month: dict[int, int] = {}
+    for target_id, total, n, last in (
+        IndicatorActual.objects.filter(target_id__in=ids)
+        .values("target")
+        .annotate(s=Sum("value"), n=Count("id"), m=Max("month"))
+        .values_list("target", "s", "n", "m")
+    ):
+        sums[target_id], counts[target_id], latest_month[target_id] = total, n, last
+    latest = {
+        (target_id, month): value
+        for target_id, month, value in IndicatorActual.objects.filter(
+            target_id__in=ids
+        ).values_list("target_id", "month", "value")
+        if latest_month.get(target_id) == month
+    }
+    found = []
+    for t in rows:
+        month = latest_month.get(t.pk)
+        if month is None:
+            actual = None
+        elif t.indicator.cumulative:
+            actual = sums[t.pk]
+        else:
+            actual = latest[(t.pk, month)]
+        as_of = today if today.year == t.year else dt.date(t.year, 12, 31)
+        due = investment.time_proportional_plan(t.target, t.year, as_of)
+        finding = (
+            project_rules.indicator_behind(t.target, actual, t.year, as_of)
+            if actual is not None and t.indicator.cumulative
+            else None
+        )
+        found.append(
+            Progress(
+                target=t,
+                actual=actual,
+                months=counts.get(t.pk, 0),
+                rate=investment.percent(actual, t.target) if actual is not None else None,
+                due=due,
+                rate_due=investment.percent(actual, due) if actual is not None and due else None,
+                finding=finding,
+            )
+        )
+    return found
