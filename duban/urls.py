@@ -42,6 +42,7 @@ urlpatterns = [
     path(
         "reviews/<str:month>/bulletin.docx", document_views.export_bulletin, name="export_bulletin"
     ),
+    path("projects/export.xlsx", document_views.export_projects, name="export_projects"),
     path("tasks/export.xlsx", document_views.export_tasks, name="export_tasks"),
     path("warnings/export.xlsx", document_views.export_warnings, name="export_warnings"),
     path(

@@ -313,3 +313,48 @@ def bulletin_docx(review: Any, figures: dict[str, Any], organisation: str) -> by
     published = review.published_at or timezone.now()
     doc.signature(organisation, timezone.localdate(published))
     return doc.to_bytes()
+
+
+def projects_xlsx(projects: Iterable[Any], year: int, completed: dict[int, Any]) -> bytes:
+    """The project list, money in 万元."""
+    from decimal import Decimal
+
+    wan = Decimal(10_000)
+    columns = [
+        Column("code", _("Code"), width=12),
+        Column("name", _("Project"), width=36),
+        Column("level", _("Level"), width=14),
+        Column("industry", _("Industry"), width=12),
+        Column("investor", _("Investor"), width=28),
+        Column("stage", _("Stage"), width=10),
+        Column("unit", _("Responsible unit"), width=20),
+        Column("park", _("Park"), width=18),
+        Column("district", _("District or county"), width=14),
+        Column("total", _("Total investment (万元)"), kind="decimal"),
+        Column("done", _("Done in %(year)s (万元)") % {"year": year}, kind="decimal"),
+        Column("planned_start", _("Planned start"), kind="date"),
+        Column("started_on", _("Started"), kind="date"),
+        Column("produced_on", _("In production"), kind="date"),
+    ]
+    rows = (
+        {
+            "code": p.code,
+            "name": str(p),
+            "level": p.get_level_display(),
+            "industry": str(p.industry),
+            "investor": p.investor,
+            "stage": p.get_stage_display(),
+            "unit": _name(p.unit),
+            "park": _name(p.park),
+            "district": _name(p.district),
+            "total": p.total_investment / wan,
+            "done": (completed.get(p.pk) or 0) / wan,
+            "planned_start": p.planned_start,
+            "started_on": p.started_on,
+            "produced_on": p.produced_on,
+        }
+        for p in projects
+    )
+    return write_workbook(
+        [Sheet(_("Projects"), columns, rows, heading=_("Key projects"), notes=[_as_of()])]
+    )

@@ -252,3 +252,23 @@ def export_bulletin(request: AuthedRequest, month: str) -> HttpResponse:
     figures = review.snapshot if review.is_published else month_review(period)
     name = exports.filename(f"review-{period.label}", "docx")
     return _download(exports.bulletin_docx(review, figures, _organisation()), exports.DOCX, name)
+
+
+@login_required
+def export_projects(request: AuthedRequest) -> HttpResponse:
+    from django.db.models import Sum
+
+    from duban.projects.models import InvestmentReport, ReportState
+    from duban.projects.views import filtered_projects
+
+    _form, projects = filtered_projects(request)
+    year = timezone.localdate().year
+    completed = dict(
+        InvestmentReport.objects.filter(project__in=projects, year=year)
+        .exclude(state=ReportState.RETURNED)
+        .values("project")
+        .annotate(s=Sum("amount"))
+        .values_list("project", "s")
+    )
+    content = exports.projects_xlsx(projects.order_by("code"), year, completed)
+    return _download(content, exports.XLSX, exports.filename("projects", "xlsx"))

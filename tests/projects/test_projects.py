@@ -171,3 +171,23 @@ def test_the_project_scan_raises_explains_and_clears(project, office, liaison_a,
         ProjectWarning.objects.filter(cleared_at__isnull=True).values_list("rule", flat=True)
     )
     assert "start_missed" not in active and "investment_report_missing" not in active
+
+
+def test_the_project_export_is_scoped(project, as_, liaison_a, liaison_b):
+    import io
+
+    import openpyxl
+
+    mine = openpyxl.load_workbook(
+        io.BytesIO(
+            as_(liaison_a, HTTP_ACCEPT_LANGUAGE="zh-hans").get("/projects/export.xlsx").content
+        )
+    )
+    values = [c.value for row in mine.active.iter_rows() for c in row]
+    assert "氢能产业园项目" in values and 12000 in values  # 1.2 亿元 = 12,000 万元
+    theirs = openpyxl.load_workbook(
+        io.BytesIO(
+            as_(liaison_b, HTTP_ACCEPT_LANGUAGE="zh-hans").get("/projects/export.xlsx").content
+        )
+    )
+    assert "氢能产业园项目" not in [c.value for row in theirs.active.iter_rows() for c in row]

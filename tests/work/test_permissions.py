@@ -448,6 +448,7 @@ MATRIX = [
         (302, 404, 404, 404, 200),
     ),
     R("project_list", "GET", lambda w: "/projects/", ALL_200),
+    R("export_projects", "GET", lambda w: "/projects/export.xlsx", ALL_200),
     R("project_create", "GET", lambda w: "/projects/new/", OFFICE_ONLY),
     R("project_detail", "GET", lambda w: f"/projects/{w.project.pk}/", (302, 200, 404, 200, 200)),
     R("project_edit", "GET", lambda w: f"/projects/{w.project.pk}/edit/", OFFICE_ONLY),
