@@ -226,7 +226,7 @@ def evaluate(
         )
 
     if FORMALISM in on and texts is not None:
-        ratio = similarity(*texts)
+        ratio = similarity(*texts, at_least=limits.formalism_similarity)
         if ratio >= limits.formalism_similarity:
             found.append(
                 Finding(
@@ -249,8 +249,15 @@ def normalise(text: str) -> str:
     return _NOISE.sub("", unicodedata.normalize("NFKC", text)).lower()
 
 
-def similarity(a: str, b: str) -> float:
+def similarity(a: str, b: str, *, at_least: float = 0.0) -> float:
+    """How alike two report texts are, 0..1, after normalising. With
+    ``at_least``, pairs that cannot reach it are answered from difflib's cheap
+    upper bounds (0.0) without the full comparison: the scan asks about every
+    open task's last two reports, and most are nothing alike."""
     left, right = normalise(a), normalise(b)
     if not left or not right:
         return 0.0
-    return difflib.SequenceMatcher(None, left, right, autojunk=False).ratio()
+    matcher = difflib.SequenceMatcher(None, left, right, autojunk=False)
+    if at_least and (matcher.real_quick_ratio() < at_least or matcher.quick_ratio() < at_least):
+        return 0.0
+    return matcher.ratio()

@@ -222,7 +222,12 @@ def _apply(
     now: dt.datetime,
     result: ScanResult,
 ) -> ScanResult:
-    active = {(w.task_id, w.rule): w for w in TaskWarning.objects.filter(cleared_at__isnull=True)}
+    active = {
+        (w.task_id, w.rule): w
+        for w in TaskWarning.objects.filter(cleared_at__isnull=True).only(
+            "id", "task_id", "unit_id", "rule", "level", "facts"
+        )
+    }
     events: list[WarningEvent] = []
     changed: list[TaskWarning] = []
     for key, warning in active.items():
