@@ -82,6 +82,13 @@ def load(now: dt.datetime | None = None, seed: int = 80) -> DemoBuilder:
     weekly_digest(now=builder.now)
     _appeal()
     _reviews(builder.now)
+    from duban.demo import projects
+
+    projects.load(builder.now)
+    # The project scan, as the hourly worker would run it.
+    from duban.projects.scan import scan_projects
+
+    scan_projects(today=timezone.localdate(builder.now))
     return builder
 
 

@@ -1,0 +1,281 @@
+"""The demo's key projects, a "three batches" event and the key indicators,
+written through the services and dated relative to today."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from duban.org.models import Person, Unit
+from duban.projects import indicators, services
+from duban.projects.models import Industry, Project
+
+WAN = Decimal(10_000)
+
+# code, name, English name, industry, investor, chain owner, total (万元),
+# responsible unit, park, district, leader, stage path (stage, months ago)
+PROJECTS = [
+    (
+        "XM-2026-001",
+        "氢能产业园一期",
+        "Hydrogen industrial park, phase I",
+        "hydrogen",
+        "洛阳氢能科技有限公司",
+        True,
+        120000,
+        "LYHT-JFB",
+        "LYHT-ZZY",
+        "LYHT-XDZ",
+        "leader",
+        [("signed", 10), ("started", 7)],
+    ),
+    (
+        "XM-2026-002",
+        "工业机器人整机制造基地",
+        "Industrial robot assembly base",
+        "robots",
+        "中信重工开诚智能装备有限公司",
+        True,
+        85000,
+        "LYHT-JFB",
+        "LYHT-ZZY",
+        "",
+        "leader",
+        [("signed", 9), ("started", 6), ("producing", 1)],
+    ),
+    (
+        "XM-2026-003",
+        "高端轴承智能制造项目",
+        "High-end bearing smart factory",
+        "equipment",
+        "洛阳LYC轴承有限公司",
+        False,
+        46000,
+        "LYHT-ZSB",
+        "LYHT-ZZY",
+        "LYHT-FLZ",
+        "chen.jing",
+        [("signed", 5)],
+    ),
+    (
+        "XM-2026-004",
+        "钛合金新材料项目",
+        "Titanium alloy materials",
+        "new-materials",
+        "洛阳双瑞精铸钛业有限公司",
+        False,
+        32000,
+        "LYHT-JFB",
+        "LYHT-XCY",
+        "",
+        "leader",
+        [("signed", 8), ("started", 3)],
+    ),
+    (
+        "XM-2026-005",
+        "生物医药中试基地",
+        "Biomedicine pilot plant",
+        "biomedicine",
+        "普莱柯生物工程股份有限公司",
+        False,
+        28000,
+        "LYHT-ZSB",
+        "LYHT-SYY",
+        "LYHT-SQT",
+        "chen.jing",
+        [("signed", 4)],
+    ),
+    (
+        "XM-2026-006",
+        "大数据产业园数据中心",
+        "Data centre of the big data park",
+        "big-data",
+        "洛阳高新区发展集团有限公司",
+        False,
+        60000,
+        "LYHT-FZJT",
+        "",
+        "LYHT-XDZ",
+        "zhao.weidong",
+        [("signed", 11), ("started", 9), ("producing", 4), ("capacity", 1)],
+    ),
+    (
+        "XM-2026-007",
+        "光伏组件扩产项目",
+        "Solar module expansion",
+        "new-energy",
+        "洛阳阿特斯光伏科技有限公司",
+        False,
+        52000,
+        "LYHT-JFB",
+        "LYHT-XCY",
+        "",
+        "leader",
+        [],
+    ),
+    (
+        "XM-2026-008",
+        "节能装备研发中心",
+        "Energy-saving equipment R&D centre",
+        "energy-saving",
+        "中国一拖集团有限公司",
+        True,
+        15000,
+        "LYHT-ZSB",
+        "LYHT-ZZY",
+        "",
+        "zhao.weidong",
+        [("signed", 6), ("paused", 2)],
+    ),
+]
+
+
+def _months_ago(today: dt.date, months: int) -> dt.date:
+    index = today.year * 12 + today.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, min(today.day, 28))
+
+
+def load(now: dt.datetime) -> None:
+    today = now.date()
+    office = Person.objects.get(username="office")
+    units = {u.code: u for u in Unit.objects.all()}
+    made: dict[str, Project] = {}
+    for (
+        code,
+        name,
+        name_en,
+        industry,
+        investor,
+        owner,
+        total,
+        unit,
+        park,
+        district,
+        leader,
+        path,
+    ) in PROJECTS:
+        first = path[0][1] if path else 0
+        project = services.project_create(
+            actor=office,
+            code=code,
+            name=name,
+            name_en=name_en,
+            industry=Industry.objects.get(code=industry),
+            investor=investor,
+            chain_owner=owner,
+            unit=units[unit],
+            park=units.get(park),
+            district=units.get(district),
+            leader=Person.objects.get(username=leader),
+            total_investment=Decimal(total) * WAN,
+            planned_sign=_months_ago(today, first + 1) if path else _months_ago(today, -1),
+            planned_start=_months_ago(today, max(first - 3, 0)) if path else _months_ago(today, -4),
+            address="洛阳市高新区",
+        )
+        for stage, months in path:
+            reason = "投资方资金未到位，暂缓建设" if stage == "paused" else ""
+            services.stage_move(
+                actor=office,
+                project=project,
+                target=stage,
+                on=_months_ago(today, months),
+                reason=reason,
+                today=today,
+            )
+        made[code] = project
+        # Projects under construction: this year's plan and the months reported
+        # so far (the last one missing for two of them).
+        if not path or path[-1][0] in ("signed", "paused"):
+            continue
+        services.investment_plan_set(
+            actor=office, project=project, year=today.year, amount=Decimal(total) * WAN / 4
+        )
+        liaison = Person.objects.filter(role="liaison", memberships__unit=units[unit]).first()
+        if liaison is None:
+            continue
+        last = today.month - 1 if code in ("XM-2026-001", "XM-2026-004") else today.month
+        for month in range(1, last):
+            share = Decimal("0.018") if code != "XM-2026-004" else Decimal("0.008")
+            services.investment_report_file(
+                actor=liaison,
+                project=project,
+                year=today.year,
+                month=month,
+                amount=(Decimal(total) * WAN * share).quantize(Decimal("0.01")),
+                note="按进度完成投资",
+                today=today,
+            )
+    event = services.batch_event_create(
+        actor=office,
+        name=f"{today.year}年第一次“三个一批”活动",
+        date=_months_ago(today, 10),
+        venue="洛阳高新区管委会",
+    )
+    for code, batch in [
+        ("XM-2026-001", "sign"),
+        ("XM-2026-002", "sign"),
+        ("XM-2026-004", "sign"),
+        ("XM-2026-006", "start"),
+        ("XM-2026-003", "start"),
+        ("XM-2026-008", "sign"),
+    ]:
+        services.batch_add(actor=office, event=event, project=made[code], batch=batch)
+    services.problem_raise(
+        actor=office,
+        project=made["XM-2026-001"],
+        kind="power",
+        title="协调氢能产业园一期施工用电增容",
+        lead_unit=units["LYHT-GJB"],
+        deadline=today + dt.timedelta(days=20),
+    )
+    _indicators(office, units, today)
+
+
+def _indicators(office: Person, units: dict[str, Unit], today: dt.date) -> None:
+    fai = indicators.indicator_create(
+        actor=office,
+        code="fai",
+        name="固定资产投资",
+        name_en="Fixed-asset investment",
+        measure="亿元",
+    )
+    output = indicators.indicator_create(
+        actor=office,
+        code="output",
+        name="规上工业增加值",
+        name_en="Industrial value added",
+        measure="亿元",
+    )
+    firms = indicators.indicator_create(
+        actor=office,
+        code="hitech",
+        name="新认定高新技术企业",
+        name_en="New high-tech enterprises",
+        measure="家",
+    )
+    plan = {
+        "LYHT-ZZY": (Decimal(48), Decimal(60), Decimal(20)),
+        "LYHT-XCY": (Decimal(30), Decimal(35), Decimal(12)),
+        "LYHT-SYY": (Decimal(24), Decimal(18), Decimal(10)),
+        "LYHT-XDZ": (Decimal(12), Decimal(8), Decimal(3)),
+    }
+    pace = {
+        "LYHT-ZZY": Decimal("1.02"),
+        "LYHT-XCY": Decimal("0.93"),
+        "LYHT-SYY": Decimal("0.70"),
+        "LYHT-XDZ": Decimal("0.98"),
+    }
+    for code, targets in plan.items():
+        unit = units[code]
+        liaison = Person.objects.filter(role="liaison", memberships__unit=unit).first()
+        for indicator, target in zip((fai, output, firms), targets, strict=True):
+            row = indicators.target_set(
+                actor=office, indicator=indicator, unit=unit, year=today.year, target=target
+            )
+            if liaison is None:
+                continue
+            for month in range(1, today.month):
+                value = (target / 12 * pace[code]).quantize(Decimal("0.01"))
+                indicators.actual_report(
+                    actor=liaison, target=row, month=month, value=value, today=today
+                )
