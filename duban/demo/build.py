@@ -67,6 +67,9 @@ def reset() -> None:
     for attachment in Attachment.objects.all():
         attachment.file.delete(save=False)
     call_command("flush", interactive=False, verbosity=0)
+    from duban.projects.seed import seed_industries
+
+    seed_industries()  # reference data the migrations wrote
 
 
 def load(now: dt.datetime | None = None, seed: int = 80) -> DemoBuilder:

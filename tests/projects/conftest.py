@@ -7,8 +7,15 @@ import pytest
 from duban.org import services as org_services
 from duban.projects import services
 from duban.projects.models import Industry
+from duban.projects.seed import seed_industries
 
 from .. import factories as f
+
+
+@pytest.fixture(autouse=True)
+def industries(db):
+    """The seeded industries (a transactional test elsewhere may have flushed them)."""
+    seed_industries()
 
 
 @pytest.fixture

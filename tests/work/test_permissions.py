@@ -155,7 +155,9 @@ class World:
 
         from duban.projects import services as projects
         from duban.projects.models import Industry
+        from duban.projects.seed import seed_industries
 
+        seed_industries()
         return projects.project_create(
             actor=self.office,
             code="XM-1",

@@ -1,27 +1,10 @@
 from django.db import migrations
 
-INDUSTRIES = [
-    ("hydrogen", "氢能", "Hydrogen", "氢能源"),
-    ("robots", "机器人", "Robots", "智能机器人\n工业机器人"),
-    ("biomedicine", "生物医药", "Biomedicine", "医药\n生物医药及医疗器械"),
-    ("new-materials", "新材料", "New materials", ""),
-    ("equipment", "装备制造", "Equipment manufacturing", "高端装备\n高端装备制造"),
-    ("coal-chemicals", "现代煤化工", "Modern coal chemicals", "煤化工"),
-    ("new-energy", "新能源", "New energy", "光伏\n风电"),
-    ("big-data", "大数据", "Big data", "数字经济\n电子信息"),
-    ("energy-saving", "节能环保", "Energy saving and environment", "节能\n环保"),
-    ("modern-services", "现代服务业", "Modern services", "服务业"),
-    ("other", "其他", "Other", ""),
-]
+from duban.projects.seed import seed_industries
 
 
 def seed(apps, schema_editor):
-    Industry = apps.get_model("projects", "Industry")
-    for position, (code, name, name_en, aliases) in enumerate(INDUSTRIES):
-        Industry.objects.get_or_create(
-            code=code,
-            defaults={"name": name, "name_en": name_en, "aliases": aliases, "position": position},
-        )
+    seed_industries(apps.get_model("projects", "Industry"))
 
 
 class Migration(migrations.Migration):
