@@ -93,6 +93,7 @@ urlpatterns = [
     ),
     path("batches/<int:pk>/", project_views.batch_detail, name="batch_detail"),
     path("projects/new/", project_views.project_edit, name="project_create"),
+    path("projects/import/", project_views.project_import, name="project_import"),
     path("projects/<int:pk>/", project_views.project_detail, name="project_detail"),
     path("projects/<int:pk>/edit/", project_views.project_edit, name="project_edit"),
     path("projects/<int:pk>/stage/", project_views.stage_move, name="stage_move"),

@@ -136,6 +136,9 @@ def _months_ago(today: dt.date, months: int) -> dt.date:
 
 
 def load(now: dt.datetime) -> None:
+    from duban.projects.seed import seed_industries
+
+    seed_industries()  # present after migrating; restored if the tables were flushed
     today = now.date()
     office = Person.objects.get(username="office")
     units = {u.code: u for u in Unit.objects.all()}

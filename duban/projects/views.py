@@ -4,17 +4,23 @@ keeping it, stage moves, investment plan and monthly reports, problems."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from duban.lib import cohorts
@@ -23,6 +29,7 @@ from duban.work.services import ConflictError
 from duban.work.views import apply_errors
 
 from . import batches, explain, indicators, services
+from . import importer as project_importer
 from .forms import (
     ActualForm,
     BatchEntryForm,
@@ -483,4 +490,69 @@ def indicator_report(request: AuthedRequest, pk: int) -> HttpResponse:
             % {"indicator": target.indicator, "unit": target.unit, "year": target.year},
         },
         status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- importing a project list ---------------------------------------------------------------
+
+
+class ProjectUploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Project list (.xlsx)"),
+        help_text=gettext_lazy(
+            "One project per row, with columns such as 项目编号, 项目名称, 项目级别, 产业, 产业链, "
+            "链主企业, 投资主体, 总投资（万元）, 所属园区, 县区, 责任单位, 责任领导, 计划开工."
+        ),
+    )
+
+
+@login_required
+def project_import(request: AuthedRequest) -> HttpResponse:
+    """Upload, preview, confirm. The uploaded file waits in storage under a
+    signed name between the preview and the confirmation."""
+    _desk(request)
+    form = ProjectUploadForm(request.POST or None, request.FILES or None)
+    preview = None
+    token = ""
+    status = 200
+    today = timezone.localdate()
+    if request.method == "POST" and "token" in request.POST:
+        try:
+            name = signing.loads(request.POST["token"], salt="project-import", max_age=3600)
+            with default_storage.open(name, "rb") as handle:
+                data = handle.read()
+            preview = project_importer.read(data, today)
+            counts = project_importer.apply(actor=request.user, preview=preview)
+        except (signing.BadSignature, FileNotFoundError):
+            messages.error(request, _("The uploaded list has expired; upload it again."))
+            return redirect("project_import")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            token, status = request.POST["token"], 400
+        else:
+            default_storage.delete(name)
+            messages.success(
+                request,
+                _("Imported: %(created)s projects created, %(updated)s updated.") % counts,
+            )
+            return redirect("project_list")
+    elif request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["file"].read()
+        try:
+            preview = project_importer.read(data, today)
+        except ValidationError as error:
+            apply_errors(form, ValidationError({"file": error.messages}))
+            status = 400
+        else:
+            name = default_storage.save(
+                f"imports/projects/{uuid.uuid4().hex}.xlsx", ContentFile(data)
+            )
+            token = signing.dumps(name, salt="project-import")
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "projects/import.html",
+        {"form": form, "preview": preview, "token": token},
+        status=status,
     )

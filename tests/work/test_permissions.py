@@ -219,6 +219,14 @@ def _workbook():
     return SimpleUploadedFile("list.xlsx", xlsx(OFFICE_ROWS, OFFICE_MERGES))
 
 
+def _project_workbook():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ..projects.test_import import GOOD, _book
+
+    return SimpleUploadedFile("projects.xlsx", _book(GOOD))
+
+
 def _edit_form(w):
     t = Task.objects.get(pk=w.task.pk)
     return {
@@ -452,6 +460,14 @@ MATRIX = [
     R("project_list", "GET", lambda w: "/projects/", ALL_200),
     R("export_projects", "GET", lambda w: "/projects/export.xlsx", ALL_200),
     R("project_create", "GET", lambda w: "/projects/new/", OFFICE_ONLY),
+    R("project_import", "GET", lambda w: "/projects/import/", OFFICE_ONLY),
+    R(
+        "project_import",
+        "POST",
+        lambda w: "/projects/import/",
+        (302, 403, 403, 403, 200),
+        lambda w: {"file": _project_workbook()},
+    ),
     R("project_detail", "GET", lambda w: f"/projects/{w.project.pk}/", (302, 200, 404, 200, 200)),
     R("project_edit", "GET", lambda w: f"/projects/{w.project.pk}/edit/", OFFICE_ONLY),
     R(
@@ -639,7 +655,13 @@ def test_permission_matrix(as_, request, world, row):
     assert [p for p in refused if wrote[p]] == [], "a refused request writes nothing"
     if row.method == "GET" and row.name != "message_open":  # opening a message reads it
         assert not any(wrote.values()), "a GET writes nothing"
-    elif row.name not in ("logout", "instruction_read", "message_read_all", "set_language"):
+    elif row.name not in (
+        "logout",
+        "instruction_read",
+        "message_read_all",
+        "set_language",
+        "project_import",  # reading a list for the preview writes nothing
+    ):
         allowed = [p for p in PERSONAS if _succeeds(row, p)]
         assert all(wrote[p] for p in allowed), "an allowed POST does what it was asked"
 
