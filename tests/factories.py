@@ -43,6 +43,7 @@ from duban.work.models import (
     DeadlineChange,
     Instruction,
     Meeting,
+    Milestone,
     Plan,
     ProgressReport,
     Task,
@@ -171,6 +172,7 @@ def upload(name: str, content: bytes, content_type: str = "application/octet-str
 # --- what the database holds -------------------------------------------------------
 
 WRITTEN = (
+    Milestone,
     Indicator,
     IndicatorTarget,
     IndicatorActual,

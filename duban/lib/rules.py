@@ -107,6 +107,9 @@ class TaskFacts:
     progress: float
     assigned_on: dt.date
     stopped_on: dt.date | None  # asked to close, or closed
+    # Dated milestones (day, percent to reach by then), when the task has them:
+    # the slow rule then follows them instead of a straight line.
+    milestones: tuple[tuple[dt.date, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -191,23 +194,21 @@ def evaluate(
         )
 
     if SLOW in on and task.start_date <= today <= task.deadline and task.state != "assigned":
-        expected = round(100 * periods.time_elapsed_fraction(task.start_date, task.deadline, today))
+        expected, milestone = expected_progress(task, today)
         gap = expected - round(task.progress)
         if gap >= limits.slow_yellow:
             level = RED if gap >= limits.slow_red else YELLOW
-            found.append(
-                Finding(
-                    SLOW,
-                    level,
-                    {
-                        "progress": round(task.progress),
-                        "expected": expected,
-                        "gap": gap,
-                        "yellow": limits.slow_yellow,
-                        "red": limits.slow_red,
-                    },
-                )
-            )
+            facts: dict[str, Any] = {
+                "progress": round(task.progress),
+                "expected": expected,
+                "gap": gap,
+                "yellow": limits.slow_yellow,
+                "red": limits.slow_red,
+            }
+            if milestone is not None:
+                facts["milestone"] = milestone[0].isoformat()
+                facts["milestone_percent"] = round(milestone[1])
+            found.append(Finding(SLOW, level, facts))
 
     if POSTPONED in on and task.deadline_moves >= limits.postponed_moves:
         found.append(
@@ -239,6 +240,30 @@ def evaluate(
                 )
             )
     return found
+
+
+def expected_progress(task: TaskFacts, today: dt.date) -> tuple[int, tuple[dt.date, float] | None]:
+    """Where the task should be on ``today``, in percent, and the milestone the
+    expectation heads for (None on a straight line from start to deadline).
+
+    With milestones the line runs start (0 %) → each milestone → deadline
+    (100 %), so a task planned to do most of its work late is not called slow
+    early. Worked example: start 1 March, 30 % by 31 March, deadline 30 June;
+    on 16 March 15 % is expected.
+    """
+    if not task.milestones:
+        return round(
+            100 * periods.time_elapsed_fraction(task.start_date, task.deadline, today)
+        ), None
+    points = [(task.start_date, 0.0)]
+    points += sorted((day, percent) for day, percent in task.milestones if day > task.start_date)
+    if points[-1][0] < task.deadline:
+        points.append((task.deadline, 100.0))
+    for (left, low), (right, high) in zip(points, points[1:], strict=False):
+        if today <= right:
+            share = periods.time_elapsed_fraction(left, right, today)
+            return round(low + (high - low) * share), (right, high)
+    return round(points[-1][1]), points[-1]
 
 
 _NOISE = re.compile(r"[\W\d_]+", re.UNICODE)

@@ -28,6 +28,15 @@ def reason(rule: str, facts: dict[str, Any]) -> str:
             )
             % f
         )
+    if rule == rules.SLOW and "milestone" in f:
+        return (
+            _(
+                "Progress %(progress)s%%; by the milestones (%(milestone_percent)s%% by "
+                "%(milestone)s) it should be %(expected)s%%: %(gap)s points behind "
+                "(yellow from %(yellow)s, red from %(red)s)."
+            )
+            % f
+        )
     if rule == rules.SLOW:
         return (
             _(

@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from duban.lib import periods, rules
-from duban.work.models import OPEN_STATES, Plan, ProgressReport, ReportState, Task
+from duban.work.models import OPEN_STATES, Milestone, Plan, ProgressReport, ReportState, Task
 
 from .models import SupervisionNotice, TaskWarning, WarningEvent
 
@@ -66,8 +66,17 @@ def _task_facts() -> tuple[list[rules.TaskFacts], dict[int, int], dict[int, int 
     facts: list[rules.TaskFacts] = []
     units: dict[int, int] = {}
     plans: dict[int, int | None] = {}
+    steps: dict[int, list[tuple[dt.date, float]]] = {}
+    for task_id, day, percent in Milestone.objects.filter(task__state__in=OPEN_STATES).values_list(
+        "task_id", "date", "percent"
+    ):
+        steps.setdefault(task_id, []).append((day, float(percent)))
     for row in rows:
-        facts.append(rules.TaskFacts(*row[:7], float(row[7]), *row[8:10]))
+        facts.append(
+            rules.TaskFacts(
+                *row[:7], float(row[7]), *row[8:10], milestones=tuple(steps.get(row[0], ()))
+            )
+        )
         units[row[0]] = row[10]
         plans[row[0]] = row[11]
     return facts, units, plans

@@ -244,3 +244,9 @@ class TaskFilterForm(forms.Form):
         _field(self, "unit").queryset = units
         _field(self, "leader").queryset = leader_choices()
         _field(self, "state").choices = [("", _("Open"))] + list(TaskState.choices)
+
+
+class MilestoneForm(forms.Form):
+    date = forms.DateField(label=_("By"), widget=DateInput())
+    percent = forms.DecimalField(label=_("Percent complete"), min_value=0, max_value=100)
+    label = forms.CharField(label=_("What is done by then"), max_length=200)

@@ -535,3 +535,28 @@ class TaskEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%Y-%m-%d}"
+
+
+class Milestone(models.Model):
+    """A dated step of a task (节点): the progress to reach by a day. The slow
+    rule measures a task with milestones against them, not a straight line."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="milestones")
+    date = models.DateField(_("by"))
+    percent = models.DecimalField(_("percent complete"), max_digits=5, decimal_places=1)
+    label = models.CharField(_("milestone"), max_length=200)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        constraints = [
+            models.UniqueConstraint(fields=["task", "date"], name="one_milestone_per_day"),
+            models.CheckConstraint(
+                condition=models.Q(percent__gte=0) & models.Q(percent__lte=100),
+                name="milestone_percent_0_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.date} {self.percent}"

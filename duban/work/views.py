@@ -29,6 +29,7 @@ from .forms import (
     DeadlineRequestForm,
     DecisionForm,
     InstructionForm,
+    MilestoneForm,
     ReportForm,
     ReviewForm,
     TaskFilterForm,
@@ -40,6 +41,7 @@ from .models import (
     DeadlineChange,
     Instruction,
     Meeting,
+    Milestone,
     ProgressReport,
     ReportState,
     Task,
@@ -186,6 +188,8 @@ def _detail_context(request: AuthedRequest, task: Task, **forms: Any) -> dict[st
         "deadline_form": forms.get("deadline_form") or DeadlineRequestForm(),
         "close_form": forms.get("close_form") or CloseRequestForm(),
         "instruction_form": forms.get("instruction_form") or InstructionForm(),
+        "milestone_form": forms.get("milestone_form") or MilestoneForm(),
+        "milestones": list(task.milestones.all()),
         "review_form": ReviewForm(),
         "decision_form": DecisionForm(),
         "errors": forms.get("errors"),
@@ -559,3 +563,34 @@ def attachment_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
         filename=attachment.original_name,
         content_type=attachment.content_type,
     )
+
+
+@login_required
+@require_POST
+def milestone_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    task = _get_task(request, pk)
+    if not can_manage(request.user):
+        raise PermissionDenied(_("Only the supervision office can set milestones."))
+    form = MilestoneForm(request.POST)
+    if form.is_valid():
+        try:
+            services.milestone_set(actor=request.user, task=task, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Milestone saved; the next scan measures the task by it."))
+            return redirect("task_detail", pk=task.pk)
+    context = _detail_context(request, task, milestone_form=form)
+    return render(request, "work/task_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def milestone_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    milestone = get_object_or_404(
+        Milestone.objects.filter(task__in=queries.visible_tasks(request.user)), pk=pk
+    )
+    if not can_manage(request.user):
+        raise PermissionDenied(_("Only the supervision office can set milestones."))
+    services.milestone_delete(actor=request.user, milestone=milestone)
+    return redirect("task_detail", pk=milestone.task_id)

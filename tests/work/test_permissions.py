@@ -202,6 +202,18 @@ class World:
         )
 
     @cached_property
+    def milestone(self):
+        import datetime
+
+        return services.milestone_set(
+            actor=self.office,
+            task=self.task,
+            date=datetime.date(2026, 4, 15),
+            percent="30",
+            label="完成方案",
+        )
+
+    @cached_property
     def meeting(self):
         return f.meeting(self.office, f.TODAY, number=80)
 
@@ -302,6 +314,19 @@ MATRIX = [
         lambda w: f"/tasks/{w.free.pk}/close/",
         LEAD_UNIT_ACTS,
         lambda w: {"summary": "完成。", "attachments": [f.pdf()]},
+    ),
+    R(
+        "milestone_add",
+        "POST",
+        lambda w: f"/tasks/{w.task.pk}/milestones/",
+        (302, 403, 404, 403, 302),
+        lambda w: {"date": "2026-04-30", "percent": "50", "label": "完成一半"},
+    ),
+    R(
+        "milestone_delete",
+        "POST",
+        lambda w: f"/milestones/{w.milestone.pk}/delete/",
+        (302, 403, 404, 403, 302),
     ),
     R("instruction_create", "GET", lambda w: f"/tasks/{w.task.pk}/instruct/", POST_ONLY),
     R(

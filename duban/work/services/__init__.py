@@ -26,6 +26,8 @@ from .requests import (
 from .tasks import (
     EDITABLE_FIELDS,
     meeting_create,
+    milestone_delete,
+    milestone_set,
     plan_create,
     task_claim,
     task_create,
@@ -45,6 +47,8 @@ __all__ = [
     "instruction_create",
     "instruction_mark_read",
     "meeting_create",
+    "milestone_delete",
+    "milestone_set",
     "plan_create",
     "report_due_date",
     "report_is_late",

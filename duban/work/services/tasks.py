@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,6 +18,7 @@ from duban.org.models import Person, Unit
 from ..models import (
     EventKind,
     Meeting,
+    Milestone,
     Plan,
     Task,
     TaskState,
@@ -269,3 +270,58 @@ def task_claim(*, actor: Person, task: Task, at: dt.datetime | None = None) -> T
     current.save()
     _event(current, EventKind.CLAIMED, actor, unit=current.lead_unit, at=current.claimed_at)
     return current
+
+
+@transaction.atomic
+def milestone_set(
+    *, actor: Person, task: Task, date: dt.date, percent: Any, label: str
+) -> Milestone:
+    """Add (or, on the same day, replace) a dated milestone of a task."""
+    _require(can_manage(actor), _("Only the supervision office can set milestones."))
+    task = _lock(Task, task.pk)
+    label = (label or "").strip()
+    errors: dict[str, str] = {}
+    if not label:
+        errors["label"] = _("Say what is to be done by then.")
+    if not task.start_date < date <= task.deadline:
+        errors["date"] = _(
+            "A milestone falls after the start (%(start)s) and by the deadline (%(deadline)s)."
+        ) % {
+            "start": task.start_date,
+            "deadline": task.deadline,
+        }
+    try:
+        value = Decimal(str(percent))
+    except (InvalidOperation, ValueError):
+        value = Decimal(-1)
+    if not Decimal(0) <= value <= Decimal(100):
+        errors["percent"] = _("Enter a percentage from 0 to 100.")
+    if not errors:
+        others = task.milestones.exclude(date=date)
+        if (
+            others.filter(date__lt=date, percent__gt=value).exists()
+            or others.filter(date__gt=date, percent__lt=value).exists()
+        ):
+            errors["percent"] = _("Milestones cannot plan progress to go down over time.")
+    if errors:
+        raise ValidationError(errors)
+    milestone, _created = Milestone.objects.update_or_create(
+        task=task, date=date, defaults={"percent": value, "label": label}
+    )
+    _event(task, EventKind.EDITED, actor, text=label, field="milestone", new=f"{date} {value}%")
+    return milestone
+
+
+@transaction.atomic
+def milestone_delete(*, actor: Person, milestone: Milestone) -> None:
+    _require(can_manage(actor), _("Only the supervision office can set milestones."))
+    task = milestone.task
+    _event(
+        task,
+        EventKind.EDITED,
+        actor,
+        text=milestone.label,
+        field="milestone",
+        old=str(milestone.date),
+    )
+    milestone.delete()
