@@ -88,10 +88,9 @@ def load(now: dt.datetime | None = None, seed: int = 80) -> DemoBuilder:
     from duban.demo import projects
 
     projects.load(builder.now)
-    # The project scan, as the hourly worker would run it.
-    from duban.projects.scan import scan_projects
-
-    scan_projects(today=timezone.localdate(builder.now))
+    # The scan again, as the hourly worker would run it: the projects' warnings
+    # and those of the problems they raised.
+    scan_and_notify(today=timezone.localdate(builder.now))
     return builder
 
 

@@ -223,6 +223,16 @@ def load(now: dt.datetime) -> None:
         ("XM-2026-008", "sign"),
     ]:
         services.batch_add(actor=office, event=event, project=made[code], batch=batch)
+    from duban.work import services as work
+
+    onsite = work.meeting_create(
+        actor=office,
+        date=today - dt.timedelta(days=5),
+        kind="onsite",
+        title="氢能产业园一期现场办公会",
+        chair="李志强",
+        location="氢能产业园一期施工现场",
+    )
     services.problem_raise(
         actor=office,
         project=made["XM-2026-001"],
@@ -230,6 +240,16 @@ def load(now: dt.datetime) -> None:
         title="协调氢能产业园一期施工用电增容",
         lead_unit=units["LYHT-GJB"],
         deadline=today + dt.timedelta(days=20),
+        meeting=onsite,
+    )
+    services.problem_raise(
+        actor=office,
+        project=made["XM-2026-001"],
+        kind="land",
+        title="完成氢能产业园一期剩余12亩用地征迁",
+        lead_unit=units["LYHT-XDZ"],
+        deadline=today - dt.timedelta(days=3),
+        meeting=onsite,
     )
     _indicators(office, units, today)
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from duban.org.models import Person, Role, Unit, UnitKind
 from duban.work.forms import DateInput, FastSelect
+from duban.work.models import Meeting, MeetingKind
 
 from .models import Batch, Indicator, Industry, Level, ProblemKind, Project, Stage
 
@@ -144,6 +145,11 @@ class ProblemForm(forms.Form):
         label=_("Unit to solve it"), queryset=Unit.objects.filter(is_active=True), widget=FastSelect
     )
     deadline = forms.DateField(label=_("Deadline"), widget=DateInput())
+    meeting = forms.ModelChoiceField(
+        label=_("Raised at (on-site office meeting)"),
+        queryset=Meeting.objects.filter(kind=MeetingKind.ONSITE).order_by("-date"),
+        required=False,
+    )
 
 
 class StageMoveForm(forms.Form):

@@ -159,6 +159,7 @@ def project_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 for w in project.warnings.filter(cleared_at__isnull=True)
             ],
             "rates": _rates(project, today),
+            "curve": _curve(project, today),
             "can_report": can_report_for(request.user, project),
             "problem_form": ProblemForm(),
             "today": today,
@@ -556,3 +557,47 @@ def project_import(request: AuthedRequest) -> HttpResponse:
         {"form": form, "preview": preview, "token": token},
         status=status,
     )
+
+
+def _curve(project: Project, today: dt.date) -> dict[str, Any] | None:
+    """This year's cumulative investment, planned (time-proportional, by month
+    end) against reported, as an SVG polyline pair drawn on the server."""
+    import calendar
+
+    from duban.lib import investment
+
+    plan = project.plans.filter(year=today.year).first()
+    if plan is None:
+        return None
+    reported = {
+        r.month: r.year_to_date
+        for r in project.reports.filter(year=today.year).exclude(state=ReportState.RETURNED)
+    }
+    planned, actual = [], []
+    running = None
+    for month in range(1, 13):
+        end = dt.date(today.year, month, calendar.monthrange(today.year, month)[1])
+        planned.append(
+            investment.time_proportional_plan(
+                plan.amount, today.year, end, start=plan.first_month, end=plan.last_month
+            )
+        )
+        if month in reported:
+            running = reported[month]
+        actual.append(running if reported and month <= max(reported) else None)
+    top = max([plan.amount, *[a for a in actual if a is not None]]) or 1
+    width, height = 600, 200
+
+    def point(index: int, value: Any) -> str:
+        x = 40 + index * (width - 60) / 11
+        y = height - 20 - float(value) / float(top) * (height - 40)
+        return f"{x:.1f},{y:.1f}"
+
+    return {
+        "planned": " ".join(point(i, v) for i, v in enumerate(planned)),
+        "actual": " ".join(point(i, v) for i, v in enumerate(actual) if v is not None),
+        "months": [(40 + i * (width - 60) / 11, i + 1) for i in range(12)],
+        "top": top,
+        "width": width,
+        "height": height,
+    }

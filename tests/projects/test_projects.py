@@ -191,3 +191,27 @@ def test_the_project_export_is_scoped(project, as_, liaison_a, liaison_b):
         )
     )
     assert "氢能产业园项目" not in [c.value for row in theirs.active.iter_rows() for c in row]
+
+
+def test_the_page_draws_the_curve_and_problems_name_their_meeting(project, office, as_, unit_b):
+    from duban.work import services as work
+
+    services.investment_plan_set(
+        actor=office, project=project, year=2026, amount=Decimal("12000000")
+    )
+    onsite = work.meeting_create(actor=office, date=f.TODAY, kind="onsite", title="现场办公会")
+    response = as_(office).post(
+        f"/projects/{project.pk}/problem/",
+        {
+            "kind": "land",
+            "title": "协调项目用地",
+            "lead_unit": unit_b.pk,
+            "deadline": "2026-04-30",
+            "meeting": onsite.pk,
+        },
+    )
+    assert response.status_code == 302
+    problem = project.problems.get()
+    assert problem.task.meeting == onsite and problem.task.source == "onsite"
+    page = as_(office).get(f"/projects/{project.pk}/").content.decode()
+    assert 'data-testid="curve"' in page and "<polyline" in page
