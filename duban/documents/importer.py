@@ -13,24 +13,27 @@ import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from duban.lib import deadlines, periods
 from duban.org.models import Person, Role, Unit, UnitKind
 from duban.org.services import unit_create
 from duban.work import services as work
-from duban.work.models import Plan, Task
+from duban.work.models import EventKind, Plan, Task, TaskEvent
 from duban.work.permissions import can_manage
 
 from . import taskbook
 from .models import TaskImport
 
 NEW = "new"
+TITLE_MAX = Task._meta.get_field("title").max_length or 300
 
 
 @dataclass
@@ -45,6 +48,7 @@ class Row:
     existing: Task | None
     status: str  # "new", "update", "same", "invalid"
     changes: list[str] = field(default_factory=list)
+    reason: str = ""  # why a row that read well still cannot be imported
 
 
 @dataclass
@@ -61,7 +65,9 @@ class Preview:
 
     @property
     def blocked(self) -> bool:
-        return bool(self.book.problems or self.unknown)
+        return bool(
+            self.book.problems or self.unknown or any(r.status == "invalid" for r in self.rows)
+        )
 
     def count(self, status: str) -> int:
         return sum(1 for row in self.rows if row.status == status)
@@ -157,7 +163,13 @@ def preview(book: taskbook.TaskBook, plan: Plan, mappings: dict[str, Any]) -> Pr
             existing=existing.get(node.external_key),
             status="new",
         )
-        if (
+        if len(node.title) > TITLE_MAX:
+            row.status = "invalid"
+            row.reason = _(
+                "The text is %(n)s characters long; a task's title holds at most %(max)s. "
+                "Shorten it in the workbook."
+            ) % {"n": len(node.title), "max": TITLE_MAX}
+        elif (
             not node.valid
             or row.lead is None
             and not (node.lead_units and node.lead_units[0] in mapped_new)
@@ -216,6 +228,89 @@ def load(record: TaskImport) -> Preview:
     return preview(read(data, record.plan), record.plan, record.mappings)
 
 
+def _create_new(
+    actor: Person,
+    plan: Plan,
+    result: Preview,
+    created_units: dict[str, Unit],
+    tasks: dict[int, Task],
+    today: dt.date,
+) -> int:
+    new = [row for row in result.rows if row.existing is None]
+    if not new:
+        return 0
+    has_children = {n.parent for n in result.book.nodes if n.parent is not None}
+    now = timezone.now()
+    for depth in sorted({row.depth for row in new}):
+        level = [row for row in new if row.depth == depth]
+        objs = []
+        for row in level:
+            node = row.node
+            deadline = row.deadline or dt.date(plan.year or today.year, 12, 31)
+            parent = tasks.get(node.parent) if node.parent is not None else None
+            if parent is not None and not parent.is_parent:
+                Task.objects.filter(pk=parent.pk).update(is_parent=True)
+                parent.is_parent = True
+            objs.append(
+                Task(
+                    plan=plan,
+                    parent=parent,
+                    serial=node.serial,
+                    sort_key=Task.make_sort_key(node.serial),
+                    title=node.title,
+                    description=node.notes,
+                    source="plan",
+                    lead_unit=row.lead or created_units[node.lead_units[0]],
+                    leader=row.leader,
+                    start_date=_start(plan, deadline, today),
+                    original_deadline=deadline,
+                    deadline=deadline,
+                    cadence=row.cadence,
+                    weight=Decimal(1),
+                    created_by=actor,
+                    import_key=node.external_key,
+                    is_parent=node.index in has_children,
+                )
+            )
+        made = bulk_create_with_history(
+            objs, Task, batch_size=500, default_user=actor, default_change_reason="created"
+        )
+        links = []
+        events = []
+        for row, task in zip(level, made, strict=True):
+            tasks[row.node.index] = task
+            co = row.co + [created_units[n] for n in row.node.co_units if n in created_units]
+            links += [
+                Task.co_units.through(task_id=task.pk, unit_id=unit.pk)
+                for unit in dict.fromkeys(co)
+                if unit.pk != task.lead_unit_id
+            ]
+            events.append(
+                TaskEvent(
+                    task=task,
+                    kind=EventKind.CREATED,
+                    actor=actor,
+                    unit=task.lead_unit,
+                    at=now,
+                    data={"meeting": "", "imported": True},
+                )
+            )
+        Task.co_units.through.objects.bulk_create(links, batch_size=1000)
+        TaskEvent.objects.bulk_create(events, batch_size=1000)
+    # New tasks are at 0 %: the tasks kept from earlier imports that received
+    # new measures, and the plan, follow.
+    new_ids = {tasks[row.node.index].pk for row in new}
+    joined = {
+        tasks[row.node.index].parent_id
+        for row in new
+        if tasks[row.node.index].parent_id not in new_ids
+    }
+    for parent_id in sorted(p for p in joined if p is not None):
+        work._rollup_from(Task.objects.get(pk=parent_id))
+    work._plan_recompute(plan)
+    return len(new)
+
+
 def _start(plan: Plan, deadline: dt.date, today: dt.date) -> dt.date:
     """A plan's tasks run from the start of its year (or today for an undated
     plan), never after their deadline."""
@@ -245,55 +340,38 @@ def apply(*, actor: Person, record: TaskImport, mappings: dict[str, Any]) -> dic
         )
     counts = {"created": 0, "updated": 0, "unchanged": 0, "units_created": len(created_units)}
     tasks: dict[int, Task] = {}
+    # Rows imported before: update what the list changed, one by one (few).
     for row in result.rows:
+        if row.existing is None:
+            continue
         node = row.node
         lead = row.lead or created_units[node.lead_units[0]]
         co = row.co + [created_units[n] for n in node.co_units if n in created_units]
-        parent = tasks.get(node.parent) if node.parent is not None else None
-        if row.existing is not None:
-            task = row.existing
-            edits: dict[str, Any] = {}
-            if "title" in row.changes:
-                edits["title"] = node.title
-            if "serial" in row.changes:
-                edits["serial"] = node.serial
-            if "lead_unit" in row.changes:
-                edits["lead_unit"] = lead
-            if "leader" in row.changes:
-                edits["leader"] = row.leader
-            if edits or "co_units" in row.changes:
-                task = work.task_update(
-                    actor=actor,
-                    task=task,
-                    version=task.version,
-                    co_units=co if "co_units" in row.changes else None,
-                    **edits,
-                )
-                counts["updated"] += 1
-            else:
-                counts["unchanged"] += 1
-            tasks[node.index] = task
-            continue
-        deadline = row.deadline
-        if deadline is None:  # an ongoing task with no date: the end of the plan year
-            deadline = dt.date(plan.year or today.year, 12, 31)
-        task = work.task_create(
-            actor=actor,
-            title=node.title,
-            lead_unit=lead,
-            co_units=co,
-            leader=row.leader,
-            start_date=_start(plan, deadline, today),
-            deadline=deadline,
-            plan=plan,
-            parent=parent,
-            serial=node.serial,
-            description=node.notes,
-            cadence=row.cadence,
-        )
-        Task.objects.filter(pk=task.pk).update(import_key=node.external_key)
+        task = row.existing
+        edits: dict[str, Any] = {}
+        if "title" in row.changes:
+            edits["title"] = node.title
+        if "serial" in row.changes:
+            edits["serial"] = node.serial
+        if "lead_unit" in row.changes:
+            edits["lead_unit"] = lead
+        if "leader" in row.changes:
+            edits["leader"] = row.leader
+        if edits or "co_units" in row.changes:
+            task = work.task_update(
+                actor=actor,
+                task=task,
+                version=task.version,
+                co_units=co if "co_units" in row.changes else None,
+                **edits,
+            )
+            counts["updated"] += 1
+        else:
+            counts["unchanged"] += 1
         tasks[node.index] = task
-        counts["created"] += 1
+    # New rows: written in bulk, a level of the tree at a time (parents first),
+    # with their history rows, co-units and "assigned" events.
+    counts["created"] = _create_new(actor, plan, result, created_units, tasks, today)
     record.applied_at, record.applied_by, record.result = timezone.now(), actor, counts
     record.save(update_fields=["mappings", "applied_at", "applied_by", "result"])
     return counts

@@ -128,7 +128,8 @@ def import_preview(request: AuthedRequest, pk: int) -> HttpResponse:
                 _translate(taskbook.message(p.code, p.params))
                 for p in result.book.problems
                 if p.row >= r.node.row and p.row <= r.node.last_row and p.code in r.node.problems
-            ],
+            ]
+            + ([r.reason] if r.reason else []),
         }
         for r in result.rows
     ]

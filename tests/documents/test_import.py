@@ -15,7 +15,6 @@ from duban.documents import importer
 from duban.documents.models import TaskImport
 from duban.org import services as org_services
 from duban.org.models import Unit
-from duban.work import services as work
 from duban.work.models import Task
 
 from .. import factories as f
@@ -121,22 +120,41 @@ def test_a_changed_list_updates_what_changed(office, units, plan2022, workbook):
 
 
 def test_a_failure_half_way_writes_nothing(office, units, plan2022, workbook, monkeypatch):
+    from duban.documents import importer as module
+
     record, _ = _upload(office, plan2022, workbook)
-    real = work.task_create
+    real = module.bulk_create_with_history
     calls = {"n": 0}
 
-    def failing(**kwargs):
+    def failing(*args, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 5:
+        if calls["n"] == 2:  # the sections are written, then the tasks fail
             raise ValidationError("boom")
-        return real(**kwargs)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(work, "task_create", failing)
+    monkeypatch.setattr(module, "bulk_create_with_history", failing)
     before = f.snapshot()
     units_before = Unit.objects.count()
     with pytest.raises(ValidationError):
         importer.apply(actor=office, record=record, mappings={"区住建局": importer.NEW})
+    assert calls["n"] == 2
     assert f.snapshot() == before and Unit.objects.count() == units_before
+
+
+def test_an_imported_task_has_its_history_event_and_co_units(office, units, plan2022, workbook):
+    record, _ = _upload(office, plan2022, workbook)
+    importer.apply(actor=office, record=record, mappings={"区住建局": importer.NEW})
+    task = Task.objects.get(title="建设国家级科技企业孵化器")
+    assert task.history.count() == 1 and task.events.get().kind == "created"
+    assert task.co_units.count() >= 3 and task.parent.is_parent and task.parent.parent.is_parent
+
+
+def test_a_title_too_long_is_refused_in_the_preview(office, units, plan2022):
+    rows = [list(r) for r in OFFICE_ROWS]
+    rows[4][2] = "很长的措施" * 80
+    _record, preview = _upload(office, plan2022, xlsx(rows, OFFICE_MERGES))
+    assert any("characters long" in r.reason for r in preview.rows)
+    assert preview.count("invalid") >= 1
 
 
 def test_the_pages(as_, office, liaison_a, units, plan2022, workbook):
