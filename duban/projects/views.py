@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from duban.lib import cohorts
 from duban.org.http import AuthedRequest
+from duban.org.models import Unit
 from duban.work.services import ConflictError
 from duban.work.views import apply_errors
 
@@ -449,7 +450,13 @@ def indicator_list(request: AuthedRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Saved."))
                 return redirect(f"{request.path}?year={year}")
-    rows = indicators.progress(visible_targets(request.user).filter(year=year), today)
+    targets = visible_targets(request.user).filter(year=year)
+    chosen = {"indicator": request.GET.get("indicator", ""), "unit": request.GET.get("unit", "")}
+    if chosen["indicator"].isdigit():
+        targets = targets.filter(indicator_id=int(chosen["indicator"]))
+    if chosen["unit"].isdigit():
+        targets = targets.filter(unit_id=int(chosen["unit"]))
+    rows = indicators.progress(targets, today)
     return render(
         request,
         "projects/indicators.html",
@@ -462,6 +469,10 @@ def indicator_list(request: AuthedRequest) -> HttpResponse:
             "indicator_form": indicator_form,
             "target_form": target_form,
             "defined": Indicator.objects.all(),
+            "chosen": chosen,
+            "target_units": Unit.objects.filter(
+                pk__in=visible_targets(request.user).filter(year=year).values("unit")
+            ).order_by("path"),
         },
         status=400 if request.method == "POST" else 200,
     )

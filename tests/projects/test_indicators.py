@@ -76,3 +76,13 @@ def test_the_page(setup, as_, office, liaison_a, district):
         },
     )
     assert saved.status_code == 302 and IndicatorTarget.objects.filter(unit=other).exists()
+
+
+def test_the_list_filters(setup, as_, office):
+    target, _liaison = setup
+    page = (
+        as_(office).get(f"/indicators/?year=2026&indicator={target.indicator_id}").content.decode()
+    )
+    assert "Fixed-asset investment" in page
+    empty = as_(office).get("/indicators/?year=2026&unit=999999").content.decode()
+    assert "Fixed-asset investment</td>" not in empty and "No target" in empty
