@@ -25,6 +25,8 @@ from duban.work.views import apply_errors
 from . import exports, importer, taskbook
 from .models import TaskImport
 
+PREVIEW_ROWS = 500
+
 
 class UploadForm(forms.Form):
     file = forms.FileField(
@@ -120,6 +122,13 @@ def import_preview(request: AuthedRequest, pk: int) -> HttpResponse:
         (i, name, suggestions)
         for i, (name, suggestions) in enumerate(sorted(result.unknown.items()))
     ]
+    # A long list shows its first rows and every row with a problem: a page of
+    # 12,000 rows helps nobody and takes seconds to draw.
+    shown = [
+        r
+        for i, r in enumerate(result.rows)
+        if i < PREVIEW_ROWS or r.status == "invalid" or r.node.problems
+    ]
     rows = [
         {
             "row": r,
@@ -131,7 +140,7 @@ def import_preview(request: AuthedRequest, pk: int) -> HttpResponse:
             ]
             + ([r.reason] if r.reason else []),
         }
-        for r in result.rows
+        for r in shown
     ]
     return render(
         request,
@@ -150,6 +159,7 @@ def import_preview(request: AuthedRequest, pk: int) -> HttpResponse:
             ],
             "NEW": importer.NEW,
             "counts": {s: result.count(s) for s in ("new", "update", "same", "invalid")},
+            "hidden": len(result.rows) - len(shown),
         },
         status=status,
     )
