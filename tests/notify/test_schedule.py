@@ -209,3 +209,15 @@ def test_the_worker_sends_the_digest_on_monday_morning(
         "liaison_a",
     ]
     assert any(s.body["markdown"]["title"].startswith("每周简报 2026-W12") for s in robot.requests)
+
+
+def test_the_nightly_upkeep_prunes_and_analyses(db):
+    from django.db import connection
+
+    from duban.notify.jobs import prune_task_results
+
+    assert prune_task_results() == 0
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            assert cursor.fetchone()[0] == 1
