@@ -15,7 +15,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# Browser libraries come from npm at setup (package-lock.json pins them) and are
+# served by the app itself; only the file the pages load is copied out.
+ASSETS := build/assets
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch node_modules/.installed
+
+$(ASSETS)/echarts/echarts.min.js: node_modules/.installed
+	mkdir -p $(ASSETS)/echarts
+	cp node_modules/echarts/dist/echarts.min.js node_modules/echarts/LICENSE $(ASSETS)/echarts/
+
+setup: $(STAMP) $(ASSETS)/echarts/echarts.min.js
 	$(BIN)/duban compilemessages
 	$(BIN)/duban collectstatic --noinput -v 0
 
@@ -48,4 +60,4 @@ bench: setup
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) var build *.egg-info
+	rm -rf $(VENV) var build node_modules *.egg-info

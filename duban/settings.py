@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "duban.assessment",
     "duban.documents",
     "duban.projects",
+    "duban.cockpit",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -162,7 +163,11 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
 
 # --- files ------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS: list = [BASE_DIR / "static"]
+# ECharts and other browser libraries, copied from npm by `make setup` (never committed).
+ASSETS_DIR = Path(os.environ.get("DUBAN_ASSETS_DIR", BASE_DIR.parent / "build" / "assets"))
+if ASSETS_DIR.is_dir():
+    STATICFILES_DIRS.append(("vendor", ASSETS_DIR))
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", DATA_DIR / "static"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))

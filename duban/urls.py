@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from duban.assessment import views as assessment_views
+from duban.cockpit import views as cockpit_views
 from duban.documents import views as document_views
 from duban.notify import views as notify_views
 from duban.org import views as org_views
@@ -14,6 +15,7 @@ from duban.work import views, views_meetings
 urlpatterns = [
     path("", views.home, name="home"),
     path("inbox/", views.inbox, name="inbox"),
+    path("cockpit/", cockpit_views.cockpit, name="cockpit"),
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/new/", views.task_create, name="task_create"),
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),

@@ -283,6 +283,7 @@ LEAD_UNIT_ACTS = (302, 302, 404, 403, 403)
 MATRIX = [
     R("home", "GET", lambda w: "/", (302, 302, 302, 302, 302)),
     R("inbox", "GET", lambda w: "/inbox/", ALL_200),
+    R("cockpit", "GET", lambda w: "/cockpit/", ALL_200),
     R("task_list", "GET", lambda w: "/tasks/", ALL_200),
     R("task_create", "GET", lambda w: "/tasks/new/", OFFICE_ONLY),
     R("task_create", "POST", lambda w: "/tasks/new/", OFFICE_WRITES, _new_task_form),

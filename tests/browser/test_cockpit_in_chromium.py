@@ -1,0 +1,60 @@
+"""The cockpit in Chromium: every chart draws (no console errors), and a click
+on a bar opens the filtered list behind it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from duban.org import services as org
+from duban.work import services as work
+
+PASSWORD = "pw-for-tests"
+
+
+@pytest.fixture
+def zone(transactional_db):  # type: ignore[no-untyped-def]
+    root = org.unit_create(code="ZONE", name="高新区管委会", kind="committee")
+    unit = org.unit_create(code="ECO", name="经济发展部", kind="department", parent=root)
+    office = org.person_create(
+        username="office", role="office", full_name="王敏", password=PASSWORD, units=[root]
+    )
+    org.person_create(
+        username="leader", role="leader", full_name="张主任", password=PASSWORD, units=[root]
+    )
+    today = timezone.localdate()
+    for n in range(3):
+        work.task_create(
+            actor=office,
+            title=f"重点任务{n}",
+            lead_unit=unit,
+            start_date=today - dt.timedelta(days=30),
+            deadline=today - dt.timedelta(days=1 + n),
+        )
+    from duban.notify.jobs import scan_and_notify
+
+    scan_and_notify()
+
+
+def test_the_charts_draw_and_a_bar_opens_its_list(new_page, live_server, zone, output_dir: Path):  # type: ignore[no-untyped-def]
+    page = new_page("leader", lang="zh-CN")
+    page.goto(f"{live_server.url}/cockpit/")
+    page.wait_for_function("document.querySelectorAll('[data-chart] canvas').length >= 3")
+    page.screenshot(path=str(output_dir / "cockpit.png"), full_page=True)
+    assert new_page.errors == []
+    # The first bar of "open tasks by state" (awaiting claim): click its middle.
+    point = page.evaluate(
+        """() => {
+          const el = document.querySelector('[data-chart="states"]');
+          const chart = echarts.getInstanceByDom(el);
+          const end = chart.convertToPixel({seriesIndex: 0}, [3, 0]);
+          const box = el.getBoundingClientRect();
+          return {x: box.left + (end[0] + 60) / 2, y: box.top + end[1]};
+        }"""
+    )
+    page.mouse.click(point["x"], point["y"])
+    page.wait_for_url("**/tasks/?state=assigned")
+    assert "重点任务0" in page.content()
