@@ -28,6 +28,7 @@ def _bar(
     colors: list[str] | None = None,
 ) -> dict[str, Any]:
     return {
+        "animationDuration": 400,
         "grid": {"left": 8, "right": 16, "top": 16, "bottom": 8, "containLabel": True},
         "tooltip": {"trigger": "axis"},
         "xAxis": {"type": "value", "minInterval": 1},
@@ -37,7 +38,11 @@ def _bar(
                 "type": "bar",
                 "itemStyle": {"color": color},
                 "label": {"show": True, "position": "right"},
-                "data": [{"value": v, "link": link} for v, link in zip(values, links, strict=True)],
+                "data": [
+                    {"value": v, "link": link}
+                    | ({"itemStyle": {"color": colors[i]}} if colors else {})
+                    for i, (v, link) in enumerate(zip(values, links, strict=True))
+                ],
             }
         ],
     }

@@ -58,3 +58,19 @@ def test_the_charts_draw_and_a_bar_opens_its_list(new_page, live_server, zone, o
     page.mouse.click(point["x"], point["y"])
     page.wait_for_url("**/tasks/?state=assigned")
     assert "重点任务0" in page.content()
+
+
+def test_the_cockpit_prints_to_a4(new_page, live_server, zone, output_dir: Path):  # type: ignore[no-untyped-def]
+    page = new_page("leader", lang="zh-CN")
+    page.goto(f"{live_server.url}/cockpit/")
+    page.wait_for_function("document.querySelectorAll('[data-chart] canvas').length >= 3")
+    # Drawn to the end (the bars grow in), then printed.
+    page.wait_for_function(
+        "[...document.querySelectorAll('[data-chart]')].every(el => el.dataset.ready)"
+    )
+    page.emulate_media(media="print")
+    assert page.evaluate("getComputedStyle(document.querySelector('header.top')).display") == "none"
+    pdf = output_dir / "cockpit.pdf"
+    page.pdf(path=str(pdf), format="A4", print_background=True)
+    assert pdf.stat().st_size > 10_000
+    assert new_page.errors == []

@@ -36,6 +36,7 @@ def test_the_figures_are_scoped_and_link_to_their_lists(
     lights = _chart(everything, "lights")["option"]["series"][0]["data"]
     assert [d["value"] for d in lights] == [1, 0, 1]
     assert lights[0]["link"] == "/warnings/?level=4"
+    assert lights[0]["itemStyle"]["color"] == "#c62828"  # the red bar is red
     units = _chart(everything, "units")["option"]
     assert units["yAxis"]["data"] == [str(unit_a)]
     assert units["series"][0]["data"][0]["link"] == f"/warnings/?level=4&unit={unit_a.pk}"
