@@ -409,8 +409,10 @@ def _east_asian_hint(run: Run) -> None:
     run._r.get_or_add_rPr().get_or_add_rFonts().set(qn("w:hint"), "eastAsia")
 
 
-def _add_field(paragraph: Paragraph, instruction: str, placeholder: str, face: Face) -> None:
-    """A complex field (begin, instruction, separate, cached result, end)."""
+def _add_field(paragraph: Paragraph, instruction: str, shown: str, face: Face) -> None:
+    """A complex field (begin, instruction, separate, cached result, end):
+    ``shown`` is the result stored with it, which Word and LibreOffice display
+    until they compute the field (for PAGE, the page number)."""
 
     def run_with(child: Any) -> None:
         run = paragraph.add_run()
@@ -427,7 +429,7 @@ def _add_field(paragraph: Paragraph, instruction: str, placeholder: str, face: F
     separate = OxmlElement("w:fldChar")
     separate.set(qn("w:fldCharType"), "separate")
     run_with(separate)
-    cached = paragraph.add_run(placeholder)
+    cached = paragraph.add_run(shown)
     _set_face(cached._r, face)
     end = OxmlElement("w:fldChar")
     end.set(qn("w:fldCharType"), "end")

@@ -43,7 +43,7 @@ from typing import Any
 from django.utils.translation import gettext_noop
 
 from duban.lib import investment, stages
-from duban.lib.rules import RED, YELLOW, BadSettings, Finding
+from duban.lib.rules import RED, YELLOW, BadSettings, Finding, read_settings
 
 START_MISSED = "start_missed"
 INVESTMENT_BEHIND = "investment_behind"
@@ -108,24 +108,7 @@ LIMITS: dict[str, tuple[int, int]] = {
 def thresholds_from(settings: dict[str, Any]) -> Thresholds:
     """Thresholds from stored settings ({"enabled": [...], "behind_red": 25, ...}),
     refusing unknown rules, unknown settings and values out of range."""
-    values: dict[str, Any] = {}
-    for key, raw in settings.items():
-        if key == "enabled":
-            unknown = sorted(set(raw) - set(RULES))
-            if unknown:
-                raise BadSettings(f"unknown rule(s): {', '.join(unknown)}")
-            values["enabled"] = frozenset(raw)
-            continue
-        if key not in LIMITS:
-            raise BadSettings(f"unknown setting: {key}")
-        low, high = LIMITS[key]
-        try:
-            value = int(raw)
-        except (TypeError, ValueError):
-            raise BadSettings(f"{key} must be a number, not {raw!r}") from None
-        if not low <= value <= high:
-            raise BadSettings(f"{key} must be between {low} and {high}, not {value}")
-        values[key] = value
+    values = read_settings(settings, RULES, dict(LIMITS))
     limits = Thresholds(**values)
     if limits.behind_red <= limits.behind_yellow:
         raise BadSettings("behind_red must be above behind_yellow")

@@ -12,6 +12,7 @@ import datetime as dt
 import difflib
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,21 +68,28 @@ class BadSettings(ValueError):
     """Settings that cannot be used; the message names the setting and why."""
 
 
-def thresholds_from(settings: dict[str, Any]) -> Thresholds:
-    """Thresholds from stored settings ({"enabled": [...], "slow_red": 25, ...}),
-    refusing unknown rules, unknown settings and values out of range."""
+def read_settings(
+    settings: dict[str, Any],
+    rules: Sequence[str],
+    limits: dict[str, tuple[float, float]],
+    floats: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Stored settings ({"enabled": [...], "slow_red": 25, ...}) checked against
+    the known rules and each setting's range; unknown rules, unknown settings and
+    values out of range are refused with BadSettings. Shared by the task rules
+    and the project rules (duban/lib/project_rules.py)."""
     values: dict[str, Any] = {}
     for key, raw in settings.items():
         if key == "enabled":
-            unknown = sorted(set(raw) - set(RULES))
+            unknown = sorted(set(raw) - set(rules))
             if unknown:
                 raise BadSettings(f"unknown rule(s): {', '.join(unknown)}")
             values["enabled"] = frozenset(raw)
             continue
-        if key not in LIMITS:
+        if key not in limits:
             raise BadSettings(f"unknown setting: {key}")
-        low, high = LIMITS[key]
-        kind = float if key == "formalism_similarity" else int
+        low, high = limits[key]
+        kind = float if key in floats else int
         try:
             value = kind(raw)
         except (TypeError, ValueError):
@@ -89,6 +97,12 @@ def thresholds_from(settings: dict[str, Any]) -> Thresholds:
         if not low <= value <= high:
             raise BadSettings(f"{key} must be between {low:g} and {high:g}, not {value:g}")
         values[key] = value
+    return values
+
+
+def thresholds_from(settings: dict[str, Any]) -> Thresholds:
+    """Thresholds from stored settings, refusing what cannot be used."""
+    values = read_settings(settings, RULES, LIMITS, floats=("formalism_similarity",))
     limits = Thresholds(**values)
     if limits.slow_red <= limits.slow_yellow:
         raise BadSettings("slow_red must be above slow_yellow")
