@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent
 # Writable data (SQLite file, uploads) lives in ./var by default, beside the checkout.
 DATA_DIR = Path(os.environ.get("DUBAN_DATA_DIR", Path.cwd() / "var")).resolve()
+# A new data folder is made on first use (SQLite cannot create the folder).
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def envbool(name: str, default: str) -> bool:

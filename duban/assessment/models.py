@@ -91,6 +91,27 @@ class LockedScore(models.Model):
         return f"{self.assessment_id} {self.unit_id} {self.total}"
 
 
+class StandingSnapshot(models.Model):
+    """The quarter's live standing as the scan last computed it, one per day
+    (the day's last scan wins): the cockpit reads the ranking from here in one
+    query instead of scoring every unit on each page, and "as of a date" reads
+    the day's snapshot. ``rows`` holds [unit id, category, rank, total]."""
+
+    quarter = models.CharField(max_length=7)
+    day = models.DateField()
+    taken_at = models.DateTimeField(default=timezone.now)
+    rows = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["quarter", "day"], name="one_snapshot_per_quarter_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quarter} {self.day}"
+
+
 class AssessmentEvent(models.Model):
     class Kind(models.TextChoices):
         LOCKED = "locked", _("Locked")

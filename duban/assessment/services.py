@@ -27,6 +27,7 @@ from .models import (
     Category,
     LockedScore,
     MonthlyReview,
+    StandingSnapshot,
 )
 from .review import month_review
 
@@ -144,6 +145,30 @@ def standing(quarter: periods.Quarter, *, as_of: dt.date | None = None) -> Stand
         if group:
             result.by_category[category] = group
     return result
+
+
+def snapshot(*, today: dt.date | None = None) -> StandingSnapshot:
+    """Record today's standing of the current quarter (the scan calls this
+    after each run; the day's last run wins)."""
+    today = today or timezone.localdate()
+    quarter = periods.quarter_containing(today)
+    result = standing(quarter, as_of=today)
+    rows = [[r.unit.pk, r.category, r.rank, str(r.total)] for r in result.rows]
+    found, _created = StandingSnapshot.objects.update_or_create(
+        quarter=quarter.label, day=today, defaults={"rows": rows, "taken_at": timezone.now()}
+    )
+    return found
+
+
+def ranking_on(day: dt.date) -> tuple[periods.Quarter, StandingSnapshot | None]:
+    """The standing of ``day``'s quarter as it was recorded on or before ``day``."""
+    quarter = periods.quarter_containing(day)
+    found = (
+        StandingSnapshot.objects.filter(quarter=quarter.label, day__lte=day)
+        .order_by("-day")
+        .first()
+    )
+    return quarter, found
 
 
 def _require_office(actor: Person) -> None:

@@ -91,7 +91,45 @@ def load(now: dt.datetime | None = None, seed: int = 80) -> DemoBuilder:
     # The scan again, as the hourly worker would run it: the projects' warnings
     # and those of the problems they raised.
     scan_and_notify(today=timezone.localdate(builder.now))
+    _warnings_in_time(builder.now)
     return builder
+
+
+def _warnings_in_time(now: dt.datetime) -> None:
+    """The demo's warnings were raised by one scan today; the hourly scan would
+    have raised each on the day its cause began (an overdue task the day after
+    its deadline, a missing report the day after its grace), and recorded the
+    quarter's standing every day: place them there, so the cockpit as of a
+    past date shows what the office saw then."""
+    from duban.assessment.services import snapshot
+    from duban.lib import rules
+    from duban.supervision.models import TaskWarning, WarningEvent
+
+    def day_after(iso: str, days: int = 1) -> dt.date:
+        return dt.date.fromisoformat(iso) + dt.timedelta(days=days)
+
+    began = {
+        rules.OVERDUE: lambda facts: day_after(facts["deadline"]),
+        rules.INACTION_REPORT: lambda facts: day_after(facts["due"]),
+        rules.INACTION_CLAIM: lambda facts: day_after(facts["assigned"], facts["limit"] + 1),
+        rules.NEAR_DUE: lambda facts: day_after(facts["deadline"], -facts["limit"]),
+    }
+    for warning in TaskWarning.objects.filter(
+        cleared_at__isnull=True, rule__in=list(began)
+    ).select_related("task"):
+        day = began[warning.rule](warning.facts)
+        moment = timezone.make_aware(dt.datetime.combine(day, dt.time(9)))
+        moment = max(min(moment, now), warning.task.created_at)
+        if WarningEvent.objects.filter(warning=warning).exclude(kind="raised").exists():
+            continue  # escalated or eased since: its history stays as it is
+        TaskWarning.objects.filter(pk=warning.pk).update(raised_at=moment, changed_at=moment)
+        WarningEvent.objects.filter(warning=warning, kind="raised").update(at=moment)
+    today = timezone.localdate(now)
+    monday = today - dt.timedelta(days=today.weekday())
+    for weeks in (3, 2, 1, 0):
+        day = monday - dt.timedelta(weeks=weeks)
+        if periods.quarter_containing(day) == periods.quarter_containing(today) and day < today:
+            snapshot(today=day)
 
 
 def _reviews(now: dt.datetime) -> None:

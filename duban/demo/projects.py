@@ -252,6 +252,40 @@ def load(now: dt.datetime) -> None:
         meeting=onsite,
     )
     _indicators(office, units, today)
+    _place_in_time(now)
+
+
+def _place_in_time(now: dt.datetime) -> None:
+    """The projects were entered in one go; give each row the moment it would
+    have been written (a stage move on its day, a month's figures early in
+    the next month), so the cockpit as of a past date shows the past."""
+    from django.db.models import Min
+    from django.utils import timezone
+
+    from duban.projects.models import IndicatorActual, InvestmentReport, StageMove
+
+    def moment(day: dt.date, hour: int = 10) -> dt.datetime:
+        return min(timezone.make_aware(dt.datetime.combine(day, dt.time(hour))), now)
+
+    def early_next_month(year: int, month: int) -> dt.datetime:
+        return moment(dt.date(year + month // 12, month % 12 + 1, 5))
+
+    firsts = dict(
+        StageMove.objects.values("project").annotate(on=Min("on")).values_list("project", "on")
+    )
+    for project in Project.objects.all():
+        first = firsts.get(project.pk, now.date() - dt.timedelta(days=60))
+        project.created_at = moment(first - dt.timedelta(days=14), 9)
+        project.save(update_fields=["created_at"])
+    for move in StageMove.objects.all():
+        move.at = moment(move.on)
+        move.save(update_fields=["at"])
+    for report in InvestmentReport.objects.all():
+        report.submitted_at = early_next_month(report.year, report.month)
+        report.save(update_fields=["submitted_at"])
+    for actual in IndicatorActual.objects.select_related("target"):
+        actual.submitted_at = early_next_month(actual.target.year, actual.month)
+        actual.save(update_fields=["submitted_at"])
 
 
 def _indicators(office: Person, units: dict[str, Unit], today: dt.date) -> None:

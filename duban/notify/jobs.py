@@ -35,6 +35,11 @@ def scan_and_notify(*, today: dt.date | None = None) -> ScanRun:
         messages = fanout.for_warnings(result.raised + result.escalated)
         projects = scan_projects(today=today)
         messages += fanout.for_project_warnings(projects.raised)
+    # The cockpit's ranking: today's standing of the quarter, after the scan
+    # (read-only scoring, then one row written; outside the scan's transaction).
+    from duban.assessment.services import snapshot
+
+    snapshot(today=today)
     return ScanRun(result, messages, projects)
 
 

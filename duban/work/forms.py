@@ -219,6 +219,12 @@ class TaskFilterForm(forms.Form):
         label=_("Leader"), queryset=Person.objects.none(), required=False, widget=FastSelect
     )
     state = forms.ChoiceField(label=_("State"), required=False)
+    meeting = forms.ModelChoiceField(
+        label=_("Meeting"),
+        queryset=Meeting.objects.order_by("-date", "-id"),
+        required=False,
+        widget=FastSelect,
+    )
     due = forms.ChoiceField(
         label=_("Due"),
         required=False,

@@ -87,6 +87,11 @@ def apply_errors(form: Any, error: ValidationError) -> None:
 
 @login_required
 def home(request: AuthedRequest) -> HttpResponse:
+    """Leaders start on the cockpit; the office and the liaisons on their inbox,
+    the work waiting for them (a liaison's inbox opens with their unit's
+    figures from the cockpit)."""
+    if request.user.is_leader:
+        return redirect("cockpit")
     return redirect("inbox")
 
 
@@ -95,7 +100,12 @@ def inbox(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     box = queries.inbox(request.user, today)
     request.inbox_total = box.total  # type: ignore[attr-defined]  # the badge, exact here
-    return render(request, "work/inbox.html", {"box": box, "today": today})
+    context: dict[str, Any] = {"box": box, "today": today}
+    if request.user.is_liaison:
+        from duban.cockpit.charts import unit_summary
+
+        context["summary"] = unit_summary(request.user)
+    return render(request, "work/inbox.html", context)
 
 
 @login_required
@@ -126,6 +136,7 @@ def task_filters(request: AuthedRequest) -> tuple[Any, queries.TaskFilters]:
             unit=data["unit"].pk if data["unit"] else None,
             leader=data["leader"].pk if data["leader"] else None,
             state=data["state"] or "",
+            meeting=data["meeting"].pk if data["meeting"] else None,
             due=data["due"] or "",
             q=data["q"] or "",
             sort=data["sort"] or "serial",

