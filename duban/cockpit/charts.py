@@ -452,6 +452,13 @@ def _indicators(person: Any, at: Moment) -> list[dict[str, Any]]:
             [RED if p.finding else BLUE for p in group],
             axis=_("share of annual target (%)"),
         )
+        # The figure inside the bar's end, so the due marker never covers it.
+        option["series"][0]["label"] = {
+            "show": True,
+            "position": "insideRight",
+            "color": "#fff",
+            "formatter": "{c}%",
+        }
         option["series"].append(
             {
                 "type": "scatter",

@@ -40,6 +40,9 @@
     var key;
     for (key in style || {}) { out[key] = style[key]; }
     out.fontSize = size;
+    // Named on each text too: ECharts measures an axis's labels (to keep them
+    // inside the chart) with the label's own font, not the option-wide one.
+    if (!out.fontFamily) { out.fontFamily = fontFamily; }
     return out;
   }
 
