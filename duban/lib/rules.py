@@ -150,12 +150,15 @@ def evaluate(
     limits: Thresholds,
     *,
     missing: periods.Period | None,
-    texts: tuple[str, str] | None,
+    texts: tuple[str, str] | None = None,
+    likeness: float | None = None,
     notice_due: dt.date | None = None,
 ) -> list[Finding]:
     """Every rule that fires for one open task. ``missing``: the latest owed
-    period if it has no filed report; ``texts``: the unit's last two reports;
-    ``notice_due``: the answer date of its oldest unanswered supervision notice."""
+    period if it has no filed report; ``texts``: the unit's last two reports,
+    or ``likeness``: their similarity, worked out when the latest was filed
+    (what the scan passes); ``notice_due``: the answer date of its oldest
+    unanswered supervision notice."""
     found: list[Finding] = []
     on = limits.enabled
 
@@ -240,8 +243,12 @@ def evaluate(
             Finding(NOTICE_OPEN, level, {"due": notice_due.isoformat(), "days_late": max(late, 0)})
         )
 
-    if FORMALISM in on and texts is not None:
-        ratio = similarity(*texts, at_least=limits.formalism_similarity)
+    if FORMALISM in on and (texts is not None or likeness is not None):
+        ratio = (
+            likeness
+            if likeness is not None
+            else similarity(*texts, at_least=limits.formalism_similarity)  # type: ignore[misc]
+        )
         if ratio >= limits.formalism_similarity:
             found.append(
                 Finding(

@@ -152,31 +152,27 @@ def _missing(tasks: list[rules.TaskFacts], today: dt.date, grace: int) -> dict[i
     return {tid: p for tid, p in owed.items() if tid not in filed}
 
 
-def _last_two_texts() -> dict[int, tuple[str, str]]:
-    """The latest two filed reports of each open task, when the latest is not
-    an honest "no change" report.
+def _latest_likeness() -> dict[int, float]:
+    """Each open task's latest filed report's likeness to the one before it
+    (stored when it was filed, duban/supervision/likeness.py), unless the
+    latest is an honest "no change" report.
 
-    Three subqueries per open task, each the first entries of the (task,
-    period_start, id) index (migration supervision 0004), instead of ranking
-    every filed report of every open task."""
+    Two subqueries per open task, each the first entry of the (task,
+    period_start, id) index (migration supervision 0004)."""
     filed = ProgressReport.objects.filter(task_id=OuterRef("pk"), state__in=COUNTED).order_by(
         "-period_start", "-id"
     )
     rows = (
         Task.objects.filter(state__in=OPEN_STATES)
         .annotate(
-            latest=Subquery(filed.values("text")[:1]),
+            likeness=Subquery(filed.values("likeness")[:1]),
             latest_no_change=Subquery(filed.values("no_change")[:1]),
-            previous=Subquery(filed.values("text")[1:2]),
         )
+        .filter(likeness__isnull=False)
         .order_by()
-        .values_list("id", "previous", "latest", "latest_no_change")
+        .values_list("id", "likeness", "latest_no_change")
     )
-    return {
-        tid: (previous, latest)
-        for tid, previous, latest, no_change in rows
-        if previous is not None and not no_change
-    }
+    return {tid: ratio for tid, ratio, no_change in rows if not no_change}
 
 
 def _open_notices() -> dict[int, dt.date]:
@@ -208,7 +204,7 @@ def scan(*, today: dt.date | None = None, limits: rules.Thresholds | None = None
         missing: dict[int, periods.Period] = {}
         for grace, group in by_grace.items():
             missing.update(_missing(group, today, grace))
-        texts = _last_two_texts()
+        alike = _latest_likeness()
         notices = _open_notices()
         wanted: dict[tuple[int, str], rules.Finding] = {}
         for task in tasks:
@@ -218,7 +214,7 @@ def scan(*, today: dt.date | None = None, limits: rules.Thresholds | None = None
                 today,
                 task_limits,
                 missing=missing.get(task.id),
-                texts=texts.get(task.id),
+                likeness=alike.get(task.id),
                 notice_due=notices.get(task.id),
             ):
                 wanted[(task.id, finding.rule)] = finding

@@ -336,6 +336,11 @@ class ProgressReport(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_comment = models.TextField(_("review comment"), blank=True)
     return_count = models.PositiveSmallIntegerField(default=0)
+    # How alike this report's text is to the task's filed report before it
+    # (0..1, duban.lib.rules.similarity), kept current on the task's latest
+    # filed report by the services, so the hourly scan reads a number instead
+    # of comparing texts (duban/supervision/likeness.py).
+    likeness = models.FloatField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from duban.lib import periods
 from duban.notify import fanout
 from duban.org.models import Person
+from duban.supervision import likeness
 
 from .. import attachments as attachment_rules
 from ..models import (
@@ -163,6 +164,7 @@ def report_save(
     report.save()
     _attach(task, checked, actor, report=report)
     if submit:
+        likeness.refresh(task.pk)
         _event(
             task,
             EventKind.REPORT_SUBMITTED,
@@ -226,6 +228,7 @@ def report_review(
         report=report.pk,
     )
     if not accept:
+        likeness.refresh(task.pk)  # the report before it is the latest again
         _leaf_recompute(task)
         fanout.for_returned_report(report)
     return report
