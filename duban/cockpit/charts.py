@@ -527,6 +527,9 @@ def _leader_first(person: Any, open_tasks: QuerySet[Task], top: dict[int, int]) 
                     **c,
                     "link": _link("task_list", unit=u, leader=person.pk),
                     "red_link": _link("warning_board", unit=u, leader=person.pk, level=rules.RED),
+                    "yellow_link": _link(
+                        "warning_board", unit=u, leader=person.pk, level=rules.YELLOW
+                    ),
                 }
                 for u, c in per_unit.items()
                 if u in units
