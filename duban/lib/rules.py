@@ -119,7 +119,7 @@ class TaskFacts:
     deadline: dt.date
     deadline_moves: int
     progress: float
-    assigned_on: dt.date
+    assigned_on: dt.date | None  # read by the claim rule, on tasks awaiting a claim
     stopped_on: dt.date | None  # asked to close, or closed
     # Dated milestones (day, percent to reach by then), when the task has them:
     # the slow rule then follows them instead of a straight line.
@@ -162,7 +162,7 @@ def evaluate(
     found: list[Finding] = []
     on = limits.enabled
 
-    if INACTION_CLAIM in on and task.state == "assigned":
+    if INACTION_CLAIM in on and task.state == "assigned" and task.assigned_on is not None:
         waited = (today - task.assigned_on).days
         if waited > limits.claim_days:
             found.append(
