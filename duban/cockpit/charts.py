@@ -19,8 +19,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import (
-    Case,
-    CharField,
     Count,
     F,
     OuterRef,
@@ -28,10 +26,9 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    Value,
-    When,
+    Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, FirstValue
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -50,13 +47,6 @@ from duban.work.queries import visible_tasks
 
 RED, YELLOW, GREEN, BLUE = "#c62828", "#e6a700", "#1e7f4f", "#1f5fa8"
 MAIN_LINE = [Stage.RESERVE, Stage.SIGNED, Stage.STARTED, Stage.PRODUCING, Stage.CAPACITY]
-# A task's state at a past moment, from the last of these events before it.
-STATE_AFTER = {
-    EventKind.CREATED: TaskState.ASSIGNED,
-    EventKind.CLAIMED: TaskState.IN_PROGRESS,
-    EventKind.CLOSE_REQUESTED: TaskState.CLOSING,
-    EventKind.CLOSE_RETURNED: TaskState.IN_PROGRESS,
-}
 
 
 @dataclass(frozen=True)
@@ -160,27 +150,39 @@ def _warnings(open_tasks: QuerySet[Task], at: Moment) -> list[tuple[int, int, st
 
 
 def _states(open_tasks: QuerySet[Task], at: Moment) -> dict[str, int]:
+    """Open tasks by state. In the past: awaiting a claim until claimed (a
+    claim is never undone), asking to close when the last closing event
+    before the moment is a request (not one sent back), else in progress;
+    one query on the (kind, task, at) index of the events."""
     if not at.past:
         return dict(open_tasks.values("state").annotate(n=Count("id")).values_list("state", "n"))
-    last = Subquery(
-        TaskEvent.objects.filter(task=OuterRef("pk"), kind__in=list(STATE_AFTER), at__lt=at.end)
-        .order_by("-at", "-id")
-        .values("kind")[:1]
+    # Each task's last closing event before the moment, as a window value (a
+    # plain filter on the kind would be applied before the window, not after).
+    last_close = (
+        TaskEvent.objects.filter(
+            kind__in=[EventKind.CLOSE_REQUESTED, EventKind.CLOSE_RETURNED], at__lt=at.end
+        )
+        .annotate(
+            last=Window(
+                FirstValue("kind"),
+                partition_by=F("task_id"),
+                order_by=[F("at").desc(), F("id").desc()],
+            )
+        )
+        .filter(last=EventKind.CLOSE_REQUESTED)
+        .values("task_id")
     )
-    claimed = Case(
-        When(claimed_at__lt=at.end, then=Value(EventKind.CLAIMED.value)),
-        default=Value(EventKind.CREATED.value),
-        output_field=CharField(),
+    claimed = Q(claimed_at__lt=at.end)
+    got = open_tasks.aggregate(
+        total=Count("id"),
+        claimed=Count("id", filter=claimed),
+        closing=Count("id", filter=claimed & Q(pk__in=last_close)),
     )
-    counted: Counter[str] = Counter()
-    for kind, n in (
-        open_tasks.annotate(k=Coalesce(last, claimed))
-        .values("k")
-        .annotate(n=Count("id"))
-        .values_list("k", "n")
-    ):
-        counted[STATE_AFTER[EventKind(kind)].value] += n
-    return dict(counted)
+    return {
+        TaskState.ASSIGNED.value: got["total"] - got["claimed"],
+        TaskState.IN_PROGRESS.value: got["claimed"] - got["closing"],
+        TaskState.CLOSING.value: got["closing"],
+    }
 
 
 def _meetings(person: Any, at: Moment) -> dict[str, Any]:
@@ -431,8 +433,15 @@ def _indicators(person: Any, at: Moment) -> list[dict[str, Any]]:
     """Each key indicator (the first four): every district's and park's share
     of its annual target done, against the share due by now."""
     year = at.day.year
+    targets = visible_targets(person).filter(year=year)
+    # The first level the person sees (a province's 1,000 towns and parks
+    # would make unreadable charts and take a second): the units below are
+    # a click away on the indicators page.
+    shallowest = targets.order_by("unit__depth").values("unit__depth")[:1]
     rows = indicators.progress(
-        visible_targets(person).filter(year=year), at.day, before=at.end if at.past else None
+        targets.filter(unit__depth=Subquery(shallowest)),
+        at.day,
+        before=at.end if at.past else None,
     )
     grouped: dict[int, list[indicators.Progress]] = defaultdict(list)
     for row in rows:

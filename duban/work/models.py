@@ -537,6 +537,9 @@ class TaskEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        # "As of a date": a task's last closing event before a moment (the
+        # cockpit's states in the past), without reading its report events.
+        indexes = [models.Index(fields=["kind", "task", "at"], name="work_event_kind_task_at")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%Y-%m-%d}"

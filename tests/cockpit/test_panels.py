@@ -278,3 +278,37 @@ def test_the_queries_do_not_grow_with_the_data(office, leader, liaison_a, unit_a
         add(n)
     assert [count(office), count(leader), count(office, f.TODAY - DAY)] == small
     assert max(small) <= 24
+
+
+def test_as_of_a_task_asking_to_close(office, liaison_a, unit_a, clock):
+    from duban.work import services
+
+    clock.move_to(f.at(2026, 3, 2, 9))
+    task = f.claimed(office, liaison_a, unit_a)
+    clock.move_to(f.at(2026, 3, 9, 9))
+    request = services.close_request_create(
+        actor=liaison_a, task=task, summary="已完成。", files=[f.pdf()]
+    )
+    clock.move_to(f.at(2026, 3, 16, 9))
+    services.close_request_decide(actor=office, request=request, accept=False, comment="证据不足。")
+    clock.move_to(f.NOW)
+    states = [0, 0, 0]  # awaiting claim, in progress, closing
+    assert _values(_chart(overview(office, dt.date(2026, 3, 1)), "states")) == states
+    assert _values(_chart(overview(office, dt.date(2026, 3, 5)), "states")) == [0, 1, 0]
+    assert _values(_chart(overview(office, dt.date(2026, 3, 12)), "states")) == [0, 0, 1]
+    assert _values(_chart(overview(office, dt.date(2026, 3, 17)), "states")) == [0, 1, 0]
+    assert _values(_chart(overview(office), "states")) == [0, 1, 0]
+
+
+def test_indicators_show_the_first_level_the_person_sees(office):
+    district = org_services.unit_create(code="D1", name="辛店镇", kind="district")
+    village = org_services.unit_create(code="V1", name="某村", kind="district", parent=district)
+    fai = indicators.indicator_create(actor=office, code="fai", name="固定资产投资", measure="亿元")
+    for unit in (district, village):
+        indicators.target_set(
+            actor=office, indicator=fai, unit=unit, year=2026, target=Decimal("10")
+        )
+    chart = _chart(overview(office), f"indicator-{fai.pk}")
+    assert chart["option"]["yAxis"]["data"] == ["辛店镇"]
+    below = f.person("v-liaison", Role.LIAISON, units=[village])
+    assert _chart(overview(below), f"indicator-{fai.pk}")["option"]["yAxis"]["data"] == ["某村"]
