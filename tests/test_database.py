@@ -29,3 +29,11 @@ def test_sqlite_file_database_uses_wal_and_waits_for_locks(tmp_path):
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA busy_timeout").fetchone()[0] == 20000
     db.close()
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(not os.environ.get("DATABASE_URL"), reason="PostgreSQL settings only")
+def test_postgresql_connections_do_not_jit_compile():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
