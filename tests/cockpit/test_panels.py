@@ -312,3 +312,15 @@ def test_indicators_show_the_first_level_the_person_sees(office):
     assert chart["option"]["yAxis"]["data"] == ["辛店镇"]
     below = f.person("v-liaison", Role.LIAISON, units=[village])
     assert _chart(overview(below), f"indicator-{fai.pk}")["option"]["yAxis"]["data"] == ["某村"]
+
+
+def test_a_leader_of_many_units_sees_the_worst_fifteen(as_, office, leader):
+    units = [
+        org_services.unit_create(code=f"U{n}", name=f"单位{n:02d}", kind="department")
+        for n in range(17)
+    ]
+    for unit in units:
+        f.task(office, unit, leader=leader)
+    page = as_(leader, HTTP_ACCEPT_LANGUAGE="en").get("/cockpit/").content.decode()
+    assert page.count("单位") >= 15 and "单位16" not in page
+    assert f'/tasks/?leader={leader.pk}">All 17 units' in page
