@@ -28,6 +28,7 @@ FLAGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+PASSWORD = "pw-for-tests"
 OUTPUT = Path(os.environ.get("DUBAN_TEST_OUTPUT", Path.cwd() / "test-output"))
 
 
@@ -94,7 +95,7 @@ def new_page(browser, live_server):  # type: ignore[no-untyped-def]
         if username:
             page.goto(f"{live_server.url}/login/")
             page.fill("input[name=username]", username)
-            page.fill("input[name=password]", "pw-for-tests")
+            page.fill("input[name=password]", PASSWORD)
             page.click("button[type=submit].primary")
             page.wait_for_url(lambda url: "/login/" not in url)  # leaders land on the cockpit
         return page
@@ -103,3 +104,36 @@ def new_page(browser, live_server):  # type: ignore[no-untyped-def]
     yield open_as
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def zone(transactional_db):  # type: ignore[no-untyped-def]
+    """A committee, its economic development department with three overdue
+    tasks (red once scanned), and the office and a leader who sign in."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from duban.notify.jobs import scan_and_notify
+    from duban.org import services as org
+    from duban.work import services as work
+
+    root = org.unit_create(code="ZONE", name="高新区管委会", kind="committee")
+    unit = org.unit_create(code="ECO", name="经济发展部", kind="department", parent=root)
+    office = org.person_create(
+        username="office", role="office", full_name="王敏", password=PASSWORD, units=[root]
+    )
+    org.person_create(
+        username="leader", role="leader", full_name="张主任", password=PASSWORD, units=[root]
+    )
+    today = timezone.localdate()
+    for n in range(3):
+        work.task_create(
+            actor=office,
+            title=f"重点任务{n}",
+            lead_unit=unit,
+            start_date=today - dt.timedelta(days=30),
+            deadline=today - dt.timedelta(days=1 + n),
+        )
+    scan_and_notify()
+    return unit

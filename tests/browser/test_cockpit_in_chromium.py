@@ -6,37 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import pytest
 from django.utils import timezone
 
-from duban.org import services as org
-from duban.work import services as work
-
 PASSWORD = "pw-for-tests"
-
-
-@pytest.fixture
-def zone(transactional_db):  # type: ignore[no-untyped-def]
-    root = org.unit_create(code="ZONE", name="高新区管委会", kind="committee")
-    unit = org.unit_create(code="ECO", name="经济发展部", kind="department", parent=root)
-    office = org.person_create(
-        username="office", role="office", full_name="王敏", password=PASSWORD, units=[root]
-    )
-    org.person_create(
-        username="leader", role="leader", full_name="张主任", password=PASSWORD, units=[root]
-    )
-    today = timezone.localdate()
-    for n in range(3):
-        work.task_create(
-            actor=office,
-            title=f"重点任务{n}",
-            lead_unit=unit,
-            start_date=today - dt.timedelta(days=30),
-            deadline=today - dt.timedelta(days=1 + n),
-        )
-    from duban.notify.jobs import scan_and_notify
-
-    scan_and_notify()
 
 
 def test_the_charts_draw_and_a_bar_opens_its_list(new_page, live_server, zone, output_dir: Path):  # type: ignore[no-untyped-def]

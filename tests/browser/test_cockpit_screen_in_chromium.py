@@ -42,31 +42,6 @@ FITS = """() => {
 }"""
 
 
-@pytest.fixture
-def zone(transactional_db):  # type: ignore[no-untyped-def]
-    root = org.unit_create(code="ZONE", name="高新区管委会", kind="committee")
-    unit = org.unit_create(code="ECO", name="经济发展部", kind="department", parent=root)
-    office = org.person_create(
-        username="office", role="office", full_name="王敏", password=PASSWORD, units=[root]
-    )
-    org.person_create(
-        username="leader", role="leader", full_name="张主任", password=PASSWORD, units=[root]
-    )
-    today = timezone.localdate()
-    for n in range(3):
-        work.task_create(
-            actor=office,
-            title=f"重点任务{n}",
-            lead_unit=unit,
-            start_date=today - dt.timedelta(days=30),
-            deadline=today - dt.timedelta(days=1 + n),
-        )
-    from duban.notify.jobs import scan_and_notify
-
-    scan_and_notify()
-    return unit
-
-
 def _add_project(unit):  # type: ignore[no-untyped-def]
     from duban.projects import services as projects
     from duban.projects.models import Industry
