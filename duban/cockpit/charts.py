@@ -587,7 +587,10 @@ def overview(person: Any, as_of: dt.date | None = None) -> dict[str, Any]:
     yellow = sum(1 for level in top.values() if rules.YELLOW <= level < rules.RED)
     states = _states(tasks, at)
     by_rule = Counter(rule for _t, _u, rule, _l in warnings)
-    red_units = Counter(unit for _t, unit, _r, level in warnings if level >= rules.RED)
+    # Red lights, not red warnings: a task with two red warnings is one red light.
+    red_units = Counter(
+        unit for _task, unit in {(t, u) for t, u, _r, level in warnings if level >= rules.RED}
+    )
     worst = sorted(red_units.items(), key=lambda item: (-item[1], item[0]))[:10]
     names = Unit.objects.in_bulk([u for u, _n in worst])
     worst = [(u, n) for u, n in worst if u in names]
@@ -644,13 +647,13 @@ def overview(person: Any, as_of: dt.date | None = None) -> dict[str, Any]:
         ),
         _chart(
             "units",
-            _("Units with the most red warnings"),
+            _("Units with the most red lights"),
             _bar(
                 [str(names[u]) for u, _n in worst],
                 [n for _u, n in worst],
                 [_link("warning_board", level=rules.RED, unit=u) for u, _n in worst],
                 RED,
-                axis=_("warnings"),
+                axis=_("tasks"),
             ),
             not worst,
             _("No red warning: no unit is far behind."),

@@ -324,3 +324,25 @@ def test_a_leader_of_many_units_sees_the_worst_fifteen(as_, office, leader):
     page = as_(leader, HTTP_ACCEPT_LANGUAGE="en").get("/cockpit/").content.decode()
     assert page.count("单位") >= 15 and "单位16" not in page
     assert f'/tasks/?leader={leader.pk}">All 17 units' in page
+
+
+def test_units_are_ranked_by_red_lights_not_red_warnings(office, unit_a, unit_b):
+    from duban.supervision import services as supervision
+
+    # Unit A: one task, overdue and with a notice past its date: two red warnings.
+    a = f.task(office, unit_a, start=f.TODAY - 40 * DAY, deadline=f.TODAY - DAY)
+    supervision.notice_issue(
+        actor=office,
+        task=a,
+        reason="请说明逾期原因。",
+        answer_by=f.TODAY - DAY,
+        at=f.NOW - 3 * DAY,
+    )
+    # Unit B: two overdue tasks, two red lights.
+    for _ in range(2):
+        f.task(office, unit_b, start=f.TODAY - 40 * DAY, deadline=f.TODAY - DAY)
+    scan(today=f.TODAY)
+    assert a.warnings.filter(level=4, cleared_at__isnull=True).count() == 2
+    chart = _chart(overview(office), "units")
+    assert chart["option"]["yAxis"]["data"] == [str(unit_b), str(unit_a)]
+    assert _values(chart) == [2, 1]
