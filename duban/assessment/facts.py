@@ -15,6 +15,7 @@ from django.utils import timezone
 from duban.lib import periods, rules
 from duban.supervision.models import SupervisionNotice, WarningEvent
 from duban.work.models import (
+    FILED,
     DeadlineChange,
     ProgressReport,
     ReportState,
@@ -26,7 +27,7 @@ from duban.work.services import report_due_date
 
 from .scoring import Facts
 
-COUNTED = (ReportState.SUBMITTED, ReportState.ACCEPTED)
+COUNTED = FILED
 
 
 def _window(quarter: periods.Quarter, as_of: dt.date) -> tuple[dt.datetime, dt.datetime]:

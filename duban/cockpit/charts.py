@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from duban.assessment.models import Category
+from duban.assessment.models import Category, StandingSnapshot
 from duban.assessment.services import ranking_on
 from duban.lib import investment, rules
 from duban.org.models import Unit
@@ -241,31 +241,40 @@ def _meetings(person: Any, at: Moment) -> dict[str, Any]:
 # ------------------------------------------------------------------ ranking
 
 
-def _ranking(person: Any, at: Moment) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The quarter's top three and bottom three in each category, from the
-    standing the scan recorded; and the person's own units' places."""
-    quarter, snapshot = ranking_on(at.day)
-    rows = snapshot.rows if snapshot else []
-    by_category: dict[str, list[list[Any]]] = defaultdict(list)
-    for row in rows:
-        by_category[row[1]].append(row)
+@dataclass(frozen=True)
+class Recorded:
+    """The quarter's standing as the scan recorded it on or before a day."""
+
+    quarter: Any
+    snapshot: StandingSnapshot | None
+    by_category: dict[str, list[list[Any]]]  # rows [unit, category, rank, total]
+    link: str  # the assessment page
+
+    @classmethod
+    def on(cls, day: dt.date) -> Recorded:
+        quarter, snapshot = ranking_on(day)
+        by_category: dict[str, list[list[Any]]] = defaultdict(list)
+        for row in snapshot.rows if snapshot else []:
+            by_category[row[1]].append(row)
+        return cls(quarter, snapshot, by_category, _link("assessment_detail", quarter.label))
+
+
+def _ranking(recorded: Recorded) -> dict[str, Any]:
+    """The quarter's top three and bottom three in each category."""
     shown: list[tuple[list[Any], bool]] = []
     for category in Category.values:
-        group = sorted(by_category.get(category, []), key=lambda r: (r[2], r[0]))
+        group = sorted(recorded.by_category.get(category, []), key=lambda r: (r[2], r[0]))
         if len(group) <= 6:
             shown += [(r, i < (len(group) + 1) // 2) for i, r in enumerate(group)]
         else:
             shown += [(r, True) for r in group[:3]] + [(r, False) for r in group[-3:]]
-    mine_ids = set(person.unit_ids()) if person.is_liaison else set()
-    own = [r for r in rows if r[0] in mine_ids]
-    names = Unit.objects.in_bulk([r[0] for r, _top in shown] + [r[0] for r in own])
-    categories = dict(Category.choices)
+    names = Unit.objects.in_bulk([r[0] for r, _top in shown])
+    shown = [(r, top) for r, top in shown if r[0] in names]
     short = {
         Category.DEPARTMENTS: _("Dept."),
         Category.DISTRICTS: _("District"),
         Category.PARKS: _("Park"),
     }
-    link = _link("assessment_detail", quarter.label)
     option = _bar(
         [
             _("%(category)s · %(rank)s %(unit)s")
@@ -273,36 +282,43 @@ def _ranking(person: Any, at: Moment) -> tuple[dict[str, Any], list[dict[str, An
             for r, _top in shown
         ],
         [float(r[3]) for r, _top in shown],
-        [f"{link}#unit-{r[0]}" for r, _top in shown],
+        [f"{recorded.link}#unit-{r[0]}" for r, _top in shown],
         GREEN,
         [GREEN if top else RED for _r, top in shown],
         axis=_("points"),
     )
-    title = _("Quarter %(quarter)s ranking: top and bottom") % {"quarter": quarter.label}
-    if snapshot:
-        title += " " + _("(as scored on %(day)s)") % {"day": snapshot.day.isoformat()}
-    places = [
+    title = _("Quarter %(quarter)s ranking: top and bottom") % {"quarter": recorded.quarter.label}
+    if recorded.snapshot:
+        title += " " + _("(as scored on %(day)s)") % {"day": recorded.snapshot.day.isoformat()}
+    return _chart(
+        "ranking",
+        title,
+        option,
+        not shown,
+        _("The ranking appears after the first scan of the quarter with work to score."),
+    )
+
+
+def _places(person: Any, recorded: Recorded) -> list[dict[str, Any]]:
+    """A liaison's units' places in the quarter's standing."""
+    if not person.is_liaison:
+        return []
+    mine = set(person.unit_ids())
+    own = [r for rows in recorded.by_category.values() for r in rows if r[0] in mine]
+    names = Unit.objects.in_bulk([r[0] for r in own])
+    categories = dict(Category.choices)
+    return [
         {
             "unit": str(names[r[0]]),
             "rank": r[2],
-            "of": len(by_category[r[1]]),
+            "of": len(recorded.by_category[r[1]]),
             "category": categories[r[1]],
             "total": r[3],
-            "link": f"{link}#unit-{r[0]}",
+            "link": f"{recorded.link}#unit-{r[0]}",
         }
         for r in own
         if r[0] in names
     ]
-    return (
-        _chart(
-            "ranking",
-            title,
-            option,
-            not shown,
-            _("The ranking appears after the first scan of the quarter with work to score."),
-        ),
-        places,
-    )
 
 
 # ------------------------------------------------------------------ projects
@@ -556,35 +572,38 @@ def _leader_first(person: Any, open_tasks: QuerySet[Task], top: dict[int, int]) 
     }
 
 
-def unit_summary(person: Any) -> dict[str, Any]:
-    """A liaison's unit at a glance, for their inbox: open tasks, lights and
-    the quarter's place, in five queries."""
-    at = Moment.of()
+def _lights(
+    person: Any, at: Moment
+) -> tuple[QuerySet[Task], list[tuple[int, int, str, int]], dict[int, int], dict[str, int]]:
+    """The open tasks, the warnings standing on them, each task's top level,
+    and the totals: open, red lights, yellow lights."""
     tasks = _open_tasks(person, at)
+    warnings = _warnings(tasks, at)
     top: dict[int, int] = {}
-    for task_id, _unit, _rule, level in _warnings(tasks, at):
+    for task_id, _unit, _rule, level in warnings:
         top[task_id] = max(level, top.get(task_id, 0))
-    _chart_unused, places = _ranking(person, at)
-    return {
+    totals = {
         "open": tasks.count(),
         "red": sum(1 for level in top.values() if level >= rules.RED),
         "yellow": sum(1 for level in top.values() if rules.YELLOW <= level < rules.RED),
-        "places": places,
     }
+    return tasks, warnings, top, totals
+
+
+def unit_summary(person: Any) -> dict[str, Any]:
+    """A liaison's unit at a glance, for their inbox: open tasks, lights and
+    the quarter's place, in six queries."""
+    at = Moment.of()
+    _tasks, _warnings_then, _top, totals = _lights(person, at)
+    return {**totals, "places": _places(person, Recorded.on(at.day))}
 
 
 def overview(person: Any, as_of: dt.date | None = None) -> dict[str, Any]:
     """Every panel of the cockpit, in a bounded number of queries whatever
     the data size (about twenty)."""
     at = Moment.of(as_of)
-    tasks = _open_tasks(person, at)
-    warnings = _warnings(tasks, at)
-    top: dict[int, int] = {}
-    for task_id, _unit, _rule, level in warnings:
-        top[task_id] = max(level, top.get(task_id, 0))
-    total = tasks.count()
-    red = sum(1 for level in top.values() if level >= rules.RED)
-    yellow = sum(1 for level in top.values() if rules.YELLOW <= level < rules.RED)
+    tasks, warnings, top, totals = _lights(person, at)
+    total, red, yellow = totals["open"], totals["red"], totals["yellow"]
     states = _states(tasks, at)
     by_rule = Counter(rule for _t, _u, rule, _l in warnings)
     # Red lights, not red warnings: a task with two red warnings is one red light.
@@ -596,7 +615,7 @@ def overview(person: Any, as_of: dt.date | None = None) -> dict[str, Any]:
     worst = [(u, n) for u, n in worst if u in names]
     open_states = [s for s in TaskState if s.value in OPEN_STATES]
     fired = [r for r in Rule if by_rule.get(r.value)]
-    ranking, places = _ranking(person, at)
+    recorded = Recorded.on(at.day)
     nothing = _(
         "Nothing here yet: import a plan or assign tasks at a meeting, and the scan fills this in."
     )
@@ -659,15 +678,15 @@ def overview(person: Any, as_of: dt.date | None = None) -> dict[str, Any]:
             _("No red warning: no unit is far behind."),
         ),
         _meetings(person, at),
-        ranking,
+        _ranking(recorded),
         _funnel(person, at),
         _investment(person, at),
         *_indicators(person, at),
     ]
     return {
         "at": at,
-        "totals": {"open": total, "red": red, "yellow": yellow},
+        "totals": totals,
         "charts": charts,
-        "places": places,
+        "places": _places(person, recorded),
         "leader": _leader_first(person, tasks, top) if person.is_leader else None,
     }

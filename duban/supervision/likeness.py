@@ -15,18 +15,15 @@ from typing import Any
 from django.db.models import OuterRef, Subquery
 
 from duban.lib import rules
+from duban.work.models import FILED, ProgressReport
 
-COUNTED = ("submitted", "accepted")
 
-
-def refresh(task_id: int, reports: Any = None) -> float | None:
+def refresh(task_id: int) -> float | None:
     """Work out the likeness of ``task_id``'s latest filed report to the filed
     report before it, store it on the latest and return it (None: fewer than
     two filed reports). Two rows read, at most one written."""
-    if reports is None:
-        from duban.work.models import ProgressReport as reports  # noqa: N813
     latest_two = list(
-        reports.objects.filter(task_id=task_id, state__in=COUNTED)
+        ProgressReport.objects.filter(task_id=task_id, state__in=FILED)
         .order_by("-period_start", "-id")
         .values_list("pk", "text", "likeness")[:2]
     )
@@ -34,7 +31,7 @@ def refresh(task_id: int, reports: Any = None) -> float | None:
         return None
     ratio = rules.similarity(latest_two[1][1], latest_two[0][1]) if len(latest_two) == 2 else None
     if latest_two[0][2] != ratio:
-        reports.objects.filter(pk=latest_two[0][0]).update(likeness=ratio)
+        ProgressReport.objects.filter(pk=latest_two[0][0]).update(likeness=ratio)
     return ratio
 
 
@@ -42,7 +39,7 @@ def backfill(tasks: Any, reports: Any, states: tuple[str, ...]) -> int:
     """Store the likeness on the latest filed report of every task in
     ``states`` (a migration, or data written in bulk): one query to read the
     pairs, one update per task whose latest has an earlier report."""
-    filed = reports.objects.filter(task_id=OuterRef("pk"), state__in=COUNTED).order_by(
+    filed = reports.objects.filter(task_id=OuterRef("pk"), state__in=FILED).order_by(
         "-period_start", "-id"
     )
     rows = (

@@ -22,18 +22,18 @@ from django.utils import timezone
 
 from duban.lib import periods, rules
 from duban.work.models import (
+    FILED,
     OPEN_STATES,
     Milestone,
     Plan,
     ProgressReport,
-    ReportState,
     Task,
     TaskState,
 )
 
 from .models import SupervisionNotice, TaskWarning, WarningEvent
 
-COUNTED = (ReportState.SUBMITTED, ReportState.ACCEPTED)
+COUNTED = FILED
 FIELDS = ["id", "task_id", "unit_id", "rule", "level", "facts"]
 _LOCK_KEY = 0x6475_6261  # "duba": the scan's PostgreSQL advisory lock
 

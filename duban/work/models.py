@@ -300,6 +300,11 @@ class ReportState(models.TextChoices):
     RETURNED = "returned", _("Returned")
 
 
+# The states of a report that has been filed and stands: what every rule, score
+# and review counts (a draft is not filed; a returned report no longer stands).
+FILED = (ReportState.SUBMITTED, ReportState.ACCEPTED)
+
+
 class ProgressReport(models.Model):
     """One unit's report on one task for one period. A returned report is
     reopened and resubmitted in place; its history keeps every version."""

@@ -26,6 +26,7 @@ from duban.org.models import Person, Unit
 from duban.supervision.models import SupervisionNotice, TaskWarning, WarningAppeal
 
 from .models import (
+    FILED,
     OPEN_STATES,
     CloseRequest,
     DeadlineChange,
@@ -38,7 +39,7 @@ from .models import (
     TaskState,
 )
 
-COUNTED = (ReportState.SUBMITTED, ReportState.ACCEPTED)
+COUNTED = FILED
 
 
 def visible_tasks(person: Any) -> QuerySet[Task]:
