@@ -24,6 +24,7 @@ from duban.lib import periods
 from duban.notify.models import ChatHook, Delivery, Notification
 from duban.org import services as org_services
 from duban.org.models import Person, Unit
+from duban.org.scope import SYSTEM
 from duban.projects.models import (
     BatchEntry,
     BatchEvent,
@@ -71,13 +72,17 @@ _serials = itertools.count(1)
 
 def unit(code: str, name: str, *, name_en: str = "", parent: Unit | None = None) -> Unit:
     return org_services.unit_create(
-        code=code, name=name, name_en=name_en, kind="department", parent=parent
+        actor=SYSTEM, code=code, name=name, name_en=name_en, kind="department", parent=parent
     )
 
 
 def person(username: str, role: str, *, units: Iterable[Unit] = (), full_name: str = "") -> Person:
     return org_services.person_create(
-        username=username, role=role, units=list(units), full_name=full_name or username
+        actor=SYSTEM,
+        username=username,
+        role=role,
+        units=list(units),
+        full_name=full_name or username,
     )
 
 

@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from duban.lib import periods
-from duban.org.models import Person, Unit
-from duban.work.permissions import can_manage
+from duban.org.models import Unit
+from duban.org.scope import Actor, person_of, scope_of, top_office
 
 from . import scoring
 from .facts import quarter_facts
@@ -171,9 +171,14 @@ def ranking_on(day: dt.date) -> tuple[periods.Quarter, StandingSnapshot | None]:
     return quarter, found
 
 
-def _require_office(actor: Person) -> None:
-    if not can_manage(actor):
-        raise PermissionDenied(_("Only the supervision office can change the assessment."))
+def _require_office(actor: Actor, unit: Unit | None = None) -> None:
+    """The assessment is kept for the whole installation: changing it is the
+    work of an office whose scope holds the top of the tree (and ``unit``)."""
+    scope = scope_of(actor)
+    message = _("Only the supervision office can change the assessment.")
+    scope.require_manage(top_office(), message)
+    if unit is not None:
+        scope.require_manage(unit, message)
 
 
 def _require_open(assessment: Assessment) -> None:
@@ -183,10 +188,10 @@ def _require_open(assessment: Assessment) -> None:
 
 @transaction.atomic
 def adjustment_set(
-    *, actor: Person, quarter: periods.Quarter, unit: Unit, points: Any, reason: str
+    *, actor: Actor, quarter: periods.Quarter, unit: Unit, points: Any, reason: str
 ) -> Adjustment | None:
     """Set (or, with 0 points, remove) a unit's manual adjustment."""
-    _require_office(actor)
+    _require_office(actor, unit)
     assessment = _for_update(quarter)
     _require_open(assessment)
     weights = scoring.Weights.from_dict(assessment.weights)
@@ -210,12 +215,12 @@ def adjustment_set(
     adjustment = None
     if value:
         adjustment = Adjustment.objects.create(
-            assessment=assessment, unit=unit, points=value, reason=reason, by=actor
+            assessment=assessment, unit=unit, points=value, reason=reason, by=person_of(actor)
         )
     AssessmentEvent.objects.create(
         assessment=assessment,
         kind=AssessmentEvent.Kind.ADJUSTED,
-        actor=actor,
+        actor=person_of(actor),
         note=reason,
         data={"unit": unit.pk, "unit_name": unit.name, "points": str(value)},
     )
@@ -223,7 +228,7 @@ def adjustment_set(
 
 
 @transaction.atomic
-def weights_set(*, actor: Person, quarter: periods.Quarter, weights: dict[str, Any]) -> Assessment:
+def weights_set(*, actor: Actor, quarter: periods.Quarter, weights: dict[str, Any]) -> Assessment:
     _require_office(actor)
     assessment = _for_update(quarter)
     _require_open(assessment)
@@ -244,14 +249,14 @@ def weights_set(*, actor: Person, quarter: periods.Quarter, weights: dict[str, A
     AssessmentEvent.objects.create(
         assessment=assessment,
         kind=AssessmentEvent.Kind.WEIGHTS,
-        actor=actor,
+        actor=person_of(actor),
         data={"before": before, "after": assessment.weights},
     )
     return assessment
 
 
 @transaction.atomic
-def lock(*, actor: Person, quarter: periods.Quarter, as_of: dt.date | None = None) -> Assessment:
+def lock(*, actor: Actor, quarter: periods.Quarter, as_of: dt.date | None = None) -> Assessment:
     """Freeze the quarter's scores as they stand now."""
     _require_office(actor)
     assessment = _for_update(quarter)
@@ -272,16 +277,16 @@ def lock(*, actor: Person, quarter: periods.Quarter, as_of: dt.date | None = Non
         )
         for row in current.rows
     )
-    assessment.locked_at, assessment.locked_by = timezone.now(), actor
+    assessment.locked_at, assessment.locked_by = timezone.now(), person_of(actor)
     assessment.save(update_fields=["locked_at", "locked_by"])
     AssessmentEvent.objects.create(
-        assessment=assessment, kind=AssessmentEvent.Kind.LOCKED, actor=actor
+        assessment=assessment, kind=AssessmentEvent.Kind.LOCKED, actor=person_of(actor)
     )
     return assessment
 
 
 @transaction.atomic
-def reopen(*, actor: Person, quarter: periods.Quarter, reason: str) -> Assessment:
+def reopen(*, actor: Actor, quarter: periods.Quarter, reason: str) -> Assessment:
     _require_office(actor)
     assessment = _for_update(quarter)
     if not assessment.is_locked:
@@ -298,7 +303,7 @@ def reopen(*, actor: Person, quarter: periods.Quarter, reason: str) -> Assessmen
     AssessmentEvent.objects.create(
         assessment=assessment,
         kind=AssessmentEvent.Kind.REOPENED,
-        actor=actor,
+        actor=person_of(actor),
         note=reason,
         data={"scores_when_locked": frozen},
     )
@@ -325,12 +330,14 @@ def _review_for_update(month: periods.Period) -> MonthlyReview:
 
 @transaction.atomic
 def review_save(
-    *, actor: Person, month: periods.Period, remarks: str, publish: bool = False
+    *, actor: Actor, month: periods.Period, remarks: str, publish: bool = False
 ) -> MonthlyReview:
     """Save the office's remarks; with `publish`, freeze the figures as they
     stand and tell the units (publishing again replaces the published text)."""
-    if not can_manage(actor):
-        raise PermissionDenied(_("Only the supervision office can write the monthly review."))
+    # Kept for the whole installation, as the assessment is.
+    scope_of(actor).require_manage(
+        top_office(), _("Only the supervision office can write the monthly review.")
+    )
     if publish and month.end >= timezone.localdate():
         raise ValidationError(_("A month's review can be published once the month has ended."))
     remarks = (remarks or "").strip()
@@ -343,7 +350,7 @@ def review_save(
     if publish:
         review.snapshot = month_review(month)
         first = review.published_at is None
-        review.published_at, review.published_by = timezone.now(), actor
+        review.published_at, review.published_by = timezone.now(), person_of(actor)
         fields += ["snapshot", "published_at", "published_by"]
     review.save(update_fields=fields)
     if publish and first:

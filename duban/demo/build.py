@@ -29,6 +29,7 @@ from django.utils import timezone
 from duban.lib import periods
 from duban.org import services as org_services
 from duban.org.models import Membership, Person, Unit
+from duban.org.scope import SYSTEM
 from duban.work import services
 from duban.work.models import (
     Attachment,
@@ -332,6 +333,7 @@ class DemoBuilder:
     def _units(self) -> None:
         for position, spec in enumerate(data.UNITS):
             self.units[spec.code] = org_services.unit_create(
+                actor=SYSTEM,
                 code=spec.code,
                 name=spec.name,
                 name_en=spec.name_en,
@@ -348,6 +350,7 @@ class DemoBuilder:
     def _people(self) -> None:
         for spec in data.PEOPLE:
             person = org_services.person_create(
+                actor=SYSTEM,
                 username=spec.username,
                 role=spec.role,
                 full_name=spec.full_name,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,10 +24,10 @@ from simple_history.utils import bulk_create_with_history
 
 from duban.lib import deadlines, periods
 from duban.org.models import Person, Role, Unit, UnitKind
+from duban.org.scope import Actor, Scope, person_of, scope_of
 from duban.org.services import unit_create
 from duban.work import services as work
 from duban.work.models import EventKind, Plan, Task, TaskEvent
-from duban.work.permissions import can_manage
 
 from . import taskbook
 from .models import TaskImport
@@ -73,12 +73,12 @@ class Preview:
         return sum(1 for row in self.rows if row.status == status)
 
 
-def _units_by_name() -> tuple[dict[str, Unit], list[tuple[str, Unit]]]:
-    """Every name a unit goes by (name, short name, aliases) → the unit, and
-    the list of (name, unit) to suggest from."""
+def _units_by_name(scope: Scope) -> tuple[dict[str, Unit], list[tuple[str, Unit]]]:
+    """Every name a unit of the importer's scope goes by (name, short name,
+    aliases) → the unit, and the list of (name, unit) to suggest from."""
     names: dict[str, Unit] = {}
     pairs: list[tuple[str, Unit]] = []
-    for unit in Unit.objects.filter(is_active=True).order_by("path"):
+    for unit in scope.units().filter(is_active=True).order_by("path"):
         for name in [unit.name, unit.short_name, *unit.alias_list]:
             name = (name or "").strip()
             if name:
@@ -117,10 +117,14 @@ def read(data: bytes, plan: Plan) -> taskbook.TaskBook:
     return taskbook.read_taskbook(data, plan_year=plan.year)
 
 
-def preview(book: taskbook.TaskBook, plan: Plan, mappings: dict[str, Any]) -> Preview:
-    names, pairs = _units_by_name()
+def preview(
+    book: taskbook.TaskBook, plan: Plan, mappings: dict[str, Any], *, scope: Scope
+) -> Preview:
+    """What the list would do, read against the units of ``scope`` (the
+    importer's): a name is matched, or mapped, only to a unit they act in."""
+    names, pairs = _units_by_name(scope)
     by_id = {
-        u.pk: u for u in Unit.objects.filter(pk__in=[v for v in mappings.values() if v != NEW])
+        u.pk: u for u in scope.units().filter(pk__in=[v for v in mappings.values() if v != NEW])
     }
     matched: dict[str, Unit] = {}
     unknown: dict[str, list[Unit]] = {}
@@ -203,11 +207,16 @@ def _changes(row: Row) -> list[str]:
     return changes
 
 
-def upload(*, actor: Person, plan: Plan, uploaded: Any) -> tuple[TaskImport, Preview]:
+def _require_importer(actor: Actor, plan: Plan) -> Scope:
+    scope = scope_of(actor)
+    scope.require_manage(plan.owner_unit, _("Only the supervision office can import task lists."))
+    return scope
+
+
+def upload(*, actor: Actor, plan: Plan, uploaded: Any) -> tuple[TaskImport, Preview]:
     """Store an uploaded workbook and read it; a file that is no task list is
     refused with the reason and nothing is stored."""
-    if not can_manage(actor):
-        raise PermissionDenied(_("Only the supervision office can import task lists."))
+    scope = _require_importer(actor, plan)
     data = uploaded.read()
     try:
         book = read(data, plan)
@@ -216,20 +225,22 @@ def upload(*, actor: Person, plan: Plan, uploaded: Any) -> tuple[TaskImport, Pre
         raise ValidationError({"file": _(text) % params}) from None
     from django.core.files.base import ContentFile
 
-    record = TaskImport(plan=plan, filename=uploaded.name[:255], uploaded_by=actor)
+    record = TaskImport(plan=plan, filename=uploaded.name[:255], uploaded_by=person_of(actor))
     record.file.save(uploaded.name, ContentFile(data), save=False)
     record.save()
-    return record, preview(book, plan, {})
+    return record, preview(book, plan, {}, scope=scope)
 
 
-def load(record: TaskImport) -> Preview:
+def load(*, actor: Actor, record: TaskImport) -> Preview:
+    """The stored workbook read again, as the importer sees it."""
+    scope = _require_importer(actor, record.plan)
     with record.file.open("rb") as handle:
         data = handle.read()
-    return preview(read(data, record.plan), record.plan, record.mappings)
+    return preview(read(data, record.plan), record.plan, record.mappings, scope=scope)
 
 
 def _create_new(
-    actor: Person,
+    actor: Actor,
     plan: Plan,
     result: Preview,
     created_units: dict[str, Unit],
@@ -267,13 +278,17 @@ def _create_new(
                     deadline=deadline,
                     cadence=row.cadence,
                     weight=Decimal(1),
-                    created_by=actor,
+                    created_by=person_of(actor),
                     import_key=node.external_key,
                     is_parent=node.index in has_children,
                 )
             )
         made = bulk_create_with_history(
-            objs, Task, batch_size=500, default_user=actor, default_change_reason="created"
+            objs,
+            Task,
+            batch_size=500,
+            default_user=person_of(actor),
+            default_change_reason="created",
         )
         links = []
         events = []
@@ -289,7 +304,7 @@ def _create_new(
                 TaskEvent(
                     task=task,
                     kind=EventKind.CREATED,
-                    actor=actor,
+                    actor=person_of(actor),
                     unit=task.lead_unit,
                     at=now,
                     data={"meeting": "", "imported": True},
@@ -319,14 +334,15 @@ def _start(plan: Plan, deadline: dt.date, today: dt.date) -> dt.date:
 
 
 @transaction.atomic
-def apply(*, actor: Person, record: TaskImport, mappings: dict[str, Any]) -> dict[str, int]:
+def apply(*, actor: Actor, record: TaskImport, mappings: dict[str, Any]) -> dict[str, int]:
     """Write the whole list, or nothing. Rows already imported are updated
-    where the list changed them (deadlines excepted); nothing is duplicated."""
-    if not can_manage(actor):
-        raise PermissionDenied(_("Only the supervision office can import task lists."))
-    record = TaskImport.objects.select_for_update().get(pk=record.pk)
+    where the list changed them (deadlines excepted); nothing is duplicated.
+    Units are matched inside the importer's scope and new ones are created
+    under their office, so every task lands where its importer sees it."""
+    record = TaskImport.objects.select_for_update().select_related("plan").get(pk=record.pk)
+    scope = _require_importer(actor, record.plan)
     record.mappings = {k: v for k, v in mappings.items() if v}
-    result = load(record)
+    result = load(actor=actor, record=record)
     if result.blocked or any(r.status == "invalid" for r in result.rows):
         raise ValidationError(
             _("The list cannot be imported yet: fix the rows and names shown, then try again.")
@@ -336,7 +352,11 @@ def apply(*, actor: Person, record: TaskImport, mappings: dict[str, Any]) -> dic
     created_units: dict[str, Unit] = {}
     for name in result.mapped_new:
         created_units[name] = unit_create(
-            code=f"IMP-{record.pk}-{len(created_units) + 1}", name=name, kind=UnitKind.OTHER
+            actor=actor,
+            code=f"IMP-{record.pk}-{len(created_units) + 1}",
+            name=name,
+            kind=UnitKind.OTHER,
+            parent=scope.office,
         )
     counts = {"created": 0, "updated": 0, "unchanged": 0, "units_created": len(created_units)}
     tasks: dict[int, Task] = {}
@@ -372,6 +392,7 @@ def apply(*, actor: Person, record: TaskImport, mappings: dict[str, Any]) -> dic
     # New rows: written in bulk, a level of the tree at a time (parents first),
     # with their history rows, co-units and "assigned" events.
     counts["created"] = _create_new(actor, plan, result, created_units, tasks, today)
-    record.applied_at, record.applied_by, record.result = timezone.now(), actor, counts
+    record.applied_at, record.applied_by = timezone.now(), person_of(actor)
+    record.result = counts
     record.save(update_fields=["mappings", "applied_at", "applied_by", "result"])
     return counts

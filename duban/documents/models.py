@@ -12,8 +12,9 @@ class TaskImport(models.Model):
     plan = models.ForeignKey("work.Plan", on_delete=models.CASCADE, related_name="imports")
     file = models.FileField(upload_to="imports/%Y/%m/")
     filename = models.CharField(_("file"), max_length=255)
+    # No person: imported by the system (`duban import-tasks` without --as).
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
     # How the office settled names the list uses that match no unit:

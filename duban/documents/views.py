@@ -19,7 +19,9 @@ from django.utils.translation import gettext_lazy
 from duban.lib import deadlines
 from duban.org.http import AuthedRequest
 from duban.org.models import Unit
-from duban.work.models import Meeting, Plan
+from duban.org.scope import scope_of
+from duban.work.models import Meeting
+from duban.work.queries import office_plans
 from duban.work.views import apply_errors
 
 from . import exports, importer, taskbook
@@ -45,8 +47,8 @@ def _office(request: AuthedRequest) -> None:
 
 @login_required
 def import_upload(request: AuthedRequest, pk: int) -> HttpResponse:
-    plan = get_object_or_404(Plan, pk=pk)
     _office(request)
+    plan = get_object_or_404(office_plans(request.user), pk=pk)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -92,11 +94,14 @@ def _posted_mappings(request: AuthedRequest, unknown: list[str]) -> dict[str, An
 
 @login_required
 def import_preview(request: AuthedRequest, pk: int) -> HttpResponse:
-    record = get_object_or_404(TaskImport.objects.select_related("plan"), pk=pk)
     _office(request)
+    record = get_object_or_404(
+        TaskImport.objects.select_related("plan").filter(plan__in=office_plans(request.user)),
+        pk=pk,
+    )
     status = 200
     if request.method == "POST" and record.applied_at is None:
-        names = sorted(importer.load(record).unknown)
+        names = sorted(importer.load(actor=request.user, record=record).unknown)
         mappings = {**record.mappings, **_posted_mappings(request, names)}
         if "apply" in request.POST:
             try:
@@ -117,7 +122,7 @@ def import_preview(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             record.mappings = mappings
             record.save(update_fields=["mappings"])
-    result = importer.load(record)
+    result = importer.load(actor=request.user, record=record)
     unknown = [
         (i, name, suggestions)
         for i, (name, suggestions) in enumerate(sorted(result.unknown.items()))
@@ -150,7 +155,7 @@ def import_preview(request: AuthedRequest, pk: int) -> HttpResponse:
             "result": result,
             "rows": rows,
             "unknown": unknown,
-            "units": Unit.objects.filter(is_active=True).order_by("path"),
+            "units": scope_of(request.user).units().filter(is_active=True).order_by("path"),
             "problems": [
                 _translate(taskbook.message(p.code, p.params)) for p in result.book.problems
             ],

@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from duban.org.models import Person, Unit
-from duban.work.permissions import can_manage
+from duban.org.scope import Actor, scope_of
 
 from . import fanout, outbox
 from .hooks import validate_hook_url
 from .models import ChatHook, Delivery, Kind, Notification
+from .queries import visible_deliveries
 
 
 def mark_read(*, actor: Person, notification: Notification | None = None) -> int:
@@ -26,15 +27,18 @@ def mark_read(*, actor: Person, notification: Notification | None = None) -> int
     return unread.update(read_at=timezone.now())
 
 
-def _require_office(actor: Person) -> None:
-    if not can_manage(actor):
-        raise PermissionDenied(_("Only the supervision office can set up chat robots."))
+def _require_office(actor: Actor, unit: Unit) -> None:
+    scope_of(actor).require_manage(unit, _("Only the supervision office can set up chat robots."))
+
+
+def _locked_hook(hook: ChatHook) -> ChatHook:
+    return ChatHook.objects.select_for_update().select_related("unit").get(pk=hook.pk)
 
 
 @transaction.atomic
 def hook_create(
     *,
-    actor: Person,
+    actor: Actor,
     unit: Unit,
     kind: str,
     url: str,
@@ -42,7 +46,7 @@ def hook_create(
     name: str = "",
     language: str = "zh-hans",
 ) -> ChatHook:
-    _require_office(actor)
+    _require_office(actor, unit)
     try:
         url = validate_hook_url(kind, url)
     except ValidationError as error:
@@ -58,23 +62,26 @@ def hook_create(
 
 
 @transaction.atomic
-def hook_set_enabled(*, actor: Person, hook: ChatHook, enabled: bool) -> ChatHook:
-    _require_office(actor)
+def hook_set_enabled(*, actor: Actor, hook: ChatHook, enabled: bool) -> ChatHook:
+    hook = _locked_hook(hook)
+    _require_office(actor, hook.unit)
     hook.enabled = enabled
     hook.save(update_fields=["enabled"])
     return hook
 
 
 @transaction.atomic
-def hook_delete(*, actor: Person, hook: ChatHook) -> None:
-    _require_office(actor)
+def hook_delete(*, actor: Actor, hook: ChatHook) -> None:
+    hook = _locked_hook(hook)
+    _require_office(actor, hook.unit)
     hook.delete()
 
 
 @transaction.atomic
-def hook_test(*, actor: Person, hook: ChatHook, now: dt.datetime | None = None) -> None:
+def hook_test(*, actor: Actor, hook: ChatHook, now: dt.datetime | None = None) -> None:
     """Queue a test post to one robot (each press is a new message)."""
-    _require_office(actor)
+    hook = _locked_hook(hook)
+    _require_office(actor, hook.unit)
     now = now or timezone.now()
     if not hook.enabled:
         raise ValidationError(_("Switch the robot on first."))
@@ -102,8 +109,10 @@ def hook_test(*, actor: Person, hook: ChatHook, now: dt.datetime | None = None) 
 
 
 @transaction.atomic
-def delivery_retry(*, actor: Person, delivery: Delivery) -> None:
-    if not can_manage(actor):
+def delivery_retry(*, actor: Actor, delivery: Delivery) -> None:
+    if not scope_of(actor).manages:
         raise PermissionDenied(_("Only the supervision office can resend messages."))
+    if not visible_deliveries(actor).filter(pk=delivery.pk).exists():
+        raise PermissionDenied(_("This message went to no unit you work for."))
     outbox.retry(delivery)
     transaction.on_commit(fanout.kick)

@@ -24,7 +24,8 @@ from duban.work.views import apply_errors
 from . import services
 from .forms import ChatHookForm
 from .jobs import worker_last_seen
-from .models import Channel, ChatHook, Delivery, DeliveryState, Notification
+from .models import Channel, ChatHook, DeliveryState, Notification
+from .queries import visible_deliveries
 from .render import render as render_text
 
 
@@ -64,12 +65,11 @@ def outbox(request: AuthedRequest) -> HttpResponse:
     if not request.user.is_office:
         raise PermissionDenied(_("Only the supervision office can see the outbox."))
     state = request.GET.get("state", "")
-    rows = Delivery.objects.select_related("hook__unit", "recipient")
+    visible = visible_deliveries(request.user)
+    rows = visible.select_related("hook__unit", "recipient")
     if state in DeliveryState.values:
         rows = rows.filter(state=state)
-    counts = dict(
-        Delivery.objects.values("state").annotate(n=Count("id")).values_list("state", "n")
-    )
+    counts = dict(visible.values("state").annotate(n=Count("id")).values_list("state", "n"))
     page = Paginator(rows.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -91,7 +91,9 @@ def outbox(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def delivery_retry(request: AuthedRequest, pk: int) -> HttpResponse:
-    delivery = get_object_or_404(Delivery, pk=pk)
+    if not request.user.is_office:
+        raise PermissionDenied(_("Only the supervision office can resend messages."))
+    delivery = get_object_or_404(visible_deliveries(request.user), pk=pk)
     services.delivery_retry(actor=request.user, delivery=delivery)
     messages.success(request, _("The message is queued again; the worker sends it shortly."))
     return redirect("outbox")

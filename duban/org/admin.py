@@ -5,6 +5,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
 from .models import Membership, Person, Unit
+from .scope import scope_of
 
 
 @admin.register(Unit)
@@ -15,13 +16,23 @@ class UnitAdmin(SimpleHistoryAdmin):
     ordering = ("path",)
     filter_horizontal = ("member_units",)
 
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        # Office staff keep the units of their own subtree only.
+        return super().get_queryset(request).filter(pk__in=scope_of(request.user).units())
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "parent":
+            kwargs["queryset"] = scope_of(request.user).units()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         # The tree path is kept by the service, never typed.
         if change:
             super().save_model(request, obj, form, change)
-            services.unit_move(unit=obj, parent=obj.parent)
+            services.unit_move(actor=request.user, unit=obj, parent=obj.parent)
         else:
             created = services.unit_create(
+                actor=request.user,
                 code=obj.code,
                 name=obj.name,
                 name_en=obj.name_en,
@@ -39,6 +50,11 @@ class MembershipInline(admin.TabularInline):
     extra = 1
     autocomplete_fields = ("unit",)
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "unit":
+            kwargs["queryset"] = scope_of(request.user).units()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 @admin.register(Person)
 class PersonAdmin(UserAdmin):
@@ -46,6 +62,16 @@ class PersonAdmin(UserAdmin):
     list_filter = ("role", "is_active")
     search_fields = ("username", "full_name", "email")
     inlines = [MembershipInline]
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        # Office staff keep the people of their own subtree (and people of no
+        # unit only with a scope over everything).
+        people = super().get_queryset(request)
+        scope = scope_of(request.user)
+        if scope.everything:
+            return people
+        return people.filter(memberships__unit__in=scope.units()).distinct()
+
     fieldsets = (
         *UserAdmin.fieldsets,  # type: ignore[misc]
         (_("Supervision"), {"fields": ("full_name", "title", "phone", "role")}),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from .models import Membership, Person, Unit
+from .scope import Actor, scope_of
 
 OFFICE_ADMIN_PERMISSIONS = [
     f"{action}_{model}"
@@ -25,6 +27,7 @@ def _path_for(unit: Unit) -> tuple[str, int]:
 @transaction.atomic
 def unit_create(
     *,
+    actor: Actor,
     code: str,
     name: str,
     kind: str,
@@ -34,6 +37,8 @@ def unit_create(
     aliases: str = "",
     position: int = 0,
 ) -> Unit:
+    """A unit under ``parent`` (a top unit needs a scope over everything)."""
+    scope_of(actor).require_manage(parent, _("Only the supervision office can keep the units."))
     unit = Unit(
         code=code,
         name=name,
@@ -52,8 +57,13 @@ def unit_create(
 
 
 @transaction.atomic
-def unit_move(*, unit: Unit, parent: Unit | None) -> Unit:
-    """Place ``unit`` (and its whole subtree) under ``parent``."""
+def unit_move(*, actor: Actor, unit: Unit, parent: Unit | None) -> Unit:
+    """Place ``unit`` (and its whole subtree) under ``parent``: both where it
+    was and where it goes lie inside the actor's scope."""
+    scope = scope_of(actor)
+    message = _("Only the supervision office can keep the units.")
+    scope.require_manage(Unit.objects.get(pk=unit.pk), message)
+    scope.require_manage(parent, message)
     if parent is not None and parent.path.startswith(unit.path):
         raise ValueError("a unit cannot be moved under itself")
     old_path = unit.path
@@ -70,6 +80,7 @@ def unit_move(*, unit: Unit, parent: Unit | None) -> Unit:
 @transaction.atomic
 def person_create(
     *,
+    actor: Actor,
     username: str,
     role: str,
     full_name: str = "",
@@ -78,6 +89,10 @@ def person_create(
     email: str = "",
     title: str = "",
 ) -> Person:
+    """A person placed in ``units`` (each inside the actor's scope)."""
+    scope_of(actor).require_manage_all(
+        units or [None], _("Only the supervision office can keep the people.")
+    )
     person = Person(username=username, role=role, full_name=full_name, email=email, title=title)
     if password:
         person.set_password(password)

@@ -87,13 +87,15 @@ class ProjectForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        """``units``: the person's scope; a project is placed only inside it."""
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
+        active = units.filter(is_active=True)
         fields["industry"].queryset = Industry.objects.filter(is_active=True)
-        fields["park"].queryset = Unit.objects.filter(kind=UnitKind.PARK, is_active=True)
-        fields["district"].queryset = Unit.objects.filter(kind=UnitKind.DISTRICT, is_active=True)
-        fields["unit"].queryset = Unit.objects.filter(is_active=True).order_by("path")
+        fields["park"].queryset = active.filter(kind=UnitKind.PARK)
+        fields["district"].queryset = active.filter(kind=UnitKind.DISTRICT)
+        fields["unit"].queryset = active.order_by("path")
         fields["leader"].queryset = Person.objects.filter(role=Role.LEADER, is_active=True)
         if self.instance.pk:
             fields["code"].disabled = True
@@ -151,6 +153,11 @@ class ProblemForm(forms.Form):
         required=False,
     )
 
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields: Any = self.fields
+        fields["lead_unit"].queryset = units.filter(is_active=True).order_by("path")
+
 
 class StageMoveForm(forms.Form):
     target = forms.ChoiceField(label=_("Move to"), choices=Stage.choices)
@@ -182,6 +189,11 @@ class BatchEntryForm(forms.Form):
     )
     batch = forms.ChoiceField(label=_("Batch"), choices=Batch.choices)
 
+    def __init__(self, *args: Any, projects: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields: Any = self.fields
+        fields["project"].queryset = projects
+
 
 class IndicatorForm(forms.Form):
     code = forms.SlugField(label=_("Code"), max_length=40)
@@ -204,6 +216,13 @@ class TargetForm(forms.Form):
     )
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     target = forms.DecimalField(label=_("Annual target"), max_digits=16, decimal_places=2)
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields: Any = self.fields
+        fields["unit"].queryset = units.filter(
+            kind__in=[UnitKind.DISTRICT, UnitKind.PARK], is_active=True
+        )
 
 
 class ActualForm(forms.Form):

@@ -18,10 +18,11 @@ from django.utils.translation import gettext_noop
 from duban.documents import taskbook
 from duban.lib import deadlines, investment
 from duban.org.models import Person, Role, Unit, UnitKind
-from duban.work.permissions import can_manage
+from duban.org.scope import Actor, Scope, scope_of
 
 from . import services
 from .models import Industry, Level, Project
+from .queries import project_in_scope
 
 MAX_ROWS = 20_000
 
@@ -69,6 +70,9 @@ MESSAGES = {
     "bad_amount": gettext_noop("Row %(row)s: total investment: %(reason)s"),
     "bad_date": gettext_noop("Row %(row)s: %(column)s “%(text)s” cannot be read as a date."),
     "duplicate_code": gettext_noop("Row %(row)s repeats the code %(code)s of row %(first)s."),
+    "code_outside": gettext_noop(
+        "Row %(row)s: the code %(code)s is a project outside the units you work for."
+    ),
     "too_many_rows": gettext_noop("The sheet has %(rows)s rows; at most %(limit)s at once."),
 }
 
@@ -127,9 +131,10 @@ def _date(value: object, year: int) -> dt.date:
     return deadlines.parse_deadline(value, plan_year=year).date or dt.date(year, 12, 31)
 
 
-def read(data: bytes, today: dt.date) -> Preview:
-    """What the list says, checked against the units, people, industries and
-    projects already kept; raises ValidationError for a file that is no list."""
+def read(data: bytes, today: dt.date, *, scope: Scope) -> Preview:
+    """What the list says, checked against the units of ``scope`` (the
+    importer's), the people, industries and projects already kept; raises
+    ValidationError for a file that is no list."""
     try:
         data = taskbook._read_bytes(data)
         taskbook._open_archive(data).close()
@@ -142,7 +147,7 @@ def read(data: bytes, today: dt.date) -> Preview:
         raise ValidationError(_say("too_many_rows", rows=sheet.max_row, limit=MAX_ROWS))
     header_row, columns = _header(sheet)
     units: dict[str, Unit] = {}
-    for unit in Unit.objects.filter(is_active=True):
+    for unit in scope.units().filter(is_active=True):
         for name in (unit.name, unit.short_name, *unit.alias_list):
             if name:
                 units.setdefault(name.strip(), unit)
@@ -157,7 +162,7 @@ def read(data: bytes, today: dt.date) -> Preview:
             if name.strip():
                 industries.setdefault(name.strip().lower(), industry)
     leaders = {p.full_name: p for p in Person.objects.filter(role=Role.LEADER, is_active=True)}
-    existing = {p.code: p for p in Project.objects.all()}
+    existing = {p.code: p for p in Project.objects.select_related("unit", "district", "park")}
     rows: list[Row] = []
     codes: dict[str, int] = {}
     labels = {
@@ -193,6 +198,8 @@ def read(data: bytes, today: dt.date) -> Preview:
                 )
             codes.setdefault(code, number)
             row.existing = existing.get(code)
+            if row.existing is not None and not project_in_scope(scope, row.existing):
+                row.problems.append(_say("code_outside", row=number, code=code))
         row.values["code"] = code or f"IMP-{today:%Y%m%d}-{number}"
         industry_name = text.get("industry", "")
         if industry_name:
@@ -250,10 +257,11 @@ def read(data: bytes, today: dt.date) -> Preview:
 
 
 @transaction.atomic
-def apply(*, actor: Person, preview: Preview) -> dict[str, int]:
-    """Write every row, or none."""
-    if not can_manage(actor):
-        raise PermissionDenied(_("Only the supervision office's project desk can change projects."))
+def apply(*, actor: Actor, preview: Preview) -> dict[str, int]:
+    """Write every row, or none (each through the project services, which
+    check the actor's scope for each project)."""
+    if not scope_of(actor).manages:
+        raise PermissionDenied(_(services.DESK_ONLY))
     if preview.blocked:
         raise ValidationError(
             _("The list cannot be imported yet: fix the rows shown, then try again.")

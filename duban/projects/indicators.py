@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
@@ -17,18 +17,20 @@ from django.utils.translation import gettext as _
 
 from duban.lib import investment, project_rules
 from duban.lib.rules import Finding
-from duban.org.models import Person, Unit
-from duban.work.permissions import can_manage
+from duban.org.models import Unit
+from duban.org.scope import Actor, scope_of, top_office
 
 from .models import Indicator, IndicatorActual, IndicatorTarget
 
 
 @transaction.atomic
 def indicator_create(
-    *, actor: Person, code: str, name: str, measure: str, name_en: str = "", cumulative: bool = True
+    *, actor: Actor, code: str, name: str, measure: str, name_en: str = "", cumulative: bool = True
 ) -> Indicator:
-    if not can_manage(actor):
-        raise PermissionDenied(_("Only the supervision office can define indicators."))
+    # Indicators are defined for the whole installation (for now, one list).
+    scope_of(actor).require_manage(
+        top_office(), _("Only the supervision office can define indicators.")
+    )
     try:
         with transaction.atomic():
             return Indicator.objects.create(
@@ -44,10 +46,9 @@ def indicator_create(
 
 @transaction.atomic
 def target_set(
-    *, actor: Person, indicator: Indicator, unit: Unit, year: int, target: Decimal
+    *, actor: Actor, indicator: Indicator, unit: Unit, year: int, target: Decimal
 ) -> IndicatorTarget:
-    if not can_manage(actor):
-        raise PermissionDenied(_("Only the supervision office can set targets."))
+    scope_of(actor).require_manage(unit, _("Only the supervision office can set targets."))
     if target <= 0:
         raise ValidationError({"target": _("A target must be above zero.")})
     found, _created = IndicatorTarget.objects.update_or_create(
@@ -59,15 +60,17 @@ def target_set(
 @transaction.atomic
 def actual_report(
     *,
-    actor: Person,
+    actor: Actor,
     target: IndicatorTarget,
     month: int,
     value: Decimal,
     today: dt.date | None = None,
 ) -> IndicatorActual:
     """The unit's figure for one month (again: a correction)."""
-    if not (actor.is_liaison and target.unit_id in actor.unit_ids()):
-        raise PermissionDenied(_("Only a liaison of the unit can report its indicators."))
+    target = IndicatorTarget.objects.select_related("unit", "indicator").get(pk=target.pk)
+    person = scope_of(actor).require_report_for(
+        target.unit, _("Only a liaison of the unit can report its indicators.")
+    )
     today = today or timezone.localdate()
     if not 1 <= month <= 12:
         raise ValidationError({"month": _("There is no month %(m)s.") % {"m": month}})
@@ -80,7 +83,7 @@ def actual_report(
     actual, _created = IndicatorActual.objects.update_or_create(
         target=target,
         month=month,
-        defaults={"value": value, "author": actor, "submitted_at": timezone.now()},
+        defaults={"value": value, "author": person, "submitted_at": timezone.now()},
     )
     return actual
 

@@ -160,7 +160,9 @@ class StageMove(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     evidence = models.FileField(_("evidence"), upload_to="projects/%Y/%m/", blank=True)
     evidence_name = models.CharField(max_length=255, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -1,52 +1,45 @@
-"""Reads of projects and indicators, scoped like tasks: the office and leaders
-see their subtree (everything in a one-office install); a liaison sees the
-projects their unit is responsible for or that lie in their district or park."""
+"""Reads of projects and indicators, scoped like tasks (``duban.org.scope``): the
+office and leaders see their subtree (everything in a one-office install); a
+liaison sees the projects their unit is responsible for or that lie in their
+district or park."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from duban.org.models import Unit
+from duban.org.scope import Scope, scope_of
 
 from .models import IndicatorTarget, Project
 
 
+def project_q(scope: Scope) -> Any:
+    """A project lies inside a scope when its responsible unit, its district or
+    its park does."""
+    if scope.everything:
+        return scope.unit_q("unit")
+    return scope.unit_q("unit") | scope.unit_q("district") | scope.unit_q("park")
+
+
 def visible_projects(person: Any) -> QuerySet[Project]:
-    projects = Project.objects.all()
-    if not person.is_authenticated:
-        return projects.none()
-    unit_ids = person.unit_ids()
-    if person.sees_everything:
-        if not unit_ids:
-            return projects
-        units = list(Unit.objects.filter(Q(pk__in=unit_ids) | Q(parent__isnull=True)))
-        mine = [u for u in units if u.pk in unit_ids]
-        if {u.pk for u in units if u.parent_id is None} <= set(unit_ids):
-            return projects
-        subtree = Unit.objects.subtree_of(mine)
-        return projects.filter(Q(unit__in=subtree) | Q(district__in=subtree) | Q(park__in=subtree))
-    if not unit_ids:
-        return projects.none()
-    return projects.filter(
-        Q(unit_id__in=unit_ids) | Q(district_id__in=unit_ids) | Q(park_id__in=unit_ids)
-    )
+    scope = scope_of(person)
+    if not scope.is_signed_in:
+        return Project.objects.none()
+    return Project.objects.filter(project_q(scope))
+
+
+def project_in_scope(scope: Scope, project: Project) -> bool:
+    return any(scope.covers(u) for u in (project.unit, project.district, project.park) if u)
 
 
 def visible_targets(person: Any) -> QuerySet[IndicatorTarget]:
-    targets = IndicatorTarget.objects.all()
-    if not person.is_authenticated:
-        return targets.none()
-    if person.sees_everything:
-        unit_ids = person.unit_ids()
-        if not unit_ids:
-            return targets
-        roots = list(Unit.objects.filter(pk__in=unit_ids))
-        return targets.filter(unit__in=Unit.objects.subtree_of(roots))
-    return targets.filter(unit_id__in=person.unit_ids())
+    scope = scope_of(person)
+    if not scope.is_signed_in:
+        return IndicatorTarget.objects.none()
+    return IndicatorTarget.objects.filter(scope.unit_q("unit"))
 
 
 def can_report_for(person: Any, project: Project) -> bool:
     """The responsible unit's liaisons report a project's investment."""
-    return person.is_liaison and project.unit_id in person.unit_ids()
+    return scope_of(person).may_report_for(project.unit_id)

@@ -12,13 +12,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from duban.lib import stages
 from duban.org.models import Person, Unit, UnitKind
+from duban.org.scope import Actor, person_of, scope_of, top_office
 from duban.work import attachments as attachment_rules
 from duban.work import services as work
 from duban.work.models import Meeting, Task
-from duban.work.permissions import can_manage
 
 from .models import (
     BatchEntry,
@@ -30,7 +31,7 @@ from .models import (
     ReportState,
     StageMove,
 )
-from .queries import can_report_for
+from .queries import project_in_scope
 
 WAN = Decimal(10_000)
 
@@ -60,9 +61,17 @@ EDITABLE = (
 )
 
 
-def _require_desk(actor: Person) -> None:
-    if not can_manage(actor):
-        raise PermissionDenied(_("Only the supervision office's project desk can change projects."))
+DESK_ONLY = gettext_noop("Only the supervision office's project desk can change projects.")
+
+
+def _require_desk(actor: Actor, project: Project | None = None) -> None:
+    """The project desk's work, on a project inside the actor's scope (its
+    responsible unit, district or park)."""
+    scope = scope_of(actor)
+    if not scope.manages:
+        raise PermissionDenied(_(DESK_ONLY))
+    if project is not None and not project_in_scope(scope, project):
+        raise scope.outside(project.unit)
 
 
 def _validate(project: Project) -> None:
@@ -97,12 +106,13 @@ def _validate(project: Project) -> None:
 
 
 @transaction.atomic
-def project_create(*, actor: Person, **fields: Any) -> Project:
+def project_create(*, actor: Actor, **fields: Any) -> Project:
     _require_desk(actor)
     unknown = set(fields) - set(EDITABLE) - {"code"}
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     project = Project(**fields)
+    _require_desk(actor, project)
     _validate(project)
     try:
         with transaction.atomic():
@@ -114,9 +124,9 @@ def project_create(*, actor: Person, **fields: Any) -> Project:
 
 
 @transaction.atomic
-def project_update(*, actor: Person, project: Project, version: int, **changes: Any) -> Project:
-    _require_desk(actor)
+def project_update(*, actor: Actor, project: Project, version: int, **changes: Any) -> Project:
     project = Project.objects.select_for_update().get(pk=project.pk)
+    _require_desk(actor, project)
     if project.version != version:
         raise work.ConflictError(_("Someone else saved this project while you were editing it."))
     unknown = set(changes) - set(EDITABLE)
@@ -124,6 +134,7 @@ def project_update(*, actor: Person, project: Project, version: int, **changes: 
         raise ValueError(f"not editable: {sorted(unknown)}")
     for name, value in changes.items():
         setattr(project, name, value)
+    _require_desk(actor, project)  # and it stays inside after the change
     _validate(project)
     project.full_clean()
     project.version += 1
@@ -134,14 +145,15 @@ def project_update(*, actor: Person, project: Project, version: int, **changes: 
 @transaction.atomic
 def investment_plan_set(
     *,
-    actor: Person,
+    actor: Actor,
     project: Project,
     year: int,
     amount: Decimal,
     first_month: int = 1,
     last_month: int = 12,
 ) -> InvestmentPlan:
-    _require_desk(actor)
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    _require_desk(actor, project)
     if amount < 0:
         raise ValidationError({"amount": _("Investment cannot be negative.")})
     if not 1 <= first_month <= last_month <= 12:
@@ -168,7 +180,7 @@ def _restate_year(project: Project, year: int) -> None:
 @transaction.atomic
 def investment_report_file(
     *,
-    actor: Person,
+    actor: Actor,
     project: Project,
     year: int,
     month: int,
@@ -177,10 +189,11 @@ def investment_report_file(
     today: dt.date | None = None,
 ) -> InvestmentReport:
     """The responsible unit's figure for one month (filing again corrects it)."""
-    if not can_report_for(actor, project):
-        raise PermissionDenied(
-            _("Only a liaison of the responsible unit can report this project's investment.")
-        )
+    project = Project.objects.select_related("unit").get(pk=project.pk)
+    person = scope_of(actor).require_report_for(
+        project.unit,
+        _("Only a liaison of the responsible unit can report this project's investment."),
+    )
     today = today or timezone.localdate()
     if not 1 <= month <= 12:
         raise ValidationError({"month": _("There is no month %(m)s.") % {"m": month}})
@@ -198,7 +211,7 @@ def investment_report_file(
             "note": (note or "").strip(),
             "state": ReportState.SUBMITTED,
             "unit": project.unit,
-            "author": actor,
+            "author": person,
             "submitted_at": timezone.now(),
             "reviewed_by": None,
             "reviewed_at": None,
@@ -212,17 +225,18 @@ def investment_report_file(
 
 @transaction.atomic
 def investment_report_review(
-    *, actor: Person, report: InvestmentReport, accept: bool, comment: str = ""
+    *, actor: Actor, report: InvestmentReport, accept: bool, comment: str = ""
 ) -> InvestmentReport:
-    _require_desk(actor)
     report = InvestmentReport.objects.select_for_update().get(pk=report.pk)
+    _require_desk(actor, report.project)
     if report.state != ReportState.SUBMITTED:
         raise ValidationError(_("Only a submitted report can be reviewed."))
     comment = (comment or "").strip()
     if not accept and not comment:
         raise ValidationError({"comment": _("Say why the report is returned.")})
     report.state = ReportState.ACCEPTED if accept else ReportState.RETURNED
-    report.reviewed_by, report.reviewed_at, report.review_comment = actor, timezone.now(), comment
+    report.reviewed_by, report.reviewed_at = person_of(actor), timezone.now()
+    report.review_comment = comment
     report.save()
     _restate_year(report.project, report.year)
     return report
@@ -238,8 +252,9 @@ def year_completed(project: Project, year: int) -> Decimal:
 
 
 @transaction.atomic
-def batch_event_create(*, actor: Person, name: str, date: dt.date, venue: str = "") -> BatchEvent:
-    _require_desk(actor)
+def batch_event_create(*, actor: Actor, name: str, date: dt.date, venue: str = "") -> BatchEvent:
+    # Events are held for the whole installation (a province's three batches).
+    scope_of(actor).require_manage(top_office(), _(DESK_ONLY))
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Name the event.")})
@@ -247,8 +262,9 @@ def batch_event_create(*, actor: Person, name: str, date: dt.date, venue: str = 
 
 
 @transaction.atomic
-def batch_add(*, actor: Person, event: BatchEvent, project: Project, batch: str) -> BatchEntry:
-    _require_desk(actor)
+def batch_add(*, actor: Actor, event: BatchEvent, project: Project, batch: str) -> BatchEntry:
+    scope_of(actor).require_manage(top_office(), _(DESK_ONLY))
+    _require_desk(actor, Project.objects.get(pk=project.pk))
     entry, _created = BatchEntry.objects.update_or_create(
         event=event, project=project, defaults={"batch": batch}
     )
@@ -258,7 +274,7 @@ def batch_add(*, actor: Person, event: BatchEvent, project: Project, batch: str)
 @transaction.atomic
 def problem_raise(
     *,
-    actor: Person,
+    actor: Actor,
     project: Project,
     kind: str,
     title: str,
@@ -270,7 +286,8 @@ def problem_raise(
 ) -> Problem:
     """A problem the project raised becomes a task for a unit, tracked by the
     weekly loop and its warnings."""
-    _require_desk(actor)
+    project = Project.objects.get(pk=project.pk)
+    _require_desk(actor, project)
     today = timezone.localdate()
     task: Task = work.task_create(
         actor=actor,
@@ -299,7 +316,7 @@ ACTUAL_FIELD = {
 @transaction.atomic
 def stage_move(
     *,
-    actor: Person,
+    actor: Actor,
     project: Project,
     target: str,
     on: dt.date,
@@ -310,8 +327,8 @@ def stage_move(
     """Move a project to another stage on a date, with its evidence. Moving
     back, skipping a stage or resuming elsewhere needs a reason; every move is
     kept (duban/lib/stages.py decides what is allowed)."""
-    _require_desk(actor)
     project = Project.objects.select_for_update().get(pk=project.pk)
+    _require_desk(actor, project)
     try:
         move = stages.check_move(
             project.stage,
@@ -346,7 +363,7 @@ def stage_move(
         kind=move.kind,
         on=on,
         reason=move.reason,
-        actor=actor,
+        actor=person_of(actor),
     )
     if checked is not None:
         record.evidence_name = checked.name

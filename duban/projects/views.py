@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from duban.lib import cohorts
 from duban.org.http import AuthedRequest
 from duban.org.models import Unit
+from duban.org.scope import scope_of
 from duban.work.services import ConflictError
 from duban.work.views import apply_errors
 
@@ -58,7 +59,7 @@ from .queries import can_report_for, visible_projects, visible_targets
 
 def _desk(request: AuthedRequest) -> None:
     if not request.user.is_office:
-        raise PermissionDenied(_("Only the supervision office's project desk can change projects."))
+        raise PermissionDenied(_(services.DESK_ONLY))
 
 
 def filtered_projects(request: AuthedRequest) -> tuple[ProjectFilterForm, Any]:
@@ -162,7 +163,7 @@ def project_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "rates": _rates(project, today),
             "curve": _curve(project, today),
             "can_report": can_report_for(request.user, project),
-            "problem_form": ProblemForm(),
+            "problem_form": ProblemForm(units=scope_of(request.user).units()),
             "today": today,
         },
     )
@@ -171,9 +172,10 @@ def project_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def project_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     _desk(request)
-    project = get_object_or_404(Project, pk=pk) if pk else None
+    project = get_object_or_404(visible_projects(request.user), pk=pk) if pk else None
     form = ProjectForm(
         request.POST or None,
+        units=scope_of(request.user).units(),
         instance=project,
         initial={"version": project.version} if project else None,
     )
@@ -215,7 +217,7 @@ def project_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
 @login_required
 def investment_plan(request: AuthedRequest, pk: int) -> HttpResponse:
     _desk(request)
-    project = get_object_or_404(Project, pk=pk)
+    project = get_object_or_404(visible_projects(request.user), pk=pk)
     form = InvestmentPlanForm(request.POST or None, initial={"year": timezone.localdate().year})
     if request.method == "POST" and form.is_valid():
         try:
@@ -266,7 +268,10 @@ def investment_report(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def investment_review(request: AuthedRequest, pk: int) -> HttpResponse:
-    report = get_object_or_404(InvestmentReport, pk=pk)
+    _desk(request)
+    report = get_object_or_404(
+        InvestmentReport.objects.filter(project__in=visible_projects(request.user)), pk=pk
+    )
     try:
         services.investment_report_review(
             actor=request.user,
@@ -283,8 +288,8 @@ def investment_review(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def problem_raise(request: AuthedRequest, pk: int) -> HttpResponse:
     _desk(request)
-    project = get_object_or_404(Project, pk=pk)
-    form = ProblemForm(request.POST)
+    project = get_object_or_404(visible_projects(request.user), pk=pk)
+    form = ProblemForm(request.POST, units=scope_of(request.user).units())
     if form.is_valid():
         try:
             problem = services.problem_raise(
@@ -305,7 +310,7 @@ def problem_raise(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def stage_move(request: AuthedRequest, pk: int) -> HttpResponse:
     _desk(request)
-    project = get_object_or_404(Project, pk=pk)
+    project = get_object_or_404(visible_projects(request.user), pk=pk)
     form = StageMoveForm(
         request.POST or None, request.FILES or None, initial={"on": timezone.localdate()}
     )
@@ -361,7 +366,7 @@ def batch_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.error(request, _("Write the date as 2026-09-30."))
     as_of = min(max(as_of, event.date), today)
     key = request.GET.get("by", "")
-    form = BatchEntryForm(request.POST or None)
+    form = BatchEntryForm(request.POST or None, projects=visible_projects(request.user))
     if request.method == "POST":
         _desk(request)
         if form.is_valid():
@@ -434,7 +439,9 @@ def indicator_list(request: AuthedRequest) -> HttpResponse:
         year = today.year
     indicator_form = IndicatorForm(request.POST if "define" in request.POST else None)
     target_form = TargetForm(
-        request.POST if "set_target" in request.POST else None, initial={"year": year}
+        request.POST if "set_target" in request.POST else None,
+        initial={"year": year},
+        units=scope_of(request.user).units(),
     )
     if request.method == "POST":
         _desk(request)
@@ -533,7 +540,7 @@ def project_import(request: AuthedRequest) -> HttpResponse:
             name = signing.loads(request.POST["token"], salt="project-import", max_age=3600)
             with default_storage.open(name, "rb") as handle:
                 data = handle.read()
-            preview = project_importer.read(data, today)
+            preview = project_importer.read(data, today, scope=scope_of(request.user))
             counts = project_importer.apply(actor=request.user, preview=preview)
         except (signing.BadSignature, FileNotFoundError):
             messages.error(request, _("The uploaded list has expired; upload it again."))
@@ -551,7 +558,7 @@ def project_import(request: AuthedRequest) -> HttpResponse:
     elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data["file"].read()
         try:
-            preview = project_importer.read(data, today)
+            preview = project_importer.read(data, today, scope=scope_of(request.user))
         except ValidationError as error:
             apply_errors(form, ValidationError({"file": error.messages}))
             status = 400

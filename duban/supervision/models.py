@@ -99,7 +99,7 @@ class SupervisionNotice(models.Model):
     reason = models.TextField(_("what is required"))
     answer_by = models.DateField(_("answer by"))
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     issued_at = models.DateTimeField(default=timezone.now)
     answer = models.TextField(_("answer"), blank=True)

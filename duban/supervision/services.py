@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -12,9 +12,8 @@ from django.utils.translation import gettext as _
 
 from duban.lib import rules
 from duban.notify import fanout
-from duban.org.models import Person
+from duban.org.scope import Actor, person_of, scope_of
 from duban.work.models import EventKind, Plan, Task, TaskState
-from duban.work.permissions import can_act_for_task, can_manage
 from duban.work.services._common import _event, _lock
 
 from .models import AppealState, SupervisionNotice, TaskWarning, WarningAppeal, WarningEvent
@@ -22,11 +21,12 @@ from .models import AppealState, SupervisionNotice, TaskWarning, WarningAppeal, 
 
 @transaction.atomic
 def notice_issue(
-    *, actor: Person, task: Task, reason: str, answer_by: dt.date, at: dt.datetime | None = None
+    *, actor: Actor, task: Task, reason: str, answer_by: dt.date, at: dt.datetime | None = None
 ) -> SupervisionNotice:
-    if not can_manage(actor):
-        raise PermissionDenied(_("Only the supervision office can issue supervision notices."))
     task = _lock(Task, task.pk)
+    scope_of(actor).require_manage(
+        task.lead_unit, _("Only the supervision office can issue supervision notices.")
+    )
     if task.state == TaskState.CLOSED:
         raise ValidationError(_("This task is closed."))
     reason = (reason or "").strip()
@@ -47,7 +47,7 @@ def notice_issue(
                 number=last + 1,
                 reason=reason,
                 answer_by=answer_by,
-                issued_by=actor,
+                issued_by=person_of(actor),
                 issued_at=now,
             )
     except IntegrityError:
@@ -70,18 +70,19 @@ def notice_issue(
 
 @transaction.atomic
 def notice_answer(
-    *, actor: Person, notice: SupervisionNotice, answer: str, at: dt.datetime | None = None
+    *, actor: Actor, notice: SupervisionNotice, answer: str, at: dt.datetime | None = None
 ) -> SupervisionNotice:
     notice = _lock(SupervisionNotice, notice.pk)
-    if not can_act_for_task(actor, notice.task):
-        raise PermissionDenied(_("Only a liaison of the lead unit can answer this notice."))
+    person = scope_of(actor).require_report_for(
+        notice.task.lead_unit, _("Only a liaison of the lead unit can answer this notice.")
+    )
     if notice.is_answered:
         raise ValidationError(_("This notice has already been answered."))
     answer = (answer or "").strip()
     if not answer:
         raise ValidationError({"answer": _("Write the answer.")})
     now = at or timezone.now()
-    notice.answer, notice.answered_by, notice.answered_at = answer, actor, now
+    notice.answer, notice.answered_by, notice.answered_at = answer, person, now
     notice.save(update_fields=["answer", "answered_by", "answered_at"])
     _event(
         notice.task,
@@ -97,11 +98,12 @@ def notice_answer(
 
 @transaction.atomic
 def appeal_file(
-    *, actor: Person, warning: TaskWarning, reason: str, at: dt.datetime | None = None
+    *, actor: Actor, warning: TaskWarning, reason: str, at: dt.datetime | None = None
 ) -> WarningAppeal:
     warning = _lock(TaskWarning, warning.pk)
-    if not can_act_for_task(actor, warning.task):
-        raise PermissionDenied(_("Only a liaison of the lead unit can appeal this warning."))
+    person = scope_of(actor).require_report_for(
+        warning.task.lead_unit, _("Only a liaison of the lead unit can appeal this warning.")
+    )
     if warning.cleared_at is not None or warning.withdrawn_at is not None:
         raise ValidationError(_("This warning is no longer active."))
     reason = (reason or "").strip()
@@ -112,22 +114,23 @@ def appeal_file(
             _("An appeal against this warning is already waiting for a decision.")
         )
     return WarningAppeal.objects.create(
-        warning=warning, reason=reason, filed_by=actor, filed_at=at or timezone.now()
+        warning=warning, reason=reason, filed_by=person, filed_at=at or timezone.now()
     )
 
 
 @transaction.atomic
 def appeal_decide(
     *,
-    actor: Person,
+    actor: Actor,
     appeal: WarningAppeal,
     withdraw: bool,
     comment: str = "",
     at: dt.datetime | None = None,
 ) -> WarningAppeal:
-    if not can_manage(actor):
-        raise PermissionDenied(_("Only the supervision office can decide appeals."))
     appeal = _lock(WarningAppeal, appeal.pk)
+    scope_of(actor).require_manage(
+        appeal.warning.task.lead_unit, _("Only the supervision office can decide appeals.")
+    )
     if appeal.state != AppealState.PENDING:
         raise ValidationError(_("This appeal has already been decided."))
     comment = (comment or "").strip()
@@ -135,7 +138,7 @@ def appeal_decide(
         raise ValidationError({"comment": _("Say why the warning stands.")})
     now = at or timezone.now()
     appeal.state = AppealState.WITHDRAWN if withdraw else AppealState.UPHELD
-    appeal.decided_by, appeal.decided_at, appeal.comment = actor, now, comment
+    appeal.decided_by, appeal.decided_at, appeal.comment = person_of(actor), now, comment
     appeal.save(update_fields=["state", "decided_by", "decided_at", "comment"])
     if withdraw:
         warning = _lock(TaskWarning, appeal.warning_id)
@@ -149,10 +152,12 @@ def appeal_decide(
 
 
 @transaction.atomic
-def plan_warning_settings_update(*, actor: Person, plan: Plan, settings: dict) -> Plan:
+def plan_warning_settings_update(*, actor: Actor, plan: Plan, settings: dict) -> Plan:
     """Switch rules on or off and set thresholds for a plan's tasks."""
-    if not can_manage(actor):
-        raise PermissionDenied(_("Only the supervision office can change warning settings."))
+    plan = _lock(Plan, plan.pk)
+    scope_of(actor).require_manage(
+        plan.owner_unit, _("Only the supervision office can change warning settings.")
+    )
     try:
         rules.thresholds_from(settings)
     except rules.BadSettings as error:

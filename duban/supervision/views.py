@@ -19,8 +19,7 @@ from django.views.decorators.http import require_POST
 from duban.lib import periods
 from duban.org.http import AuthedRequest
 from duban.org.models import Unit
-from duban.work.models import Plan
-from duban.work.queries import visible_tasks, visible_units
+from duban.work.queries import office_plans, visible_tasks, visible_units
 from duban.work.views import _detail_context, _get_task, apply_errors
 
 from . import services
@@ -227,9 +226,9 @@ def appeal_decide(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def plan_warning_settings(request: AuthedRequest, pk: int) -> HttpResponse:
-    plan = get_object_or_404(Plan, pk=pk)
     if not request.user.is_office:
         raise PermissionDenied(_("Only the supervision office can change warning settings."))
+    plan = get_object_or_404(office_plans(request.user), pk=pk)
     form = PlanWarningSettingsForm(
         request.POST or None, initial=PlanWarningSettingsForm.initial_for(plan.warning_settings)
     )

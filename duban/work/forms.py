@@ -74,8 +74,9 @@ def _field(form: forms.BaseForm, name: str) -> Any:
     return form.fields[name]
 
 
-def unit_choices() -> Any:
-    return Unit.objects.filter(is_active=True).order_by("path")
+def unit_choices(units: Any) -> Any:
+    """The active units of ``units`` (a person's scope), in tree order."""
+    return units.filter(is_active=True).order_by("path")
 
 
 def leader_choices() -> Any:
@@ -117,14 +118,19 @@ class TaskForm(forms.ModelForm):
             "co_units": FastSelectMultiple(attrs={"size": 6}),
         }
 
-    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, units: Any, tasks: Any, plans: Any, editing: bool = False, **kwargs: Any
+    ) -> None:
+        """``units``, ``tasks`` and ``plans``: what the person may assign to,
+        under and in (their scope); nothing else is offered or accepted."""
         super().__init__(*args, **kwargs)
-        _field(self, "lead_unit").queryset = unit_choices()
-        _field(self, "co_units").queryset = unit_choices()
+        _field(self, "lead_unit").queryset = unit_choices(units)
+        _field(self, "co_units").queryset = unit_choices(units)
         _field(self, "leader").queryset = leader_choices()
-        _field(self, "parent").queryset = Task.objects.filter(
+        _field(self, "parent").queryset = tasks.filter(
             state__in=[TaskState.ASSIGNED, TaskState.IN_PROGRESS]
         ).select_related("plan")
+        _field(self, "plan").queryset = plans
         _field(self, "source").choices = TaskSource.choices
         if editing:
             # Where a task sits and its deadline change through their own steps

@@ -1,8 +1,11 @@
-"""Who may do what. Pure functions of the person and the object."""
+"""What the pages offer a person: the role and scope predicates of
+``duban.org.scope`` applied to a task. The services check the same rules."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
+from duban.org.scope import scope_of
 
 if TYPE_CHECKING:
     from .models import Task
@@ -10,15 +13,13 @@ if TYPE_CHECKING:
 
 def can_manage(person: Any) -> bool:
     """Office staff and administrators run the office: assign, review, decide."""
-    return bool(person.is_authenticated and person.is_office)
+    return scope_of(person).manages
 
 
 def can_instruct(person: Any) -> bool:
-    return bool(person.is_authenticated and person.is_leader)
+    return scope_of(person).instructs
 
 
 def can_act_for_task(person: Any, task: Task) -> bool:
     """A liaison of the lead unit claims, reports, asks for time and for closing."""
-    return bool(
-        person.is_authenticated and person.is_liaison and task.lead_unit_id in person.unit_ids()
-    )
+    return scope_of(person).may_report_for(task.lead_unit_id)

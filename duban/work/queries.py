@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from duban.lib import periods
 from duban.org.models import Person, Unit
+from duban.org.scope import scope_of
 from duban.supervision.models import SupervisionNotice, TaskWarning, WarningAppeal
 
 from .models import (
@@ -32,6 +33,7 @@ from .models import (
     DeadlineChange,
     Instruction,
     Meeting,
+    Plan,
     ProgressReport,
     ReportState,
     RequestState,
@@ -43,45 +45,47 @@ COUNTED = FILED
 
 
 def visible_tasks(person: Any) -> QuerySet[Task]:
-    """Every task ``person`` may see.
+    """Every task ``person`` may see (the scope's rule, ``duban.org.scope``).
 
-    Office staff and leaders see the tasks of the unit subtree they belong to
-    (all tasks when they belong to no unit, as in a single-office install);
-    a liaison sees tasks where one of their units is lead or co-unit.
+    Office staff and leaders see the tasks led by a unit of the subtrees they
+    belong to; a liaison sees tasks where one of their units is lead or co-unit.
     """
+    scope = scope_of(person)
     tasks = Task.objects.all()
-    if not person.is_authenticated:
+    if scope.everything:
+        return tasks if scope.is_signed_in else tasks.none()
+    if scope.subtree:
+        return tasks.filter(scope.unit_q("lead_unit"))
+    if not scope.unit_ids:
         return tasks.none()
-    unit_ids = person.unit_ids()
-    if person.sees_everything:
-        if not unit_ids:
-            return tasks
-        # One query for the person's units and the tops of the tree: someone who
-        # belongs to every top unit sees everything, and a filter over the whole
-        # tree would only slow every count down (province scale: 170 ms a page).
-        units = list(
-            Unit.objects.filter(Q(pk__in=unit_ids) | Q(parent__isnull=True)).only(
-                "pk", "path", "parent_id"
-            )
-        )
-        mine = [u for u in units if u.pk in unit_ids]
-        tops = {u.pk for u in units if u.parent_id is None}
-        if tops <= set(unit_ids):
-            return tasks
-        return tasks.filter(lead_unit__in=Unit.objects.subtree_of(mine))
-    if not unit_ids:
-        return tasks.none()
-    co = Task.co_units.through.objects.filter(task_id=OuterRef("pk"), unit_id__in=unit_ids)
-    return tasks.filter(Q(lead_unit_id__in=unit_ids) | Exists(co))
+    co = Task.co_units.through.objects.filter(
+        task_id=OuterRef("pk"), unit_id__in=sorted(scope.unit_ids)
+    )
+    return tasks.filter(Q(lead_unit_id__in=sorted(scope.unit_ids)) | Exists(co))
 
 
 def visible_units(person: Any) -> QuerySet[Unit]:
-    if person.sees_everything and not person.unit_ids():
-        return Unit.objects.all()
-    roots = list(Unit.objects.filter(pk__in=person.unit_ids()))
-    if person.sees_everything:
-        return Unit.objects.subtree_of(roots)
-    return Unit.objects.filter(pk__in=person.unit_ids())
+    return scope_of(person).units()
+
+
+def visible_plans(person: Any) -> QuerySet[Plan]:
+    """The plans a person may open: those of an office inside their scope
+    (office staff and leaders) and those holding a task they see."""
+    scope = scope_of(person)
+    if not scope.is_signed_in:
+        return Plan.objects.none()
+    holds = Exists(visible_tasks(person).filter(plan_id=OuterRef("pk")))
+    if scope.subtree:
+        return Plan.objects.filter(scope.unit_q("owner_unit") | holds)
+    return Plan.objects.filter(holds)
+
+
+def office_plans(person: Any) -> QuerySet[Plan]:
+    """The plans whose owning office lies inside the person's scope."""
+    scope = scope_of(person)
+    if not scope.is_signed_in:
+        return Plan.objects.none()
+    return Plan.objects.filter(scope.unit_q("owner_unit"))
 
 
 @dataclass

@@ -68,6 +68,15 @@ def _back(request: AuthedRequest, default: str) -> HttpResponse:
     return redirect(target)
 
 
+def _task_choices(request: AuthedRequest) -> dict[str, Any]:
+    """What a task form offers: the units, tasks and plans of the person's scope."""
+    return {
+        "units": queries.visible_units(request.user),
+        "tasks": queries.visible_tasks(request.user),
+        "plans": queries.office_plans(request.user),
+    }
+
+
 def _require_office(request: AuthedRequest) -> None:
     if not can_manage(request.user):
         raise PermissionDenied(_("Only the supervision office can do this."))
@@ -259,7 +268,7 @@ def task_create(request: AuthedRequest) -> HttpResponse:
             leader=parent.leader_id,
             cadence=parent.cadence,
         )
-    form = TaskForm(request.POST or None, initial=initial)
+    form = TaskForm(request.POST or None, initial=initial, **_task_choices(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -299,7 +308,7 @@ def task_create(request: AuthedRequest) -> HttpResponse:
 def task_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_office(request)
     task = _get_task(request, pk)
-    form = TaskForm(request.POST or None, instance=task, editing=True)
+    form = TaskForm(request.POST or None, instance=task, editing=True, **_task_choices(request))
     conflict = False
     if request.method == "POST":
         # Validate against a fresh copy so the form never mutates ``task``.

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,13 +19,15 @@ from duban.org.http import AuthedRequest
 
 from . import queries, reporting, services
 from .forms import MeetingForm, PlanForm
-from .models import Meeting, Plan, Task
+from .models import Meeting, Task
 from .views import _require_office, apply_errors
 
 
 @login_required
 def plan_list(request: AuthedRequest) -> HttpResponse:
-    plans = Plan.objects.select_related("owner_unit").order_by("-year", "-id")
+    plans = (
+        queries.visible_plans(request.user).select_related("owner_unit").order_by("-year", "-id")
+    )
     counts: dict[int, dict[str, int]] = defaultdict(lambda: {"total": 0, "closed": 0, "overdue": 0})
     today = timezone.localdate()
     for plan_id, state, deadline in (
@@ -37,17 +39,13 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
         row["total"] += 1
         row["closed"] += state == "closed"
         row["overdue"] += state != "closed" and deadline < today
-    rows = [
-        (plan, counts.get(plan.pk))
-        for plan in plans
-        if plan.pk in counts or request.user.sees_everything
-    ]
+    rows = [(plan, counts.get(plan.pk)) for plan in plans]
     return render(request, "work/plan_list.html", {"rows": rows})
 
 
 @login_required
 def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    plan = get_object_or_404(Plan, pk=pk)
+    plan = get_object_or_404(queries.visible_plans(request.user), pk=pk)
     tasks = list(
         queries.visible_tasks(request.user)
         .filter(plan=plan)
@@ -55,9 +53,6 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         .prefetch_related("co_units")
         .order_by("sort_key", "id")
     )
-    if not tasks and not request.user.sees_everything:
-        # As in the plan list: a liaison sees only plans their units work on.
-        raise Http404
     # Build the tree in memory: one query whatever its depth.
     by_parent: dict[int | None, list[Task]] = defaultdict(list)
     ids = {t.pk for t in tasks}

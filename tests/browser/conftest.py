@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from duban.org.scope import SYSTEM
+
 # pytest-django's live_server runs in this process beside sync Playwright's loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -118,13 +120,25 @@ def zone(transactional_db):  # type: ignore[no-untyped-def]
     from duban.org import services as org
     from duban.work import services as work
 
-    root = org.unit_create(code="ZONE", name="高新区管委会", kind="committee")
-    unit = org.unit_create(code="ECO", name="经济发展部", kind="department", parent=root)
+    root = org.unit_create(actor=SYSTEM, code="ZONE", name="高新区管委会", kind="committee")
+    unit = org.unit_create(
+        actor=SYSTEM, code="ECO", name="经济发展部", kind="department", parent=root
+    )
     office = org.person_create(
-        username="office", role="office", full_name="王敏", password=PASSWORD, units=[root]
+        actor=SYSTEM,
+        username="office",
+        role="office",
+        full_name="王敏",
+        password=PASSWORD,
+        units=[root],
     )
     org.person_create(
-        username="leader", role="leader", full_name="张主任", password=PASSWORD, units=[root]
+        actor=SYSTEM,
+        username="leader",
+        role="leader",
+        full_name="张主任",
+        password=PASSWORD,
+        units=[root],
     )
     today = timezone.localdate()
     for n in range(3):

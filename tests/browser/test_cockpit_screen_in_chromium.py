@@ -16,6 +16,7 @@ from django.utils import timezone
 from duban.cockpit.charts import overview
 from duban.org import services as org
 from duban.org.models import Person
+from duban.org.scope import SYSTEM
 from duban.work import services as work
 
 PASSWORD = "pw-for-tests"
@@ -196,9 +197,14 @@ def test_the_figures_reload_in_place(new_page, live_server, zone, output_dir: Pa
 
 
 def test_the_empty_screen_fits_too(new_page, live_server, transactional_db, output_dir: Path):  # type: ignore[no-untyped-def]
-    root = org.unit_create(code="ZONE", name="高新区管委会", kind="committee")
+    root = org.unit_create(actor=SYSTEM, code="ZONE", name="高新区管委会", kind="committee")
     org.person_create(
-        username="office", role="office", full_name="王敏", password=PASSWORD, units=[root]
+        actor=SYSTEM,
+        username="office",
+        role="office",
+        full_name="王敏",
+        password=PASSWORD,
+        units=[root],
     )
     page = new_page("office", lang="zh-CN")
     page.set_viewport_size({"width": 1280, "height": 720})

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from duban.org import services as org
+from duban.org.scope import SYSTEM
 from duban.work import services as work
 from duban.work.models import ProgressReport, Task
 
@@ -19,9 +20,10 @@ PASSWORD = "pw-for-tests"
 @pytest.fixture
 def office_setup(transactional_db):  # type: ignore[no-untyped-def]
     root = org.unit_create(
-        code="ZONE", name="高新区管委会", name_en="Zone Committee", kind="committee"
+        actor=SYSTEM, code="ZONE", name="高新区管委会", name_en="Zone Committee", kind="committee"
     )
     unit_a = org.unit_create(
+        actor=SYSTEM,
         code="ECO",
         name="经济发展部",
         name_en="Economic Development Dept.",
@@ -30,13 +32,28 @@ def office_setup(transactional_db):  # type: ignore[no-untyped-def]
         parent=root,
     )
     office = org.person_create(
-        username="office", role="office", full_name="督查室王敏", password=PASSWORD, units=[root]
+        actor=SYSTEM,
+        username="office",
+        role="office",
+        full_name="督查室王敏",
+        password=PASSWORD,
+        units=[root],
     )
     liaison = org.person_create(
-        username="liaison", role="liaison", full_name="李联络", password=PASSWORD, units=[unit_a]
+        actor=SYSTEM,
+        username="liaison",
+        role="liaison",
+        full_name="李联络",
+        password=PASSWORD,
+        units=[unit_a],
     )
     leader = org.person_create(
-        username="leader", role="leader", full_name="张主任", password=PASSWORD, units=[root]
+        actor=SYSTEM,
+        username="leader",
+        role="leader",
+        full_name="张主任",
+        password=PASSWORD,
+        units=[root],
     )
     plan = work.plan_create(
         title="2022年创建国家高新区实施方案", title_en="High-tech zone plan", year=2022

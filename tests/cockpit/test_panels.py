@@ -16,6 +16,7 @@ from duban.cockpit.charts import overview
 from duban.notify.jobs import scan_and_notify
 from duban.org import services as org_services
 from duban.org.models import Role
+from duban.org.scope import SYSTEM
 from duban.projects import indicators
 from duban.projects import services as projects
 from duban.projects.models import Industry, Project
@@ -97,7 +98,7 @@ def test_the_ranking_comes_from_the_scan_and_shows_top_and_bottom(
 @pytest.fixture
 def project(office, leader, unit_a):
     seed_industries()
-    park = org_services.unit_create(code="P1", name="装备制造产业园", kind="park")
+    park = org_services.unit_create(actor=SYSTEM, code="P1", name="装备制造产业园", kind="park")
     return projects.project_create(
         actor=office,
         code="XM-001",
@@ -145,8 +146,8 @@ def test_the_investment_curve_in_wan_yi_and_millions(project, office, liaison_a,
 
 
 def test_indicators_against_target_by_district_and_park(office):
-    district = org_services.unit_create(code="D1", name="辛店镇", kind="district")
-    park = org_services.unit_create(code="P2", name="自贸片区", kind="park")
+    district = org_services.unit_create(actor=SYSTEM, code="D1", name="辛店镇", kind="district")
+    park = org_services.unit_create(actor=SYSTEM, code="P2", name="自贸片区", kind="park")
     fai = indicators.indicator_create(actor=office, code="fai", name="固定资产投资", measure="亿元")
     for unit, target in ((district, "36"), (park, "12")):
         indicators.target_set(
@@ -301,8 +302,10 @@ def test_as_of_a_task_asking_to_close(office, liaison_a, unit_a, clock):
 
 
 def test_indicators_show_the_first_level_the_person_sees(office):
-    district = org_services.unit_create(code="D1", name="辛店镇", kind="district")
-    village = org_services.unit_create(code="V1", name="某村", kind="district", parent=district)
+    district = org_services.unit_create(actor=SYSTEM, code="D1", name="辛店镇", kind="district")
+    village = org_services.unit_create(
+        actor=SYSTEM, code="V1", name="某村", kind="district", parent=district
+    )
     fai = indicators.indicator_create(actor=office, code="fai", name="固定资产投资", measure="亿元")
     for unit in (district, village):
         indicators.target_set(
@@ -316,7 +319,7 @@ def test_indicators_show_the_first_level_the_person_sees(office):
 
 def test_a_leader_of_many_units_sees_the_worst_fifteen(as_, office, leader):
     units = [
-        org_services.unit_create(code=f"U{n}", name=f"单位{n:02d}", kind="department")
+        org_services.unit_create(actor=SYSTEM, code=f"U{n}", name=f"单位{n:02d}", kind="department")
         for n in range(17)
     ]
     for unit in units:

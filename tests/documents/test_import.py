@@ -15,6 +15,7 @@ from duban.documents import importer
 from duban.documents.models import TaskImport
 from duban.org import services as org_services
 from duban.org.models import Unit
+from duban.org.scope import SYSTEM
 from duban.work.models import Task
 
 from .. import factories as f
@@ -38,7 +39,7 @@ def units(db):
         ("DSJ", "区大数据管理局", "区大数据局"),
     ]:
         made[code] = org_services.unit_create(
-            code=code, name=name, kind="department", aliases=aliases
+            actor=SYSTEM, code=code, name=name, kind="department", aliases=aliases
         )
     return made
 

@@ -6,13 +6,15 @@ import pytest
 
 from duban.org import services
 from duban.org.models import Unit
+from duban.org.scope import SYSTEM
 from tests import factories as f
 
 
 @pytest.fixture
 def tree(db):
-    zone = services.unit_create(code="Z", name="高新区管委会", kind="committee")
+    zone = services.unit_create(actor=SYSTEM, code="Z", name="高新区管委会", kind="committee")
     dept = services.unit_create(
+        actor=SYSTEM,
         code="D",
         name="市发展和改革委员会",
         short_name="市发改委",
@@ -20,8 +22,10 @@ def tree(db):
         parent=zone,
         aliases="发改委\n市发改",
     )
-    park = services.unit_create(code="P", name="装备制造产业园", kind="park", parent=zone)
-    office = services.unit_create(code="D1", name="投资科", kind="other", parent=dept)
+    park = services.unit_create(
+        actor=SYSTEM, code="P", name="装备制造产业园", kind="park", parent=zone
+    )
+    office = services.unit_create(actor=SYSTEM, code="D1", name="投资科", kind="other", parent=dept)
     return zone, dept, park, office
 
 
@@ -34,7 +38,7 @@ def test_a_subtree_is_one_prefix_whatever_the_height(tree):
 
 def test_moving_a_unit_moves_its_whole_subtree(tree):
     zone, dept, park, office = tree
-    services.unit_move(unit=dept, parent=park)
+    services.unit_move(actor=SYSTEM, unit=dept, parent=park)
     office.refresh_from_db()
     assert office.path.startswith(park.path) and office.depth == 3
     assert set(Unit.objects.subtree_of([park])) == {park, dept, office}
@@ -43,7 +47,7 @@ def test_moving_a_unit_moves_its_whole_subtree(tree):
 def test_a_unit_cannot_move_under_itself(tree):
     zone, dept, park, office = tree
     with pytest.raises(ValueError):
-        services.unit_move(unit=dept, parent=office)
+        services.unit_move(actor=SYSTEM, unit=dept, parent=office)
 
 
 def test_units_are_found_by_name_short_name_or_alias(tree):
@@ -56,7 +60,7 @@ def test_units_are_found_by_name_short_name_or_alias(tree):
 def test_a_leading_group_lists_its_member_units_on_its_page(tree, office, as_):
     zone, dept, park, _ = tree
     group = services.unit_create(
-        code="G", name="创建工作领导小组", kind="leading_group", parent=zone
+        actor=SYSTEM, code="G", name="创建工作领导小组", kind="leading_group", parent=zone
     )
     group.member_units.set([dept, park])
     page = as_(office).get(f"/units/{group.pk}/").content.decode()

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from duban.org import services as org_services
+from duban.org.scope import SYSTEM
 from duban.projects import services
 from duban.projects.models import Industry
 from duban.projects.seed import seed_industries
@@ -20,12 +21,12 @@ def industries(db):
 
 @pytest.fixture
 def park(db):
-    return org_services.unit_create(code="P1", name="装备制造产业园", kind="park")
+    return org_services.unit_create(actor=SYSTEM, code="P1", name="装备制造产业园", kind="park")
 
 
 @pytest.fixture
 def district(db):
-    return org_services.unit_create(code="D1", name="辛店镇", kind="district")
+    return org_services.unit_create(actor=SYSTEM, code="D1", name="辛店镇", kind="district")
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from duban.org import services as org_services
 from duban.org.models import Role
+from duban.org.scope import SYSTEM
 from duban.projects import indicators
 from duban.projects.models import IndicatorTarget
 
@@ -64,7 +65,7 @@ def test_the_page(setup, as_, office, liaison_a, district):
     assert bad.status_code == 400
     ok = as_(liaison).post(f"/indicators/targets/{target.pk}/report/", {"month": "1", "value": "3"})
     assert ok.status_code == 302
-    other = org_services.unit_create(code="P9", name="新材料产业园", kind="park")
+    other = org_services.unit_create(actor=SYSTEM, code="P9", name="新材料产业园", kind="park")
     saved = as_(office).post(
         "/indicators/?year=2026",
         {

@@ -6,17 +6,22 @@ from __future__ import annotations
 import pytest
 
 from duban.org import services as org
+from duban.org.scope import SYSTEM
 from duban.work import queries
 from tests import factories as f
 
 
 @pytest.fixture
 def province(db):
-    city_a = org.unit_create(code="CA", name="甲市", kind="committee")
-    city_b = org.unit_create(code="CB", name="乙市", kind="committee")
-    dept_a = org.unit_create(code="CA-1", name="甲市发改委", kind="department", parent=city_a)
-    dept_b = org.unit_create(code="CB-1", name="乙市发改委", kind="department", parent=city_b)
-    boss = f.person("boss", "office", units=[city_a])
+    city_a = org.unit_create(actor=SYSTEM, code="CA", name="甲市", kind="committee")
+    city_b = org.unit_create(actor=SYSTEM, code="CB", name="乙市", kind="committee")
+    dept_a = org.unit_create(
+        actor=SYSTEM, code="CA-1", name="甲市发改委", kind="department", parent=city_a
+    )
+    dept_b = org.unit_create(
+        actor=SYSTEM, code="CB-1", name="乙市发改委", kind="department", parent=city_b
+    )
+    boss = f.person("boss", "office", units=[city_a, city_b])
     task_a = f.task(boss, dept_a, title="甲市任务")
     task_b = f.task(boss, dept_b, title="乙市任务")
     return city_a, city_b, task_a, task_b
@@ -40,3 +45,14 @@ def test_a_leader_of_a_department_sees_its_tasks_only(province):
     city_a, city_b, task_a, task_b = province
     lead = f.person("dept_leader", "leader", units=[task_b.lead_unit])
     assert list(queries.visible_tasks(lead)) == [task_b]
+
+
+def test_an_office_of_one_city_cannot_assign_to_another_city(province):
+    from django.core.exceptions import PermissionDenied
+
+    city_a, city_b, task_a, task_b = province
+    office_a = f.person("office_a", "office", units=[city_a])
+    with pytest.raises(PermissionDenied, match="乙市发改委 is outside the units you work for"):
+        f.task(office_a, task_b.lead_unit, title="越界")
+    with pytest.raises(PermissionDenied, match="outside the units you work for"):
+        f.task(office_a, task_a.lead_unit, title="配合越界", co_units=[task_b.lead_unit])

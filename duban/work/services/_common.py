@@ -1,4 +1,4 @@
-"""Helpers every service uses: the conflict error, permission checks, the timeline, row locks."""
+"""Helpers every service uses: the conflict error, the timeline, row locks, attachments."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from duban.org.models import Person, Unit
+from duban.org.scope import Actor, person_of
 
 from ..attachments import CheckedUpload
 from ..models import (
@@ -23,15 +24,10 @@ class ConflictError(ValidationError):
     """Someone else saved the same object since this person loaded it."""
 
 
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise PermissionDenied(message)
-
-
 def _event(
     task: Task,
     kind: str,
-    actor: Person | None,
+    actor: Actor,
     *,
     text: str = "",
     unit: Unit | None = None,
@@ -41,7 +37,7 @@ def _event(
     return TaskEvent.objects.create(
         task=task,
         kind=kind,
-        actor=actor,
+        actor=person_of(actor),
         unit=unit,
         text=text,
         at=at or timezone.now(),
@@ -55,7 +51,7 @@ def _lock(model: Any, pk: int) -> Any:
     return model.objects.select_for_update().get(pk=pk)
 
 
-def _attach(task: Task, uploads: Sequence[CheckedUpload], actor: Person, **owner: Any) -> None:
+def _attach(task: Task, uploads: Sequence[CheckedUpload], person: Person, **owner: Any) -> None:
     """Store checked uploads as the task's attachments, owned by a report or a
     close request (``report=`` or ``close_request=``)."""
     for upload in uploads:
@@ -65,6 +61,6 @@ def _attach(task: Task, uploads: Sequence[CheckedUpload], actor: Person, **owner
             original_name=upload.name,
             size=upload.size,
             content_type=upload.content_type,
-            uploaded_by=actor,
+            uploaded_by=person,
             **owner,
         )

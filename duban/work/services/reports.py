@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from duban.lib import periods
 from duban.notify import fanout
-from duban.org.models import Person
+from duban.org.scope import Actor, person_of, scope_of
 from duban.supervision import likeness
 
 from .. import attachments as attachment_rules
@@ -26,8 +26,7 @@ from ..models import (
     Task,
     TaskState,
 )
-from ..permissions import can_act_for_task, can_manage
-from ._common import ConflictError, _attach, _event, _lock, _require
+from ._common import ConflictError, _attach, _event, _lock
 from .progress import _leaf_recompute
 
 # --- reports ------------------------------------------------------------------
@@ -66,7 +65,7 @@ def report_period_choices(task: Task, today: dt.date) -> list[periods.Period]:
 @transaction.atomic
 def report_save(
     *,
-    actor: Person,
+    actor: Actor,
     task: Task,
     period_label: str,
     text: str,
@@ -83,13 +82,12 @@ def report_save(
     A returned report is edited and submitted again in place. A submitted or
     accepted report cannot be changed by the unit.
     """
-    _require(
-        can_act_for_task(actor, task),
-        _("Only a liaison of the lead unit can report on this task."),
-    )
     now = at or timezone.now()
     today = timezone.localdate(now)
     task = _lock(Task, task.pk)
+    person = scope_of(actor).require_report_for(
+        task.lead_unit, _("Only a liaison of the lead unit can report on this task.")
+    )
     if task.state == TaskState.CLOSED:
         raise ValidationError(_("This task is closed; no more reports can be filed."))
     if task.state == TaskState.ASSIGNED:
@@ -130,7 +128,7 @@ def report_save(
             period_label=period.label,
             period_start=period.start,
             period_end=period.end,
-            author=actor,
+            author=person,
         )
     else:
         if report.state in (ReportState.SUBMITTED, ReportState.ACCEPTED):
@@ -147,7 +145,7 @@ def report_save(
     report.no_change = no_change
     report.percent = pct
     report.value = value
-    report.author = actor
+    report.author = person
     if submit:
         report.state = ReportState.SUBMITTED
         report.submitted_at = now
@@ -162,7 +160,7 @@ def report_save(
         exclude=["task", "unit", "author"], validate_unique=False, validate_constraints=False
     )
     report.save()
-    _attach(task, checked, actor, report=report)
+    _attach(task, checked, person, report=report)
     if submit:
         likeness.refresh(task.pk)
         _event(
@@ -194,14 +192,16 @@ def report_is_late(period: periods.Period, submitted_at: dt.datetime) -> bool:
 @transaction.atomic
 def report_review(
     *,
-    actor: Person,
+    actor: Actor,
     report: ProgressReport,
     accept: bool,
     comment: str = "",
     at: dt.datetime | None = None,
 ) -> ProgressReport:
-    _require(can_manage(actor), _("Only the supervision office can review reports."))
     report = _lock(ProgressReport, report.pk)
+    scope_of(actor).require_manage(
+        report.task.lead_unit, _("Only the supervision office can review reports.")
+    )
     if report.state != ReportState.SUBMITTED:
         raise ValidationError(_("Only a submitted report can be reviewed."))
     comment = (comment or "").strip()
@@ -209,7 +209,7 @@ def report_review(
         raise ValidationError({"comment": _("Say why the report is returned.")})
     now = at or timezone.now()
     report.state = ReportState.ACCEPTED if accept else ReportState.RETURNED
-    report.reviewed_by = actor
+    report.reviewed_by = person_of(actor)
     report.reviewed_at = now
     report.review_comment = comment
     if not accept:

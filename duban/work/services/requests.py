@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from duban.notify import fanout
-from duban.org.models import Person
+from duban.org.scope import Actor, person_of, scope_of
 
 from .. import attachments as attachment_rules
 from ..models import (
@@ -24,8 +24,7 @@ from ..models import (
     Task,
     TaskState,
 )
-from ..permissions import can_act_for_task, can_instruct, can_manage
-from ._common import _attach, _event, _lock, _require
+from ._common import _attach, _event, _lock
 from .progress import _leaf_recompute, _rollup_from
 
 # --- deadline changes -----------------------------------------------------------
@@ -34,17 +33,16 @@ from .progress import _leaf_recompute, _rollup_from
 @transaction.atomic
 def deadline_change_request(
     *,
-    actor: Person,
+    actor: Actor,
     task: Task,
     new_deadline: dt.date,
     reason: str,
     at: dt.datetime | None = None,
 ) -> DeadlineChange:
-    _require(
-        can_act_for_task(actor, task),
-        _("Only a liaison of the lead unit can ask for a new deadline."),
-    )
     task = _lock(Task, task.pk)
+    person = scope_of(actor).require_report_for(
+        task.lead_unit, _("Only a liaison of the lead unit can ask for a new deadline.")
+    )
     if not task.is_open:
         raise ValidationError(_("This task is closed."))
     reason = (reason or "").strip()
@@ -60,7 +58,7 @@ def deadline_change_request(
         )
     change = DeadlineChange.objects.create(
         task=task,
-        requested_by=actor,
+        requested_by=person,
         old_deadline=task.deadline,
         new_deadline=new_deadline,
         reason=reason,
@@ -85,21 +83,23 @@ def deadline_change_request(
 @transaction.atomic
 def deadline_change_decide(
     *,
-    actor: Person,
+    actor: Actor,
     change: DeadlineChange,
     approve: bool,
     comment: str = "",
     at: dt.datetime | None = None,
 ) -> DeadlineChange:
-    _require(can_manage(actor), _("Only the supervision office can decide on deadlines."))
     change = _lock(DeadlineChange, change.pk)
+    scope_of(actor).require_manage(
+        change.task.lead_unit, _("Only the supervision office can decide on deadlines.")
+    )
     if change.state != RequestState.PENDING:
         raise ValidationError(_("This request has already been decided."))
     if approve and change.task.state == TaskState.CLOSED:
         raise ValidationError(_("The task is closed; its deadline can no longer move."))
     now = at or timezone.now()
     change.state = RequestState.APPROVED if approve else RequestState.REJECTED
-    change.decided_by = actor
+    change.decided_by = person_of(actor)
     change.decided_at = now
     change.decision_comment = (comment or "").strip()
     change.save()
@@ -128,17 +128,16 @@ def deadline_change_decide(
 @transaction.atomic
 def close_request_create(
     *,
-    actor: Person,
+    actor: Actor,
     task: Task,
     summary: str,
     files: Sequence[UploadedFile] = (),
     at: dt.datetime | None = None,
 ) -> CloseRequest:
-    _require(
-        can_act_for_task(actor, task),
-        _("Only a liaison of the lead unit can ask to close this task."),
-    )
     task = _lock(Task, task.pk)
+    person = scope_of(actor).require_report_for(
+        task.lead_unit, _("Only a liaison of the lead unit can ask to close this task.")
+    )
     if task.state != TaskState.IN_PROGRESS:
         raise ValidationError(_("Only a claimed task in progress can be put forward for closing."))
     summary = (summary or "").strip()
@@ -149,13 +148,13 @@ def close_request_create(
     checked = [attachment_rules.check(f) for f in files]
     try:
         with transaction.atomic():
-            request = CloseRequest.objects.create(task=task, requested_by=actor, summary=summary)
+            request = CloseRequest.objects.create(task=task, requested_by=person, summary=summary)
     except IntegrityError:
         raise ValidationError(_("A request to close this task is already pending.")) from None
     if at:
         CloseRequest.objects.filter(pk=request.pk).update(requested_at=at)
         request.requested_at = at
-    _attach(task, checked, actor, close_request=request)
+    _attach(task, checked, person, close_request=request)
     task.state = TaskState.CLOSING
     task.close_requested_at = at or timezone.now()
     task.version += 1
@@ -168,14 +167,16 @@ def close_request_create(
 @transaction.atomic
 def close_request_decide(
     *,
-    actor: Person,
+    actor: Actor,
     request: CloseRequest,
     accept: bool,
     comment: str = "",
     at: dt.datetime | None = None,
 ) -> CloseRequest:
-    _require(can_manage(actor), _("Only the supervision office can close tasks."))
     request = _lock(CloseRequest, request.pk)
+    scope_of(actor).require_manage(
+        request.task.lead_unit, _("Only the supervision office can close tasks.")
+    )
     if request.state != RequestState.PENDING:
         raise ValidationError(_("This request has already been decided."))
     comment = (comment or "").strip()
@@ -183,7 +184,7 @@ def close_request_decide(
         raise ValidationError({"comment": _("Say why the task is sent back.")})
     now = at or timezone.now()
     request.state = RequestState.APPROVED if accept else RequestState.REJECTED
-    request.decided_by = actor
+    request.decided_by = person_of(actor)
     request.decided_at = now
     request.decision_comment = comment
     request.save()
@@ -208,13 +209,16 @@ def close_request_decide(
 
 @transaction.atomic
 def instruction_create(
-    *, actor: Person, task: Task, text: str, at: dt.datetime | None = None
+    *, actor: Actor, task: Task, text: str, at: dt.datetime | None = None
 ) -> Instruction:
-    _require(can_instruct(actor), _("Only a leader can write an instruction."))
+    task = Task.objects.select_related("lead_unit").get(pk=task.pk)
+    person = scope_of(actor).require_instruct(
+        task.lead_unit, _("Only a leader can write an instruction.")
+    )
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": _("Write the instruction.")})
-    instruction = Instruction.objects.create(task=task, leader=actor, text=text)
+    instruction = Instruction.objects.create(task=task, leader=person, text=text)
     if at:
         Instruction.objects.filter(pk=instruction.pk).update(created_at=at)
     _event(task, EventKind.INSTRUCTION, actor, at=at, text=text)
@@ -223,6 +227,8 @@ def instruction_create(
 
 
 @transaction.atomic
-def instruction_mark_read(*, actor: Person, instruction: Instruction) -> None:
-    if can_act_for_task(actor, instruction.task) and instruction.read_at is None:
+def instruction_mark_read(*, actor: Actor, instruction: Instruction) -> None:
+    """The lead unit's liaison has read it (anyone else opening it changes nothing)."""
+    mine = scope_of(actor).may_report_for(instruction.task.lead_unit_id)
+    if mine and instruction.read_at is None:
         Instruction.objects.filter(pk=instruction.pk).update(read_at=timezone.now())

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from duban.lib import periods
 from duban.org.models import Person, Unit
+from duban.org.scope import Actor, person_of, scope_of
 
 from ..models import (
     EventKind,
@@ -23,8 +24,7 @@ from ..models import (
     Task,
     TaskState,
 )
-from ..permissions import can_act_for_task, can_manage
-from ._common import ConflictError, _event, _lock, _require
+from ._common import ConflictError, _event, _lock
 from .progress import _plan_recompute, _rollup_from
 
 # --- plans and meetings -----------------------------------------------------
@@ -38,10 +38,12 @@ def plan_create(
     year: int | None = None,
     description: str = "",
     owner_unit: Unit | None = None,
-    actor: Person | None = None,
+    actor: Actor,
 ) -> Plan:
-    if actor is not None:
-        _require(can_manage(actor), _("Only the supervision office can create plans."))
+    """A plan belongs to an office: ``owner_unit``, by default the actor's own."""
+    scope = scope_of(actor)
+    owner_unit = owner_unit or scope.office
+    scope.require_manage(owner_unit, _("Only the supervision office can create plans."))
     plan = Plan(
         title=title, title_en=title_en, year=year, description=description, owner_unit=owner_unit
     )
@@ -60,10 +62,10 @@ def meeting_create(
     chair: str = "",
     location: str = "",
     notes: str = "",
-    actor: Person | None = None,
+    actor: Actor,
 ) -> Meeting:
-    if actor is not None:
-        _require(can_manage(actor), _("Only the supervision office can record meetings."))
+    scope = scope_of(actor)
+    scope.require_manage(scope.office, _("Only the supervision office can record meetings."))
     meeting = Meeting(
         kind=kind,
         number=number,
@@ -94,7 +96,7 @@ def _validate_dates(start_date: dt.date, deadline: dt.date) -> None:
 @transaction.atomic
 def task_create(
     *,
-    actor: Person | None,
+    actor: Actor,
     title: str,
     lead_unit: Unit,
     start_date: dt.date,
@@ -115,11 +117,18 @@ def task_create(
     weight: Decimal = Decimal("1"),
     at: dt.datetime | None = None,
 ) -> Task:
-    if actor is not None:
-        _require(can_manage(actor), _("Only the supervision office can assign tasks."))
-    _validate_dates(start_date, deadline)
+    co_units = list(co_units)
+    scope = scope_of(actor)
+    scope.require_manage_all(
+        [lead_unit, *co_units], _("Only the supervision office can assign tasks.")
+    )
     if parent is not None:
         plan = plan or parent.plan
+        scope.require_covers(parent.lead_unit)
+    if plan is not None:
+        scope.require_covers(plan.owner_unit)
+    _validate_dates(start_date, deadline)
+    if parent is not None:
         if parent.plan_id != (plan.pk if plan else None):
             raise ValidationError({"parent": _("The parent task belongs to another plan.")})
         if not parent.is_open:
@@ -146,7 +155,7 @@ def task_create(
         metric_unit=metric_unit,
         target_value=target_value,
         weight=weight,
-        created_by=actor,
+        created_by=person_of(actor),
     )
     task.full_clean()
     task._change_reason = "created"  # type: ignore[attr-defined]
@@ -196,7 +205,7 @@ EDITABLE_FIELDS = (
 @transaction.atomic
 def task_update(
     *,
-    actor: Person,
+    actor: Actor,
     task: Task,
     version: int,
     co_units: Sequence[Unit] | None = None,
@@ -204,11 +213,17 @@ def task_update(
 ) -> Task:
     """Edit a task's fields. ``version`` is the version the editor loaded; if
     someone saved in between, raise ConflictError instead of overwriting."""
-    _require(can_manage(actor), _("Only the supervision office can edit tasks."))
+    scope = scope_of(actor)
+    message = _("Only the supervision office can edit tasks.")
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
     current = _lock(Task, task.pk)
+    # The task as stored decides, then where the edit would put it.
+    scope.require_manage(current.lead_unit, message)
+    scope.require_manage_all(
+        [u for u in [changes.get("lead_unit"), *(co_units or [])] if u is not None], message
+    )
     if current.version != version:
         raise ConflictError(
             _(
@@ -254,17 +269,16 @@ def _display(value: Any) -> str:
 
 
 @transaction.atomic
-def task_claim(*, actor: Person, task: Task, at: dt.datetime | None = None) -> Task:
-    _require(
-        can_act_for_task(actor, task),
-        _("Only a liaison of the lead unit can claim this task."),
-    )
+def task_claim(*, actor: Actor, task: Task, at: dt.datetime | None = None) -> Task:
     current = _lock(Task, task.pk)
+    person = scope_of(actor).require_report_for(
+        current.lead_unit, _("Only a liaison of the lead unit can claim this task.")
+    )
     if current.state != TaskState.ASSIGNED:
         raise ValidationError(_("This task has already been claimed."))
     current.state = TaskState.IN_PROGRESS
     current.claimed_at = at or timezone.now()
-    current.claimed_by = actor
+    current.claimed_by = person
     current.version += 1
     current._change_reason = "claimed"  # type: ignore[attr-defined]
     current.save()
@@ -274,11 +288,13 @@ def task_claim(*, actor: Person, task: Task, at: dt.datetime | None = None) -> T
 
 @transaction.atomic
 def milestone_set(
-    *, actor: Person, task: Task, date: dt.date, percent: Any, label: str
+    *, actor: Actor, task: Task, date: dt.date, percent: Any, label: str
 ) -> Milestone:
     """Add (or, on the same day, replace) a dated milestone of a task."""
-    _require(can_manage(actor), _("Only the supervision office can set milestones."))
     task = _lock(Task, task.pk)
+    scope_of(actor).require_manage(
+        task.lead_unit, _("Only the supervision office can set milestones.")
+    )
     label = (label or "").strip()
     errors: dict[str, str] = {}
     if not label:
@@ -313,9 +329,11 @@ def milestone_set(
 
 
 @transaction.atomic
-def milestone_delete(*, actor: Person, milestone: Milestone) -> None:
-    _require(can_manage(actor), _("Only the supervision office can set milestones."))
-    task = milestone.task
+def milestone_delete(*, actor: Actor, milestone: Milestone) -> None:
+    task = _lock(Task, milestone.task_id)
+    scope_of(actor).require_manage(
+        task.lead_unit, _("Only the supervision office can set milestones.")
+    )
     _event(
         task,
         EventKind.EDITED,

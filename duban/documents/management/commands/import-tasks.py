@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from duban.documents import importer, taskbook
 from duban.lib import deadlines
 from duban.org.models import Person, Role, Unit
+from duban.org.scope import SYSTEM, Actor, scope_of
 from duban.work.models import Plan
 
 
@@ -38,7 +39,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--create-unknown", action="store_true", help="create units for unknown names"
         )
-        parser.add_argument("--as", dest="username", help="the office user recorded as importer")
+        parser.add_argument(
+            "--as",
+            dest="username",
+            help="the office user who imports (their scope applies); without it, the system",
+        )
         parser.add_argument("--language", default="zh-hans", choices=["zh-hans", "en"])
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -57,13 +62,15 @@ class Command(BaseCommand):
             mappings[name.strip()] = unit.pk
         data = path.read_bytes()
         try:
-            result = importer.preview(importer.read(data, plan), plan, mappings)
+            result = importer.preview(
+                importer.read(data, plan), plan, mappings, scope=scope_of(actor)
+            )
         except taskbook.WorkbookError as error:
             text, params = taskbook.message(error.code, error.params)
             raise CommandError(_(text) % params) from None
         if options["create_unknown"]:
             mappings.update({name: importer.NEW for name in result.unknown})
-            result = importer.preview(result.book, plan, mappings)
+            result = importer.preview(result.book, plan, mappings, scope=scope_of(actor))
         self._print(result)
         if options["dry_run"]:
             return
@@ -75,6 +82,8 @@ class Command(BaseCommand):
                 counts = importer.apply(actor=actor, record=record, mappings=mappings)
             except ValidationError as error:
                 raise CommandError(" ".join(error.messages)) from None
+            except PermissionDenied as error:
+                raise CommandError(str(error)) from None
         self.stdout.write(
             f"imported into “{plan}”: {counts['created']} created, {counts['updated']} updated, "
             f"{counts['unchanged']} unchanged, {counts['units_created']} units created"
@@ -90,11 +99,13 @@ class Command(BaseCommand):
             raise CommandError(f"no plan {given!r}")
         return plan
 
-    def _actor(self, username: str | None) -> Person:
+    def _actor(self, username: str | None) -> Actor:
+        if not username:
+            return SYSTEM
         people = Person.objects.filter(role__in=(Role.OFFICE, Role.ADMIN), is_active=True)
-        actor = people.filter(username=username).first() if username else people.first()
+        actor = people.filter(username=username).first()
         if actor is None:
-            raise CommandError("no office user to record as importer (--as USERNAME)")
+            raise CommandError(f"--as {username}: no active office user of that name")
         return actor
 
     def _print(self, result: importer.Preview) -> None:

@@ -1,0 +1,247 @@
+"""Who may act on what: one object per person, asked by every service.
+
+A person's *scope* is the units they see and act in:
+
+- office staff, administrators and leaders: the subtrees of the units they
+  belong to (everything when they belong to no unit, as in a one-office
+  installation, or to every top of the tree);
+- a liaison: exactly the units they belong to (a task is theirs when one of
+  them leads it or co-operates on it).
+
+On top of the units sit the role predicates: an office person *manages*
+(assigns, reviews, decides, keeps the office's records) inside the scope, a
+leader *instructs* inside it, a liaison *reports for* their own units. Every
+service takes the acting person and calls one of the ``require_*`` methods
+with the unit the object belongs to (a task's lead unit, a project's
+responsible unit, a record's owning office), so the same rule holds for the
+pages, the API, the commands and the import.
+
+Work the system does on its own (the demo, the scan, migrations, commands run
+by an operator) names :data:`SYSTEM` as its actor: there is no "no actor, no
+check". The system's scope is everything and it may manage, never report for
+a unit or instruct (those are a person's acts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, TypeAlias
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .models import Person, Role, Unit
+
+
+class SystemActor:
+    """The actor of work nobody did by hand. Stored as no person (``None``)."""
+
+    is_authenticated = True
+    is_active = True
+    is_system = True
+    pk = None
+    id = None
+    role = "system"
+    username = "system"
+    full_name = gettext_lazy("system")
+
+    def __str__(self) -> str:
+        return str(self.full_name)
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = SystemActor()
+
+Actor: TypeAlias = Person | SystemActor
+
+SUBTREE_ROLES = (Role.OFFICE, Role.ADMIN, Role.LEADER)
+MANAGING_ROLES = (Role.OFFICE, Role.ADMIN)
+
+
+def person_of(actor: Actor) -> Person | None:
+    """The person to store as who did it (``None`` for the system)."""
+    return None if isinstance(actor, SystemActor) else actor
+
+
+class Scope:
+    """The units one actor sees and acts in, and what the role lets them do there."""
+
+    def __init__(
+        self,
+        actor: Actor | Any,
+        *,
+        everything: bool,
+        roots: tuple[Unit, ...] = (),
+        unit_ids: frozenset[int] = frozenset(),
+    ) -> None:
+        self.actor = actor
+        self.role: str = getattr(actor, "role", "")
+        self.everything = everything
+        self.roots = roots
+        self.unit_ids = unit_ids
+        self._paths = tuple(u.path for u in roots)
+
+    # --- what the actor is ------------------------------------------------------
+
+    @property
+    def is_system(self) -> bool:
+        return isinstance(self.actor, SystemActor)
+
+    @property
+    def is_signed_in(self) -> bool:
+        return bool(getattr(self.actor, "is_authenticated", False))
+
+    @property
+    def manages(self) -> bool:
+        return self.is_system or (self.is_signed_in and self.role in MANAGING_ROLES)
+
+    @property
+    def instructs(self) -> bool:
+        return self.is_signed_in and self.role == Role.LEADER and not self.is_system
+
+    @property
+    def reports(self) -> bool:
+        return self.is_signed_in and self.role == Role.LIAISON
+
+    @property
+    def subtree(self) -> bool:
+        """Sees whole subtrees (office staff, administrators, leaders, the system)."""
+        return self.is_system or self.role in SUBTREE_ROLES
+
+    # --- which units ------------------------------------------------------------------
+
+    def covers(self, unit: Unit | None) -> bool:
+        """Whether ``unit`` lies inside the scope (``None``, no unit: only for everything)."""
+        if not self.is_signed_in:
+            return False
+        if self.everything:
+            return True
+        if unit is None:
+            return False
+        if self.subtree:
+            return any(unit.path.startswith(p) for p in self._paths)
+        return unit.pk in self.unit_ids
+
+    def covers_all(self, units: Iterable[Unit]) -> bool:
+        return all(self.covers(u) for u in units)
+
+    def units(self) -> QuerySet[Unit]:
+        """Every unit inside the scope."""
+        if not self.is_signed_in:
+            return Unit.objects.none()
+        if self.everything:
+            return Unit.objects.all()
+        if self.subtree:
+            return Unit.objects.subtree_of(list(self.roots))
+        return Unit.objects.filter(pk__in=self.unit_ids)
+
+    def unit_q(self, field: str) -> Q:
+        """A filter on a unit foreign key ``field`` ("lead_unit", "unit", "office")
+        that keeps the rows whose unit lies inside the scope."""
+        if self.everything:
+            return Q()
+        if not self.is_signed_in or (not self.roots and not self.unit_ids):
+            return Q(pk__in=[])
+        if self.subtree:
+            # A subquery over the units (small), not a join on every row's unit:
+            # the rows are then found by their unit's index.
+            return Q(**{f"{field}__in": self.units().values("pk")})
+        return Q(**{f"{field}_id__in": sorted(self.unit_ids)})
+
+    @property
+    def office(self) -> Unit | None:
+        """The office the actor's office records belong to: the highest unit of the
+        scope (the primary one first among equals); ``None`` for a scope over
+        everything with no unit of its own (then the top of the tree is used)."""
+        if self.roots:
+            return min(self.roots, key=lambda u: u.depth)
+        return top_office()
+
+    # --- refusals, in the actor's language ----------------------------------------
+
+    def outside(self, unit: Unit | None) -> PermissionDenied:
+        if unit is None:
+            return PermissionDenied(_("This belongs to no office you work for."))
+        return PermissionDenied(
+            _("%(unit)s is outside the units you work for.") % {"unit": unit.name}
+        )
+
+    def require_covers(self, unit: Unit | None) -> None:
+        if not self.covers(unit):
+            raise self.outside(unit)
+
+    def require_manage(self, unit: Unit | None, message: str) -> None:
+        """Office work on something of ``unit`` (``message``: why not, for a wrong role)."""
+        if not self.manages:
+            raise PermissionDenied(message)
+        self.require_covers(unit)
+
+    def require_manage_all(self, units: Iterable[Unit | None], message: str) -> None:
+        if not self.manages:
+            raise PermissionDenied(message)
+        for unit in units:
+            self.require_covers(unit)
+
+    def require_instruct(self, unit: Unit | None, message: str) -> Person:
+        """A leader instructing on something of ``unit``; returns the leader."""
+        if not self.instructs or not isinstance(self.actor, Person):
+            raise PermissionDenied(message)
+        self.require_covers(unit)
+        return self.actor
+
+    def require_report_for(self, unit: Unit | None, message: str) -> Person:
+        """A liaison acting for one of their own units; returns the liaison."""
+        if not self.reports or unit is None or unit.pk not in self.unit_ids:
+            raise PermissionDenied(message)
+        assert isinstance(self.actor, Person)
+        return self.actor
+
+    def may_report_for(self, unit_id: int | None) -> bool:
+        return self.reports and unit_id in self.unit_ids
+
+
+def top_office() -> Unit | None:
+    """The top of the unit tree: the office of records kept for the whole
+    installation (the first top unit when there are several)."""
+    return Unit.objects.filter(parent__isnull=True).order_by("path").first()
+
+
+def scope_of(actor: Actor | Any) -> Scope:
+    """The actor's scope, worked out once per person object (one query)."""
+    if isinstance(actor, SystemActor):
+        return Scope(actor, everything=True)
+    if not getattr(actor, "is_authenticated", False):
+        return Scope(actor, everything=False)
+    cached = getattr(actor, "_duban_scope", None)
+    if cached is not None:
+        return cached
+    unit_ids = frozenset(actor.unit_ids())
+    if actor.role in SUBTREE_ROLES:
+        if not unit_ids:
+            scope = Scope(actor, everything=True)
+        else:
+            # One query for the person's units and the tops of the tree: someone
+            # who belongs to every top unit sees everything, and a filter over the
+            # whole tree would only slow every list down.
+            units = list(
+                Unit.objects.filter(Q(pk__in=unit_ids) | Q(parent__isnull=True)).only(
+                    "pk", "path", "depth", "parent_id", "name", "name_en"
+                )
+            )
+            mine = [u for u in units if u.pk in unit_ids]
+            tops = {u.pk for u in units if u.parent_id is None}
+            # Only the highest of nested units count as roots.
+            roots = tuple(
+                u
+                for u in sorted(mine, key=lambda u: (u.depth, u.path))
+                if not any(o is not u and u.path.startswith(o.path) for o in mine)
+            )
+            scope = Scope(actor, everything=tops <= unit_ids, roots=roots, unit_ids=unit_ids)
+    else:
+        scope = Scope(actor, everything=False, unit_ids=unit_ids)
+    actor._duban_scope = scope  # type: ignore[union-attr]
+    return scope
