@@ -613,6 +613,7 @@ def _assessment(args: argparse.Namespace, out: dict[str, Any]) -> dict[str, Any]
     from duban.assessment.review import month_review
     from duban.lib import periods
     from duban.org.models import Person, Role, Unit
+    from duban.org.scope import top_office
     from duban.work.models import ProgressReport, Task
 
     today = timezone.localdate()
@@ -620,8 +621,14 @@ def _assessment(args: argparse.Namespace, out: dict[str, Any]) -> dict[str, Any]
     last = current.previous()
     month = periods.period_containing(today, periods.MONTHLY).previous()
     subjects: list[tuple[str, Callable[[], Any]]] = [
-        (f"standing({last.label}), last ended quarter", lambda: services.standing(last)),
-        (f"standing({current.label}), current quarter", lambda: services.standing(current)),
+        (
+            f"standing({last.label}), last ended quarter",
+            lambda: services.standing(last, top_office()),
+        ),
+        (
+            f"standing({current.label}), current quarter",
+            lambda: services.standing(current, top_office()),
+        ),
         (f"month_review({month.label}), last full month", lambda: month_review(month)),
     ]
     results = []

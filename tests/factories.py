@@ -70,9 +70,40 @@ TWO_WEEKS_AGO = "2026-W10"
 _serials = itertools.count(1)
 
 
-def unit(code: str, name: str, *, name_en: str = "", parent: Unit | None = None) -> Unit:
+ZONE_CODE = "ZONE"
+
+
+def zone() -> Unit:
+    """The top of the test tree, the office the default personas work for."""
+    found = Unit.objects.filter(code=ZONE_CODE).first()
+    if found:
+        return found
     return org_services.unit_create(
-        actor=SYSTEM, code=code, name=name, name_en=name_en, kind="department", parent=parent
+        actor=SYSTEM,
+        code=ZONE_CODE,
+        name="高新区管委会",
+        name_en="High-tech Zone Committee",
+        kind="committee",
+    )
+
+
+UNDER_THE_ZONE: Any = object()
+
+
+def unit(
+    code: str,
+    name: str,
+    *,
+    name_en: str = "",
+    parent: Unit | None = UNDER_THE_ZONE,
+    kind: str = "department",
+) -> Unit:
+    """A unit under ``parent``: by default under the zone (one office, as a
+    single office's installation is); ``parent=None`` makes another top."""
+    if parent is UNDER_THE_ZONE:
+        parent = zone()
+    return org_services.unit_create(
+        actor=SYSTEM, code=code, name=name, name_en=name_en, kind=kind, parent=parent
     )
 
 
@@ -97,10 +128,12 @@ def signed_in(who: Person | None, **defaults: Any) -> Client:
 def plan(office: Person, title: str = "2026年创建国家高新区实施方案", **kwargs: Any) -> Plan:
     kwargs.setdefault("title_en", "Plan for the national high-tech zone, 2026")
     kwargs.setdefault("year", 2026)
+    zone()  # the office it belongs to, by default the person's own (the zone's)
     return services.plan_create(actor=office, title=title, **kwargs)
 
 
 def meeting(office: Person, date: dt.date, number: int | None = None, **kwargs: Any) -> Meeting:
+    zone()
     return services.meeting_create(actor=office, date=date, number=number, **kwargs)
 
 

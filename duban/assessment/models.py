@@ -28,7 +28,11 @@ CATEGORY_OF_KIND: dict[str, str] = {
 
 
 class Assessment(models.Model):
-    quarter = models.CharField(_("quarter"), max_length=7, unique=True)  # 2026Q3
+    # The office this belongs to (duban.org.scope: a unit that runs one).
+    office = models.ForeignKey(
+        "org.Unit", verbose_name=_("office"), on_delete=models.PROTECT, related_name="+"
+    )
+    quarter = models.CharField(_("quarter"), max_length=7)  # 2026Q3
     rules_version = models.CharField(_("rules version"), max_length=20)
     weights = models.JSONField(_("weights"), default=dict)
     locked_at = models.DateTimeField(_("locked"), null=True, blank=True)
@@ -39,6 +43,9 @@ class Assessment(models.Model):
 
     class Meta:
         ordering = ["-quarter"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "quarter"], name="one_assessment_per_quarter")
+        ]
         verbose_name = _("quarterly assessment")
         verbose_name_plural = _("quarterly assessments")
 
@@ -100,6 +107,10 @@ class StandingSnapshot(models.Model):
     query instead of scoring every unit on each page, and "as of a date" reads
     the day's snapshot. ``rows`` holds [unit id, category, rank, total]."""
 
+    # The office this belongs to (duban.org.scope: a unit that runs one).
+    office = models.ForeignKey(
+        "org.Unit", verbose_name=_("office"), on_delete=models.PROTECT, related_name="+"
+    )
     quarter = models.CharField(max_length=7)
     day = models.DateField()
     taken_at = models.DateTimeField(default=timezone.now)
@@ -108,7 +119,9 @@ class StandingSnapshot(models.Model):
     class Meta:
         ordering = ["-day"]
         constraints = [
-            models.UniqueConstraint(fields=["quarter", "day"], name="one_snapshot_per_quarter_day")
+            models.UniqueConstraint(
+                fields=["office", "quarter", "day"], name="one_snapshot_per_quarter_day"
+            )
         ]
 
     def __str__(self) -> str:
@@ -143,7 +156,11 @@ class MonthlyReview(models.Model):
     computed from the record until the office publishes it; publishing keeps
     them as they stood, with the remarks, for the units to read."""
 
-    month = models.CharField(_("month"), max_length=7, unique=True)  # 2026-11
+    # The office this belongs to (duban.org.scope: a unit that runs one).
+    office = models.ForeignKey(
+        "org.Unit", verbose_name=_("office"), on_delete=models.PROTECT, related_name="+"
+    )
+    month = models.CharField(_("month"), max_length=7)  # 2026-11
     remarks = models.TextField(_("remarks"), blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     published_by = models.ForeignKey(
@@ -154,6 +171,9 @@ class MonthlyReview(models.Model):
 
     class Meta:
         ordering = ["-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "month"], name="one_review_per_month")
+        ]
         verbose_name = _("monthly review")
         verbose_name_plural = _("monthly reviews")
 

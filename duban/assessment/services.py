@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from duban.lib import periods
 from duban.org.models import Unit
-from duban.org.scope import Actor, person_of, scope_of, top_office
+from duban.org.scope import Actor, all_offices, office_members, person_of, scope_of
+from duban.work.models import Task
 
 from . import scoring
 from .facts import quarter_facts
@@ -59,22 +60,25 @@ class Standing:
         return [row for rows in self.by_category.values() for row in rows]
 
 
-def assessment_for(quarter: periods.Quarter) -> Assessment:
-    """The quarter's assessment record; before anyone wrote to it, an unsaved
-    one with the current rules (reading never writes)."""
-    found = Assessment.objects.filter(quarter=quarter.label).first()
+def assessment_for(quarter: periods.Quarter, office: Unit) -> Assessment:
+    """The office's assessment of the quarter; before anyone wrote to it, an
+    unsaved one with the current rules (reading never writes)."""
+    found = Assessment.objects.filter(office=office, quarter=quarter.label).first()
     return found or Assessment(
+        office=office,
         quarter=quarter.label,
         rules_version=scoring.CURRENT,
         weights=scoring.RULES[scoring.CURRENT].__dict__,
     )
 
 
-def _for_update(quarter: periods.Quarter) -> Assessment:
-    """The quarter's record, created on first write, locked for this transaction."""
+def _for_update(quarter: periods.Quarter, office: Unit) -> Assessment:
+    """The office's record of the quarter, created on first write, locked for
+    this transaction."""
     try:
         with transaction.atomic():
             Assessment.objects.get_or_create(
+                office=office,
                 quarter=quarter.label,
                 defaults={
                     "rules_version": scoring.CURRENT,
@@ -83,17 +87,21 @@ def _for_update(quarter: periods.Quarter) -> Assessment:
             )
     except IntegrityError:  # created by someone else at the same moment
         pass
-    return Assessment.objects.select_for_update().get(quarter=quarter.label)
+    return Assessment.objects.select_for_update().get(office=office, quarter=quarter.label)
 
 
-def assessed_units() -> list[Unit]:
+def assessed_units(office: Unit) -> list[Unit]:
+    """The units an office ranks: those it supervises (duban.org.scope.office_members)."""
     return list(
-        Unit.objects.filter(kind__in=list(CATEGORY_OF_KIND), is_active=True).order_by("path")
+        office_members(office)
+        .filter(kind__in=list(CATEGORY_OF_KIND), is_active=True)
+        .order_by("path")
     )
 
 
-def standing(quarter: periods.Quarter, *, as_of: dt.date | None = None) -> Standing:
-    assessment = assessment_for(quarter)
+def standing(quarter: periods.Quarter, office: Unit, *, as_of: dt.date | None = None) -> Standing:
+    """The office's ranking of the quarter: frozen once locked, else counted now."""
+    assessment = assessment_for(quarter, office)
     weights = scoring.Weights.from_dict(assessment.weights)
     today = as_of or timezone.localdate()
     result = Standing(assessment, quarter, min(today, quarter.end), weights)
@@ -115,7 +123,7 @@ def standing(quarter: periods.Quarter, *, as_of: dt.date | None = None) -> Stand
         result.as_of = timezone.localdate(assessment.locked_at)
     else:
         counted = quarter_facts(quarter, today)
-        for unit in assessed_units():
+        for unit in assessed_units(office):
             facts = counted.get(unit.pk, scoring.Facts())
             adjustment = adjustments.get(unit.pk)
             if facts == scoring.Facts() and adjustment is None:
@@ -147,38 +155,41 @@ def standing(quarter: periods.Quarter, *, as_of: dt.date | None = None) -> Stand
     return result
 
 
-def snapshot(*, today: dt.date | None = None) -> StandingSnapshot:
-    """Record today's standing of the current quarter (the scan calls this
-    after each run; the day's last run wins)."""
+def snapshot(*, today: dt.date | None = None) -> list[StandingSnapshot]:
+    """Record today's standing of the current quarter, for every office (the
+    scan calls this after each run; the day's last run wins)."""
     today = today or timezone.localdate()
     quarter = periods.quarter_containing(today)
-    result = standing(quarter, as_of=today)
-    rows = [[r.unit.pk, r.category, r.rank, str(r.total)] for r in result.rows]
-    found, _created = StandingSnapshot.objects.update_or_create(
-        quarter=quarter.label, day=today, defaults={"rows": rows, "taken_at": timezone.now()}
-    )
-    return found
+    taken = []
+    for office in all_offices():
+        result = standing(quarter, office, as_of=today)
+        rows = [[r.unit.pk, r.category, r.rank, str(r.total)] for r in result.rows]
+        found, _created = StandingSnapshot.objects.update_or_create(
+            office=office,
+            quarter=quarter.label,
+            day=today,
+            defaults={"rows": rows, "taken_at": timezone.now()},
+        )
+        taken.append(found)
+    return taken
 
 
-def ranking_on(day: dt.date) -> tuple[periods.Quarter, StandingSnapshot | None]:
-    """The standing of ``day``'s quarter as it was recorded on or before ``day``."""
+def ranking_on(day: dt.date, office: Unit) -> tuple[periods.Quarter, StandingSnapshot | None]:
+    """The office's standing of ``day``'s quarter as recorded on or before ``day``."""
     quarter = periods.quarter_containing(day)
     found = (
-        StandingSnapshot.objects.filter(quarter=quarter.label, day__lte=day)
+        StandingSnapshot.objects.filter(office=office, quarter=quarter.label, day__lte=day)
         .order_by("-day")
         .first()
     )
     return quarter, found
 
 
-def _require_office(actor: Actor, unit: Unit | None = None) -> None:
-    """The assessment is kept for the whole installation: changing it is the
-    work of an office whose scope holds the top of the tree (and ``unit``)."""
-    scope = scope_of(actor)
-    message = _("Only the supervision office can change the assessment.")
-    scope.require_manage(top_office(), message)
-    if unit is not None:
-        scope.require_manage(unit, message)
+def _require_office(actor: Actor, office: Unit) -> None:
+    """Each office keeps its own assessment: changing it needs a scope over that office."""
+    scope_of(actor).require_manage(
+        office, _("Only the supervision office can change the assessment.")
+    )
 
 
 def _require_open(assessment: Assessment) -> None:
@@ -188,11 +199,19 @@ def _require_open(assessment: Assessment) -> None:
 
 @transaction.atomic
 def adjustment_set(
-    *, actor: Actor, quarter: periods.Quarter, unit: Unit, points: Any, reason: str
+    *,
+    actor: Actor,
+    quarter: periods.Quarter,
+    office: Unit,
+    unit: Unit,
+    points: Any,
+    reason: str,
 ) -> Adjustment | None:
-    """Set (or, with 0 points, remove) a unit's manual adjustment."""
-    _require_office(actor, unit)
-    assessment = _for_update(quarter)
+    """Set (or, with 0 points, remove) a unit's manual adjustment in the office's ranking."""
+    _require_office(actor, office)
+    if not office_members(office).filter(pk=unit.pk).exists():
+        raise scope_of(actor).outside(unit)
+    assessment = _for_update(quarter, office)
     _require_open(assessment)
     weights = scoring.Weights.from_dict(assessment.weights)
     try:
@@ -228,9 +247,11 @@ def adjustment_set(
 
 
 @transaction.atomic
-def weights_set(*, actor: Actor, quarter: periods.Quarter, weights: dict[str, Any]) -> Assessment:
-    _require_office(actor)
-    assessment = _for_update(quarter)
+def weights_set(
+    *, actor: Actor, quarter: periods.Quarter, office: Unit, weights: dict[str, Any]
+) -> Assessment:
+    _require_office(actor, office)
+    assessment = _for_update(quarter, office)
     _require_open(assessment)
     try:
         checked = scoring.Weights.from_dict(weights)
@@ -256,15 +277,17 @@ def weights_set(*, actor: Actor, quarter: periods.Quarter, weights: dict[str, An
 
 
 @transaction.atomic
-def lock(*, actor: Actor, quarter: periods.Quarter, as_of: dt.date | None = None) -> Assessment:
-    """Freeze the quarter's scores as they stand now."""
-    _require_office(actor)
-    assessment = _for_update(quarter)
+def lock(
+    *, actor: Actor, quarter: periods.Quarter, office: Unit, as_of: dt.date | None = None
+) -> Assessment:
+    """Freeze the office's scores of the quarter as they stand now."""
+    _require_office(actor, office)
+    assessment = _for_update(quarter, office)
     _require_open(assessment)
     today = as_of or timezone.localdate()
     if today <= quarter.end:
         raise ValidationError(_("A quarter can be locked once it has ended."))
-    current = standing(quarter, as_of=today)
+    current = standing(quarter, office, as_of=today)
     LockedScore.objects.bulk_create(
         LockedScore(
             assessment=assessment,
@@ -286,9 +309,9 @@ def lock(*, actor: Actor, quarter: periods.Quarter, as_of: dt.date | None = None
 
 
 @transaction.atomic
-def reopen(*, actor: Actor, quarter: periods.Quarter, reason: str) -> Assessment:
-    _require_office(actor)
-    assessment = _for_update(quarter)
+def reopen(*, actor: Actor, quarter: periods.Quarter, office: Unit, reason: str) -> Assessment:
+    _require_office(actor, office)
+    assessment = _for_update(quarter, office)
     if not assessment.is_locked:
         raise ValidationError(_("This quarter is not locked."))
     reason = (reason or "").strip()
@@ -313,42 +336,46 @@ def reopen(*, actor: Actor, quarter: periods.Quarter, reason: str) -> Assessment
 # --- the monthly review ------------------------------------------------------------------
 
 
-def review_for(month: periods.Period) -> MonthlyReview:
-    """The month's review record, or an unsaved empty one (reading never writes)."""
-    found = MonthlyReview.objects.filter(month=month.label).first()
-    return found or MonthlyReview(month=month.label)
+def review_for(month: periods.Period, office: Unit) -> MonthlyReview:
+    """The office's review of the month, or an unsaved empty one (reading never writes)."""
+    found = MonthlyReview.objects.filter(office=office, month=month.label).first()
+    return found or MonthlyReview(office=office, month=month.label)
 
 
-def _review_for_update(month: periods.Period) -> MonthlyReview:
+def _review_for_update(month: periods.Period, office: Unit) -> MonthlyReview:
     try:
         with transaction.atomic():
-            MonthlyReview.objects.get_or_create(month=month.label)
+            MonthlyReview.objects.get_or_create(office=office, month=month.label)
     except IntegrityError:
         pass
-    return MonthlyReview.objects.select_for_update().get(month=month.label)
+    return MonthlyReview.objects.select_for_update().get(office=office, month=month.label)
+
+
+def office_tasks(office: Unit) -> Any:
+    """The ids of the tasks an office's review counts: those led by its units."""
+    return Task.objects.filter(lead_unit__in=office_members(office)).values("pk")
 
 
 @transaction.atomic
 def review_save(
-    *, actor: Actor, month: periods.Period, remarks: str, publish: bool = False
+    *, actor: Actor, month: periods.Period, office: Unit, remarks: str, publish: bool = False
 ) -> MonthlyReview:
     """Save the office's remarks; with `publish`, freeze the figures as they
     stand and tell the units (publishing again replaces the published text)."""
-    # Kept for the whole installation, as the assessment is.
     scope_of(actor).require_manage(
-        top_office(), _("Only the supervision office can write the monthly review.")
+        office, _("Only the supervision office can write the monthly review.")
     )
     if publish and month.end >= timezone.localdate():
         raise ValidationError(_("A month's review can be published once the month has ended."))
     remarks = (remarks or "").strip()
     if publish and not remarks:
         raise ValidationError({"remarks": _("Write the office's remarks before publishing.")})
-    review = _review_for_update(month)
+    review = _review_for_update(month, office)
     review.remarks = remarks
     review.updated_at = timezone.now()
     fields = ["remarks", "updated_at"]
     if publish:
-        review.snapshot = month_review(month)
+        review.snapshot = month_review(month, office_tasks(office))
         first = review.published_at is None
         review.published_at, review.published_by = timezone.now(), person_of(actor)
         fields += ["snapshot", "published_at", "published_by"]

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from duban.lib import periods
-from duban.org.http import AuthedRequest
-from duban.org.models import Unit
+from duban.org.http import AuthedRequest, chosen_office, office_query
+from duban.org.scope import office_members, scope_of
 from duban.work.views import apply_errors
 
 from . import services
@@ -34,7 +37,19 @@ def _quarter(label: str) -> periods.Quarter:
 def assessment_home(request: AuthedRequest) -> HttpResponse:
     """The last ended quarter: the one the office ranks and locks."""
     quarter = periods.quarter_containing(timezone.localdate()).previous()
-    return redirect("assessment_detail", quarter=quarter.label)
+    office = chosen_office(request)
+    target = reverse("assessment_detail", kwargs={"quarter": quarter.label})
+    return redirect(target + office_query(request, office))
+
+
+def _office_context(request: AuthedRequest, office: Any) -> dict[str, Any]:
+    """Which office's record the page shows, and the others the person may open."""
+    offices = list(scope_of(request.user).offices()[:50])
+    return {
+        "office": office,
+        "offices": offices if len(offices) > 1 else [],
+        "office_query": office_query(request, office),
+    }
 
 
 @login_required
@@ -43,7 +58,8 @@ def assessment_detail(request: AuthedRequest, quarter: str) -> HttpResponse:
     current = periods.quarter_containing(timezone.localdate())
     if q > current:
         raise Http404(_("This quarter has not begun."))
-    standing = services.standing(q)
+    office = chosen_office(request)
+    standing = services.standing(q, office)
     categories = [
         (
             Category(category).label,
@@ -70,6 +86,7 @@ def assessment_detail(request: AuthedRequest, quarter: str) -> HttpResponse:
                 else []
             ),
             "reopen_form": ReopenForm(),
+            **_office_context(request, office),
         },
     )
 
@@ -77,8 +94,9 @@ def assessment_detail(request: AuthedRequest, quarter: str) -> HttpResponse:
 @login_required
 def adjustment_edit(request: AuthedRequest, quarter: str, unit: int) -> HttpResponse:
     q = _quarter(quarter)
-    target = get_object_or_404(Unit, pk=unit)
-    assessment = services.assessment_for(q)
+    office = chosen_office(request)
+    target = get_object_or_404(office_members(office), pk=unit)
+    assessment = services.assessment_for(q, office)
     existing = assessment.adjustments.filter(unit=target).first() if assessment.pk else None
     initial = {"points": existing.points, "reason": existing.reason} if existing else {}
     form = AdjustmentForm(request.POST or None, initial=initial)
@@ -86,12 +104,14 @@ def adjustment_edit(request: AuthedRequest, quarter: str, unit: int) -> HttpResp
         raise PermissionDenied(_("Only the supervision office can change the assessment."))
     if request.method == "POST" and form.is_valid():
         try:
-            services.adjustment_set(actor=request.user, quarter=q, unit=target, **form.cleaned_data)
+            services.adjustment_set(
+                actor=request.user, quarter=q, office=office, unit=target, **form.cleaned_data
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:
             messages.success(request, _("Adjustment saved."))
-            return redirect("assessment_detail", quarter=q.label)
+            return _to_quarter(request, q, office)
     return render(
         request,
         "work/simple_form.html",
@@ -108,26 +128,35 @@ def adjustment_edit(request: AuthedRequest, quarter: str, unit: int) -> HttpResp
 @require_POST
 def assessment_lock(request: AuthedRequest, quarter: str) -> HttpResponse:
     q = _quarter(quarter)
+    office = chosen_office(request)
     try:
-        services.lock(actor=request.user, quarter=q)
+        services.lock(actor=request.user, quarter=q, office=office)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("The quarter is locked: its scores no longer change."))
-    return redirect("assessment_detail", quarter=q.label)
+    return _to_quarter(request, q, office)
+
+
+def _to_quarter(request: AuthedRequest, q: periods.Quarter, office: Any) -> HttpResponse:
+    target = reverse("assessment_detail", kwargs={"quarter": q.label})
+    return redirect(target + office_query(request, office))
 
 
 @login_required
 @require_POST
 def assessment_reopen(request: AuthedRequest, quarter: str) -> HttpResponse:
     q = _quarter(quarter)
+    office = chosen_office(request)
     try:
-        services.reopen(actor=request.user, quarter=q, reason=request.POST.get("reason", ""))
+        services.reopen(
+            actor=request.user, quarter=q, office=office, reason=request.POST.get("reason", "")
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("The quarter is open again; the reopening is recorded."))
-    return redirect("assessment_detail", quarter=q.label)
+    return _to_quarter(request, q, office)
 
 
 # --- the monthly review ------------------------------------------------------------------
@@ -147,20 +176,26 @@ def _month(label: str) -> periods.Period:
 def review_list(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     month = periods.period_containing(today, periods.MONTHLY)
-    reviews = {r.month: r for r in MonthlyReview.objects.all()}
+    office = chosen_office(request)
+    reviews = {r.month: r for r in MonthlyReview.objects.filter(office=office)}
     months = []
     for _i in range(12):
         review = reviews.get(month.label)
         if request.user.is_office or (review and review.is_published):
             months.append((month, review))
         month = month.previous()
-    return render(request, "assessment/review_list.html", {"months": months})
+    return render(
+        request,
+        "assessment/review_list.html",
+        {"months": months, **_office_context(request, office)},
+    )
 
 
 @login_required
 def review_detail(request: AuthedRequest, month: str) -> HttpResponse:
     period = _month(month)
-    review = services.review_for(period)
+    office = chosen_office(request)
+    review = services.review_for(period, office)
     if not request.user.is_office and not review.is_published:
         raise Http404(_("This month's review is not published yet."))
     form = ReviewForm(request.POST or None, initial={"remarks": review.remarks})
@@ -172,6 +207,7 @@ def review_detail(request: AuthedRequest, month: str) -> HttpResponse:
                 review = services.review_save(
                     actor=request.user,
                     month=period,
+                    office=office,
                     remarks=form.cleaned_data["remarks"],
                     publish="publish" in request.POST,
                 )
@@ -184,11 +220,12 @@ def review_detail(request: AuthedRequest, month: str) -> HttpResponse:
                     if "publish" in request.POST
                     else _("Remarks saved."),
                 )
-                return redirect("review_detail", month=period.label)
+                target = reverse("review_detail", kwargs={"month": period.label})
+                return redirect(target + office_query(request, office))
     if review.is_published:
         figures = review.snapshot
     else:
-        figures = month_review(period)
+        figures = month_review(period, services.office_tasks(office))
     return render(
         request,
         "assessment/review_detail.html",
@@ -198,6 +235,7 @@ def review_detail(request: AuthedRequest, month: str) -> HttpResponse:
             "figures": figures,
             "form": form,
             "ended": period.end < timezone.localdate(),
+            **_office_context(request, office),
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -36,8 +36,9 @@ from django.utils.translation import gettext as _
 
 from duban.assessment.models import Category, StandingSnapshot
 from duban.assessment.services import ranking_on
-from duban.lib import investment, rules
+from duban.lib import investment, periods, rules
 from duban.org.models import Unit
+from duban.org.scope import scope_of
 from duban.projects import indicators
 from duban.projects.models import InvestmentPlan, InvestmentReport, ReportState, Stage, StageMove
 from duban.projects.queries import visible_projects, visible_targets
@@ -180,8 +181,13 @@ def _states(open_tasks: QuerySet[Task], at: Moment) -> dict[str, int]:
 
 
 def _meetings(person: Any, at: Moment) -> dict[str, Any]:
-    """The last three meetings' assignments: done, in progress, overdue."""
-    meetings = list(Meeting.objects.filter(date__lte=at.day).order_by("-date", "-id")[:3])
+    """The last three meetings of the person's office: their assignments done,
+    in progress, overdue."""
+    meetings = list(
+        Meeting.objects.filter(office=scope_of(person).office, date__lte=at.day).order_by(
+            "-date", "-id"
+        )[:3]
+    )
     done = Q(closed_at__lt=at.end)
     still_open = Q(closed_at__isnull=True) | Q(closed_at__gte=at.end)
     counts: dict[int, dict[str, int]] = {
@@ -251,8 +257,12 @@ class Recorded:
     link: str  # the assessment page
 
     @classmethod
-    def on(cls, day: dt.date) -> Recorded:
-        quarter, snapshot = ranking_on(day)
+    def on(cls, day: dt.date, office: Unit | None) -> Recorded:
+        """The ranking of ``office`` (the person's own) as recorded by ``day``."""
+        if office is None:
+            quarter, snapshot = periods.quarter_containing(day), None
+        else:
+            quarter, snapshot = ranking_on(day, office)
         by_category: dict[str, list[list[Any]]] = defaultdict(list)
         for row in snapshot.rows if snapshot else []:
             by_category[row[1]].append(row)
@@ -595,7 +605,7 @@ def unit_summary(person: Any) -> dict[str, Any]:
     the quarter's place, in six queries."""
     at = Moment.of()
     _tasks, _warnings_then, _top, totals = _lights(person, at)
-    return {**totals, "places": _places(person, Recorded.on(at.day))}
+    return {**totals, "places": _places(person, Recorded.on(at.day, scope_of(person).office))}
 
 
 def overview(person: Any, as_of: dt.date | None = None) -> dict[str, Any]:
@@ -615,7 +625,7 @@ def overview(person: Any, as_of: dt.date | None = None) -> dict[str, Any]:
     worst = [(u, n) for u, n in worst if u in names]
     open_states = [s for s in TaskState if s.value in OPEN_STATES]
     fired = [r for r in Rule if by_rule.get(r.value)]
-    recorded = Recorded.on(at.day)
+    recorded = Recorded.on(at.day, scope_of(person).office)
     nothing = _(
         "Nothing here yet: import a plan or assign tasks at a meeting, and the scan fills this in."
     )

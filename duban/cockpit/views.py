@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from duban.org.http import AuthedRequest
+from duban.org.scope import scope_of
 from duban.work import queries
 from duban.work.models import Meeting
 
@@ -45,7 +46,7 @@ def cockpit(request: AuthedRequest) -> HttpResponse:
     context = cockpit_context(request)
     # "As of the last meeting", one click away.
     context["meetings"] = list(
-        Meeting.objects.filter(date__lt=timezone.localdate())
+        Meeting.objects.filter(office=scope_of(request.user).office, date__lt=timezone.localdate())
         .order_by("-date", "-id")
         .values_list("date", flat=True)[:1]
     )

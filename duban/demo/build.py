@@ -140,11 +140,13 @@ def _reviews(now: dt.datetime) -> None:
     from duban.lib import periods
 
     office = Person.objects.get(username="office")
+    zone = Unit.objects.get(code=data.ROOT_CODE)
     today = timezone.localdate(now)
     last_month = periods.period_containing(today, periods.MONTHLY).previous()
     assessment.review_save(
         actor=office,
         month=last_month,
+        office=zone,
         remarks=(
             "本月各单位总体推进有力，经济发展部、财政金融部按时办结率较高。"
             "辛店镇土地征迁任务已超期，请分管领导亲自调度，每周报告进展；"
@@ -153,8 +155,8 @@ def _reviews(now: dt.datetime) -> None:
         publish=True,
     )
     quarter = periods.quarter_containing(today).previous()
-    if not assessment.assessment_for(quarter).is_locked:
-        assessment.lock(actor=office, quarter=quarter, as_of=today)
+    if not assessment.assessment_for(quarter, zone).is_locked:
+        assessment.lock(actor=office, quarter=quarter, office=zone, as_of=today)
 
 
 def _appeal() -> None:

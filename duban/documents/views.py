@@ -17,11 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from duban.lib import deadlines
-from duban.org.http import AuthedRequest
+from duban.org.http import AuthedRequest, chosen_office
 from duban.org.models import Unit
 from duban.org.scope import scope_of
-from duban.work.models import Meeting
-from duban.work.queries import office_plans
+from duban.work.queries import office_plans, visible_meetings
 from duban.work.views import apply_errors
 
 from . import exports, importer, taskbook
@@ -179,9 +178,9 @@ def _download(content: bytes, kind: str, name: str) -> HttpResponse:
     return response
 
 
-def _organisation() -> str:
-    root = Unit.objects.filter(parent__isnull=True, is_active=True).order_by("path").first()
-    return exports._name(root) if root else _("Supervision office")
+def _organisation(office: Unit | None) -> str:
+    """The issuing office's name on a document."""
+    return exports._name(office) if office else _("Supervision office")
 
 
 @login_required
@@ -218,10 +217,11 @@ def export_ranking(request: AuthedRequest, quarter: str, ext: str) -> HttpRespon
 
     if ext not in ("xlsx", "docx"):
         raise Http404(_("There is no such file."))
-    standing = assessment.standing(_quarter(quarter))
+    office = chosen_office(request)
+    standing = assessment.standing(_quarter(quarter), office)
     name = exports.filename(f"assessment-{quarter}", ext)
     if ext == "docx":
-        return _download(exports.ranking_docx(standing, _organisation()), exports.DOCX, name)
+        return _download(exports.ranking_docx(standing, _organisation(office)), exports.DOCX, name)
     return _download(exports.ranking_xlsx(standing), exports.XLSX, name)
 
 
@@ -229,7 +229,7 @@ def export_ranking(request: AuthedRequest, quarter: str, ext: str) -> HttpRespon
 def export_assignment(request: AuthedRequest, pk: int) -> HttpResponse:
     from duban.work import queries
 
-    meeting = get_object_or_404(Meeting, pk=pk)
+    meeting = get_object_or_404(visible_meetings(request.user).select_related("office"), pk=pk)
     tasks = list(
         queries.visible_tasks(request.user)
         .filter(meeting=meeting)
@@ -238,7 +238,9 @@ def export_assignment(request: AuthedRequest, pk: int) -> HttpResponse:
         .order_by("sort_key", "id")
     )
     name = exports.filename(f"meeting-{meeting.number or meeting.pk}", "docx")
-    return _download(exports.assignment_docx(meeting, tasks, _organisation()), exports.DOCX, name)
+    return _download(
+        exports.assignment_docx(meeting, tasks, _organisation(meeting.office)), exports.DOCX, name
+    )
 
 
 @login_required
@@ -247,12 +249,12 @@ def export_notice(request: AuthedRequest, pk: int) -> HttpResponse:
     from duban.work import queries
 
     notice = get_object_or_404(
-        SupervisionNotice.objects.select_related("task", "unit"),
+        SupervisionNotice.objects.select_related("task", "unit", "office"),
         pk=pk,
         task__in=queries.visible_tasks(request.user),
     )
     name = exports.filename(f"notice-{notice.year}-{notice.number}", "docx")
-    return _download(exports.notice_docx(notice, _organisation()), exports.DOCX, name)
+    return _download(exports.notice_docx(notice, _organisation(notice.office)), exports.DOCX, name)
 
 
 @login_required
@@ -262,12 +264,18 @@ def export_bulletin(request: AuthedRequest, month: str) -> HttpResponse:
     from duban.assessment.views import _month
 
     period = _month(month)
-    review = assessment.review_for(period)
+    office = chosen_office(request)
+    review = assessment.review_for(period, office)
     if not request.user.is_office and not review.is_published:
         raise Http404(_("This month's review is not published yet."))
-    figures = review.snapshot if review.is_published else month_review(period)
+    figures = (
+        review.snapshot
+        if review.is_published
+        else month_review(period, assessment.office_tasks(office))
+    )
     name = exports.filename(f"review-{period.label}", "docx")
-    return _download(exports.bulletin_docx(review, figures, _organisation()), exports.DOCX, name)
+    document = exports.bulletin_docx(review, figures, _organisation(office))
+    return _download(document, exports.DOCX, name)
 
 
 @login_required

@@ -1,11 +1,34 @@
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 
-from .models import Person
+from .models import Person, Unit
+from .scope import scope_of
 
 
 class AuthedRequest(HttpRequest):
     """A request behind @login_required: its user is a Person."""
 
     user: Person  # type: ignore[assignment]
+
+
+def chosen_office(request: HttpRequest) -> Unit:
+    """The office whose records a page shows: ``?office=<id>`` among those the
+    person may read, else their own. 404 for an office outside their scope."""
+    scope = scope_of(request.user)
+    raw = request.GET.get("office", "")
+    if raw:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
+            raise Http404(_("There is no such office."))
+        office = scope.offices().filter(pk=int(raw)).first()
+    else:
+        office = scope.office
+    if office is None or not scope.covers_office(office):
+        raise Http404(_("There is no such office."))
+    return office
+
+
+def office_query(request: HttpRequest, office: Unit) -> str:
+    """The query string that keeps a page on ``office`` ("" for the person's own)."""
+    return "" if office == scope_of(request.user).office else f"?office={office.pk}"

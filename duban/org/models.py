@@ -90,6 +90,16 @@ class Unit(models.Model):
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
     position = models.PositiveIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    # A unit that runs its own supervision office (督查室): its meetings, plans,
+    # notice numbers, reviews and quarterly assessments are its own. The top of
+    # the tree always does; a district under it may too.
+    runs_office = models.BooleanField(
+        _("runs a supervision office"),
+        default=False,
+        help_text=_(
+            "Its own weekly meetings, notice numbers, monthly reviews and quarterly assessment."
+        ),
+    )
 
     history = HistoricalRecords()
     objects = UnitQuerySet.as_manager()
@@ -107,6 +117,11 @@ class Unit(models.Model):
         if (get_language() or "").startswith("en"):
             return self.name_en or self.name
         return self.short_name or self.name
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        """The ids on the path from the top of the tree down to this unit, itself included."""
+        return [int(part) for part in self.path.split("/") if part]
 
     @property
     def alias_list(self) -> list[str]:

@@ -27,12 +27,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeAlias
 
-from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import Person, Role, Unit
+from .models import Membership, Person, Role, Unit
 
 
 class SystemActor:
@@ -154,12 +154,43 @@ class Scope:
 
     @property
     def office(self) -> Unit | None:
-        """The office the actor's office records belong to: the highest unit of the
-        scope (the primary one first among equals); ``None`` for a scope over
-        everything with no unit of its own (then the top of the tree is used)."""
-        if self.roots:
-            return min(self.roots, key=lambda u: u.depth)
-        return top_office()
+        """The office the actor works for, whose records (plans, meetings,
+        notices, reviews, assessments) they keep and read by default: the office
+        of the highest unit of the scope; of their first unit for a liaison; the
+        top of the tree for a scope over everything with no unit of its own."""
+        if "_office" not in self.__dict__:
+            if self.roots:
+                self.__dict__["_office"] = office_of(min(self.roots, key=lambda u: u.depth))
+            elif self.unit_ids:
+                first = Unit.objects.filter(pk__in=self.unit_ids).order_by("path").first()
+                self.__dict__["_office"] = office_of(first) if first else None
+            else:
+                self.__dict__["_office"] = top_office()
+        return self.__dict__["_office"]
+
+    def offices(self) -> QuerySet[Unit]:
+        """The offices whose records the actor may read: those inside the scope
+        (a city office reads its districts' where the tree puts them below) and,
+        for a liaison, the offices above their units, which assign them work."""
+        runs = Q(runs_office=True) | Q(parent__isnull=True)
+        if not self.is_signed_in:
+            return Unit.objects.none()
+        if self.subtree:
+            return self.units().filter(runs)
+        above = {pk for u in Unit.objects.filter(pk__in=self.unit_ids) for pk in u.ancestor_ids}
+        return Unit.objects.filter(runs, pk__in=above)
+
+    def office_q(self, field: str = "office") -> Q:
+        """A filter keeping the office records (``field``: their office) the actor may read."""
+        if self.everything:
+            return Q()
+        return Q(**{f"{field}__in": self.offices().values("pk")})
+
+    def covers_office(self, office: Unit | None) -> bool:
+        """Whether the actor may read the records of ``office``."""
+        if self.everything:
+            return self.is_signed_in
+        return office is not None and self.offices().filter(pk=office.pk).exists()
 
     # --- refusals, in the actor's language ----------------------------------------
 
@@ -179,6 +210,18 @@ class Scope:
         if not self.manages:
             raise PermissionDenied(message)
         self.require_covers(unit)
+
+    def require_office(self, office: Unit | None, message: str) -> Unit:
+        """Office work on the records of ``office``; returns it. No office at
+        all (an empty unit tree) is refused with what to do about it."""
+        if not self.manages:
+            raise PermissionDenied(message)
+        if office is None:
+            raise ValidationError(
+                _("There is no office yet: add the top unit of the tree in Administration first.")
+            )
+        self.require_covers(office)
+        return office
 
     def require_manage_all(self, units: Iterable[Unit | None], message: str) -> None:
         if not self.manages:
@@ -204,6 +247,43 @@ class Scope:
         return self.reports and unit_id in self.unit_ids
 
 
+def office_of(unit: Unit) -> Unit:
+    """The office ``unit`` belongs to: the nearest unit at or above it that runs
+    a supervision office, else the top of its tree."""
+    ids = unit.ancestor_ids
+    offices = {
+        u.pk: u
+        for u in Unit.objects.filter(Q(runs_office=True) | Q(parent__isnull=True), pk__in=ids)
+    }
+    for pk in reversed(ids):
+        if pk in offices:
+            return offices[pk]
+    return unit
+
+
+def office_members(office: Unit) -> QuerySet[Unit]:
+    """The units an office supervises and ranks: its subtree, less the subtrees
+    of the offices nested in it (each of those ranks its own; the nested office
+    unit itself is still one of this office's units)."""
+    units = Unit.objects.filter(path__startswith=office.path)
+    for nested in units.filter(runs_office=True).exclude(pk=office.pk).only("pk", "path"):
+        units = units.exclude(Q(path__startswith=nested.path) & ~Q(pk=nested.pk))
+    return units
+
+
+def all_offices() -> QuerySet[Unit]:
+    """Every unit that runs a supervision office (the tops of the tree always do)."""
+    return Unit.objects.filter(Q(runs_office=True) | Q(parent__isnull=True)).order_by("path")
+
+
+def find_office(code: str | None) -> Unit | None:
+    """The office with this unit code (the top office without one); ``None``
+    when no such unit runs an office (commands take ``--office CODE``)."""
+    if not code:
+        return top_office()
+    return all_offices().filter(code=code).first()
+
+
 def top_office() -> Unit | None:
     """The top of the unit tree: the office of records kept for the whole
     installation (the first top unit when there are several)."""
@@ -211,7 +291,8 @@ def top_office() -> Unit | None:
 
 
 def scope_of(actor: Actor | Any) -> Scope:
-    """The actor's scope, worked out once per person object (one query)."""
+    """The actor's scope, worked out once per person object, in one query: the
+    person's units and the tops of the tree."""
     if isinstance(actor, SystemActor):
         return Scope(actor, everything=True)
     if not getattr(actor, "is_authenticated", False):
@@ -219,29 +300,35 @@ def scope_of(actor: Actor | Any) -> Scope:
     cached = getattr(actor, "_duban_scope", None)
     if cached is not None:
         return cached
-    unit_ids = frozenset(actor.unit_ids())
+    mine_q = Membership.objects.filter(person_id=actor.pk, unit_id=OuterRef("pk"))
+    units = list(
+        Unit.objects.filter(Q(memberships__person_id=actor.pk) | Q(parent__isnull=True))
+        .annotate(mine=Exists(mine_q))
+        .distinct()
+        .order_by("path")
+        .only("pk", "path", "depth", "parent_id", "name", "name_en", "short_name", "runs_office")
+    )
+    mine = [u for u in units if u.mine]  # type: ignore[attr-defined]
+    unit_ids = frozenset(u.pk for u in mine)
+    actor._unit_ids = sorted(unit_ids)  # what Person.unit_ids() would read again
+    tops = [u for u in units if u.parent_id is None]
     if actor.role in SUBTREE_ROLES:
-        if not unit_ids:
-            scope = Scope(actor, everything=True)
-        else:
-            # One query for the person's units and the tops of the tree: someone
-            # who belongs to every top unit sees everything, and a filter over the
-            # whole tree would only slow every list down.
-            units = list(
-                Unit.objects.filter(Q(pk__in=unit_ids) | Q(parent__isnull=True)).only(
-                    "pk", "path", "depth", "parent_id", "name", "name_en"
-                )
-            )
-            mine = [u for u in units if u.pk in unit_ids]
-            tops = {u.pk for u in units if u.parent_id is None}
-            # Only the highest of nested units count as roots.
-            roots = tuple(
-                u
-                for u in sorted(mine, key=lambda u: (u.depth, u.path))
-                if not any(o is not u and u.path.startswith(o.path) for o in mine)
-            )
-            scope = Scope(actor, everything=tops <= unit_ids, roots=roots, unit_ids=unit_ids)
+        # Only the highest of nested units count as roots; someone who belongs
+        # to every top unit (or to none, in a one-office install) sees everything.
+        roots = tuple(
+            u
+            for u in sorted(mine, key=lambda u: (u.depth, u.path))
+            if not any(o is not u and u.path.startswith(o.path) for o in mine)
+        )
+        everything = not unit_ids or {u.pk for u in tops} <= unit_ids
+        scope = Scope(actor, everything=everything, roots=roots, unit_ids=unit_ids)
     else:
         scope = Scope(actor, everything=False, unit_ids=unit_ids)
+    # The office of someone at the top is that top: known without another query.
+    highest = min(scope.roots, key=lambda u: u.depth) if scope.roots else None
+    if highest is not None and highest.parent_id is None:
+        scope.__dict__["_office"] = highest
+    elif not scope.roots and scope.everything:
+        scope.__dict__["_office"] = tops[0] if tops else None
     actor._duban_scope = scope  # type: ignore[union-attr]
     return scope

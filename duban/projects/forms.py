@@ -153,10 +153,11 @@ class ProblemForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, units: Any, meetings: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
         fields["lead_unit"].queryset = units.filter(is_active=True).order_by("path")
+        fields["meeting"].queryset = meetings.filter(kind=MeetingKind.ONSITE).order_by("-date")
 
 
 class StageMoveForm(forms.Form):
@@ -217,9 +218,10 @@ class TargetForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     target = forms.DecimalField(label=_("Annual target"), max_digits=16, decimal_places=2)
 
-    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, units: Any, indicators: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
+        fields["indicator"].queryset = indicators
         fields["unit"].queryset = units.filter(
             kind__in=[UnitKind.DISTRICT, UnitKind.PARK], is_active=True
         )

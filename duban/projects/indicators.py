@@ -18,22 +18,31 @@ from django.utils.translation import gettext as _
 from duban.lib import investment, project_rules
 from duban.lib.rules import Finding
 from duban.org.models import Unit
-from duban.org.scope import Actor, scope_of, top_office
+from duban.org.scope import Actor, scope_of
 
 from .models import Indicator, IndicatorActual, IndicatorTarget
 
 
 @transaction.atomic
 def indicator_create(
-    *, actor: Actor, code: str, name: str, measure: str, name_en: str = "", cumulative: bool = True
+    *,
+    actor: Actor,
+    code: str,
+    name: str,
+    measure: str,
+    name_en: str = "",
+    cumulative: bool = True,
+    office: Unit | None = None,
 ) -> Indicator:
-    # Indicators are defined for the whole installation (for now, one list).
-    scope_of(actor).require_manage(
-        top_office(), _("Only the supervision office can define indicators.")
+    """An indicator of ``office`` (by default the actor's own); codes are unique per office."""
+    scope = scope_of(actor)
+    office = scope.require_office(
+        office or scope.office, _("Only the supervision office can define indicators.")
     )
     try:
         with transaction.atomic():
             return Indicator.objects.create(
+                office=office,
                 code=code.strip(),
                 name=name.strip(),
                 name_en=name_en.strip(),
@@ -48,7 +57,12 @@ def indicator_create(
 def target_set(
     *, actor: Actor, indicator: Indicator, unit: Unit, year: int, target: Decimal
 ) -> IndicatorTarget:
-    scope_of(actor).require_manage(unit, _("Only the supervision office can set targets."))
+    scope = scope_of(actor)
+    scope.require_manage(unit, _("Only the supervision office can set targets."))
+    scope.require_manage(
+        Indicator.objects.get(pk=indicator.pk).office,
+        _("Only the supervision office can set targets."),
+    )
     if target <= 0:
         raise ValidationError({"target": _("A target must be above zero.")})
     found, _created = IndicatorTarget.objects.update_or_create(

@@ -247,6 +247,10 @@ class BatchEvent(models.Model):
     """A "three batches" event (三个一批): projects signed, started and put into
     production together, then followed as cohorts."""
 
+    # The office this belongs to (duban.org.scope: a unit that runs one).
+    office = models.ForeignKey(
+        "org.Unit", verbose_name=_("office"), on_delete=models.PROTECT, related_name="+"
+    )
     name = models.CharField(_("name"), max_length=200)
     date = models.DateField(_("date"))
     venue = models.CharField(_("venue"), max_length=200, blank=True)
@@ -305,7 +309,11 @@ class Problem(models.Model):
 class Indicator(models.Model):
     """A key indicator (fixed-asset investment, industrial output, R&D spending, ...)."""
 
-    code = models.SlugField(_("code"), max_length=40, unique=True)
+    # The office this belongs to (duban.org.scope: a unit that runs one).
+    office = models.ForeignKey(
+        "org.Unit", verbose_name=_("office"), on_delete=models.PROTECT, related_name="+"
+    )
+    code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=150, blank=True)
     measure = models.CharField(_("unit of measure"), max_length=20)  # 万元, 家, %
@@ -318,6 +326,9 @@ class Indicator(models.Model):
 
     class Meta:
         ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "code"], name="indicator_code_per_office")
+        ]
         verbose_name = _("key indicator")
         verbose_name_plural = _("key indicators")
 

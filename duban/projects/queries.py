@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 
 from duban.org.scope import Scope, scope_of
 
-from .models import IndicatorTarget, Project
+from .models import BatchEvent, Indicator, IndicatorTarget, Project
 
 
 def project_q(scope: Scope) -> Any:
@@ -43,3 +43,19 @@ def visible_targets(person: Any) -> QuerySet[IndicatorTarget]:
 def can_report_for(person: Any, project: Project) -> bool:
     """The responsible unit's liaisons report a project's investment."""
     return scope_of(person).may_report_for(project.unit_id)
+
+
+def visible_events(person: Any) -> QuerySet[BatchEvent]:
+    """The "three batches" events of the offices whose records the person may read."""
+    scope = scope_of(person)
+    if not scope.is_signed_in:
+        return BatchEvent.objects.none()
+    return BatchEvent.objects.filter(scope.office_q("office"))
+
+
+def visible_indicators(person: Any) -> QuerySet[Indicator]:
+    """The key indicators of the offices whose records the person may read."""
+    scope = scope_of(person)
+    if not scope.is_signed_in:
+        return Indicator.objects.none()
+    return Indicator.objects.filter(scope.office_q("office"))

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_noop
 
 from duban.lib import stages
 from duban.org.models import Person, Unit, UnitKind
-from duban.org.scope import Actor, person_of, scope_of, top_office
+from duban.org.scope import Actor, person_of, scope_of
 from duban.work import attachments as attachment_rules
 from duban.work import services as work
 from duban.work.models import Meeting, Task
@@ -252,18 +252,24 @@ def year_completed(project: Project, year: int) -> Decimal:
 
 
 @transaction.atomic
-def batch_event_create(*, actor: Actor, name: str, date: dt.date, venue: str = "") -> BatchEvent:
-    # Events are held for the whole installation (a province's three batches).
-    scope_of(actor).require_manage(top_office(), _(DESK_ONLY))
+def batch_event_create(
+    *, actor: Actor, name: str, date: dt.date, venue: str = "", office: Unit | None = None
+) -> BatchEvent:
+    """A "three batches" event of ``office`` (by default the actor's own)."""
+    scope = scope_of(actor)
+    office = scope.require_office(office or scope.office, _(DESK_ONLY))
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Name the event.")})
-    return BatchEvent.objects.create(name=name, date=date, venue=(venue or "").strip())
+    return BatchEvent.objects.create(
+        office=office, name=name, date=date, venue=(venue or "").strip()
+    )
 
 
 @transaction.atomic
 def batch_add(*, actor: Actor, event: BatchEvent, project: Project, batch: str) -> BatchEntry:
-    scope_of(actor).require_manage(top_office(), _(DESK_ONLY))
+    event = BatchEvent.objects.select_related("office").get(pk=event.pk)
+    scope_of(actor).require_manage(event.office, _(DESK_ONLY))
     _require_desk(actor, Project.objects.get(pk=project.pk))
     entry, _created = BatchEntry.objects.update_or_create(
         event=event, project=project, defaults={"batch": batch}

@@ -27,6 +27,7 @@ from duban.lib import cohorts
 from duban.org.http import AuthedRequest
 from duban.org.models import Unit
 from duban.org.scope import scope_of
+from duban.work.queries import visible_meetings
 from duban.work.services import ConflictError
 from duban.work.views import apply_errors
 
@@ -47,14 +48,18 @@ from .forms import (
 )
 from .models import (
     BatchEntry,
-    BatchEvent,
-    Indicator,
     InvestmentReport,
     Project,
     ReportState,
     Stage,
 )
-from .queries import can_report_for, visible_projects, visible_targets
+from .queries import (
+    can_report_for,
+    visible_events,
+    visible_indicators,
+    visible_projects,
+    visible_targets,
+)
 
 
 def _desk(request: AuthedRequest) -> None:
@@ -163,7 +168,9 @@ def project_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "rates": _rates(project, today),
             "curve": _curve(project, today),
             "can_report": can_report_for(request.user, project),
-            "problem_form": ProblemForm(units=scope_of(request.user).units()),
+            "problem_form": ProblemForm(
+                units=scope_of(request.user).units(), meetings=visible_meetings(request.user)
+            ),
             "today": today,
         },
     )
@@ -289,7 +296,9 @@ def investment_review(request: AuthedRequest, pk: int) -> HttpResponse:
 def problem_raise(request: AuthedRequest, pk: int) -> HttpResponse:
     _desk(request)
     project = get_object_or_404(visible_projects(request.user), pk=pk)
-    form = ProblemForm(request.POST, units=scope_of(request.user).units())
+    form = ProblemForm(
+        request.POST, units=scope_of(request.user).units(), meetings=visible_meetings(request.user)
+    )
     if form.is_valid():
         try:
             problem = services.problem_raise(
@@ -348,14 +357,14 @@ def batch_list(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "projects/batch_list.html",
-        {"events": BatchEvent.objects.annotate(n=Count("entries")), "form": form},
+        {"events": visible_events(request.user).annotate(n=Count("entries")), "form": form},
         status=400 if request.method == "POST" else 200,
     )
 
 
 @login_required
 def batch_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    event = get_object_or_404(BatchEvent, pk=pk)
+    event = get_object_or_404(visible_events(request.user), pk=pk)
     projects = visible_projects(request.user)
     today = timezone.localdate()
     as_of = today
@@ -442,6 +451,7 @@ def indicator_list(request: AuthedRequest) -> HttpResponse:
         request.POST if "set_target" in request.POST else None,
         initial={"year": year},
         units=scope_of(request.user).units(),
+        indicators=visible_indicators(request.user),
     )
     if request.method == "POST":
         _desk(request)
@@ -475,7 +485,7 @@ def indicator_list(request: AuthedRequest) -> HttpResponse:
             "year": year,
             "indicator_form": indicator_form,
             "target_form": target_form,
-            "defined": Indicator.objects.all(),
+            "defined": visible_indicators(request.user),
             "chosen": chosen,
             "target_units": Unit.objects.filter(
                 pk__in=visible_targets(request.user).filter(year=year).values("unit")

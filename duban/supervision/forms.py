@@ -25,9 +25,10 @@ class BoardFilterForm(forms.Form):
         label=_("Plan"), queryset=Plan.objects.all(), required=False, widget=FastSelect
     )
 
-    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, units: Any, plans: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
+        fields["plan"].queryset = plans
         fields["level"].choices = [("", _("Any level")), *Level.choices]
         fields["rule"].choices = [("", _("Any rule")), *Rule.choices]
         fields["unit"].queryset = units

@@ -107,13 +107,19 @@ class SupervisionNotice(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    # The issuing office; numbers run per office and year (duban.org.scope: a unit that runs one).
+    office = models.ForeignKey(
+        "org.Unit", verbose_name=_("office"), on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-issued_at", "-id"]
         verbose_name = _("supervision notice")
         verbose_name_plural = _("supervision notices")
         constraints = [
-            models.UniqueConstraint(fields=["year", "number"], name="notice_number_unique")
+            models.UniqueConstraint(
+                fields=["office", "year", "number"], name="notice_number_unique"
+            )
         ]
 
     def __str__(self) -> str:

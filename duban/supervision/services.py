@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from duban.lib import rules
 from duban.notify import fanout
-from duban.org.scope import Actor, person_of, scope_of
+from duban.org.scope import Actor, office_of, person_of, scope_of
 from duban.work.models import EventKind, Plan, Task, TaskState
 from duban.work.services._common import _event, _lock
 
@@ -24,9 +24,13 @@ def notice_issue(
     *, actor: Actor, task: Task, reason: str, answer_by: dt.date, at: dt.datetime | None = None
 ) -> SupervisionNotice:
     task = _lock(Task, task.pk)
-    scope_of(actor).require_manage(
+    scope = scope_of(actor)
+    scope.require_manage(
         task.lead_unit, _("Only the supervision office can issue supervision notices.")
     )
+    # The issuing office: the actor's own (the system issues in the task's unit's office).
+    office = office_of(task.lead_unit) if scope.is_system else scope.office
+    assert office is not None
     if task.state == TaskState.CLOSED:
         raise ValidationError(_("This task is closed."))
     reason = (reason or "").strip()
@@ -36,13 +40,17 @@ def notice_issue(
     if answer_by < timezone.localdate(now):
         raise ValidationError({"answer_by": _("The answer date is in the past.")})
     year = timezone.localdate(now).year
-    # Numbers run per year: 督办〔2026〕N号. The unique constraint settles a race.
-    last = SupervisionNotice.objects.filter(year=year).aggregate(n=Max("number"))["n"] or 0
+    # Numbers run per office and year: 督办〔2026〕N号. The unique constraint settles a race.
+    last = (
+        SupervisionNotice.objects.filter(office=office, year=year).aggregate(n=Max("number"))["n"]
+        or 0
+    )
     try:
         with transaction.atomic():
             notice = SupervisionNotice.objects.create(
                 task=task,
                 unit=task.lead_unit,
+                office=office,
                 year=year,
                 number=last + 1,
                 reason=reason,

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from duban.lib import periods
 from duban.org.http import AuthedRequest
 from duban.org.models import Unit
-from duban.work.queries import office_plans, visible_tasks, visible_units
+from duban.work.queries import office_plans, visible_plans, visible_tasks, visible_units
 from duban.work.views import _detail_context, _get_task, apply_errors
 
 from . import services
@@ -76,7 +76,9 @@ def _weekly_trend(person: Any, weeks: int) -> list[dict[str, Any]]:
 
 def board_warnings(request: AuthedRequest) -> tuple[BoardFilterForm, Any]:
     """The active warnings the person may see, filtered as the query string says."""
-    form = BoardFilterForm(request.GET or None, units=visible_units(request.user))
+    form = BoardFilterForm(
+        request.GET or None, units=visible_units(request.user), plans=visible_plans(request.user)
+    )
     warnings = TaskWarning.objects.filter(
         cleared_at__isnull=True, withdrawn_at__isnull=True, task__in=visible_tasks(request.user)
     )

@@ -151,7 +151,13 @@ class PlanForm(forms.ModelForm):
     class Meta:
         model = Plan
         fields = ["title", "title_en", "year", "owner_unit", "description"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"description": forms.Textarea(attrs={"rows": 3}), "owner_unit": FastSelect()}
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        """``units``: the person's scope; empty, the plan is their own office's."""
+        super().__init__(*args, **kwargs)
+        _field(self, "owner_unit").queryset = unit_choices(units)
+        _field(self, "owner_unit").required = False
 
 
 class MeetingForm(forms.ModelForm):
@@ -251,9 +257,12 @@ class TaskFilterForm(forms.Form):
     )
     closed = forms.BooleanField(label=_("Include closed"), required=False)
 
-    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, units: Any, plans: Any, meetings: Any, **kwargs: Any) -> None:
+        """``units``, ``plans``, ``meetings``: those the person may see, the only choices."""
         super().__init__(*args, **kwargs)
         _field(self, "unit").queryset = units
+        _field(self, "plan").queryset = plans
+        _field(self, "meeting").queryset = meetings.order_by("-date", "-id")
         _field(self, "leader").queryset = leader_choices()
         _field(self, "state").choices = [("", _("Open"))] + list(TaskState.choices)
 

@@ -30,11 +30,10 @@ class Plan(models.Model):
     title_en = models.CharField(_("English title"), max_length=250, blank=True)
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
     description = models.TextField(_("description"), blank=True)
+    # The office the plan belongs to (duban.org.scope): who keeps it and sees it.
     owner_unit = models.ForeignKey(
         "org.Unit",
         verbose_name=_("issuing unit"),
-        null=True,
-        blank=True,
         on_delete=models.PROTECT,
         related_name="plans",
     )
@@ -76,6 +75,10 @@ class Meeting(models.Model):
     chair = models.CharField(_("chair"), max_length=100, blank=True)
     location = models.CharField(_("location"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # The office this belongs to (duban.org.scope: a unit that runs one).
+    office = models.ForeignKey(
+        "org.Unit", verbose_name=_("office"), on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -86,7 +89,7 @@ class Meeting(models.Model):
         verbose_name_plural = _("meetings")
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "number"],
+                fields=["office", "kind", "number"],
                 condition=models.Q(number__isnull=False),
                 name="meeting_kind_number_unique",
             )

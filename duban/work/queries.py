@@ -80,6 +80,14 @@ def visible_plans(person: Any) -> QuerySet[Plan]:
     return Plan.objects.filter(holds)
 
 
+def visible_meetings(person: Any) -> QuerySet[Meeting]:
+    """The meetings of the offices whose records the person may read."""
+    scope = scope_of(person)
+    if not scope.is_signed_in:
+        return Meeting.objects.none()
+    return Meeting.objects.filter(scope.office_q("office"))
+
+
 def office_plans(person: Any) -> QuerySet[Plan]:
     """The plans whose owning office lies inside the person's scope."""
     scope = scope_of(person)
@@ -439,7 +447,9 @@ def meeting_standing(
     """How every task assigned at earlier meetings stands (上周交办事项完成情况):
     all of the previous meeting's assignments, and any still open from before."""
     today = today or timezone.localdate()
-    earlier = Meeting.objects.filter(kind=meeting.kind, date__lt=meeting.date).order_by("-date")
+    earlier = Meeting.objects.filter(
+        office_id=meeting.office_id, kind=meeting.kind, date__lt=meeting.date
+    ).order_by("-date")
     previous = earlier.first()
     if previous is None:
         return []

@@ -40,7 +40,6 @@ from .models import (
     CloseRequest,
     DeadlineChange,
     Instruction,
-    Meeting,
     Milestone,
     ProgressReport,
     ReportState,
@@ -136,7 +135,12 @@ def task_list(request: AuthedRequest) -> HttpResponse:
 
 def task_filters(request: AuthedRequest) -> tuple[Any, queries.TaskFilters]:
     """The task list's filters from the query string (the list and its export share them)."""
-    form = TaskFilterForm(request.GET or None, units=queries.visible_units(request.user))
+    form = TaskFilterForm(
+        request.GET or None,
+        units=queries.visible_units(request.user),
+        plans=queries.visible_plans(request.user),
+        meetings=queries.visible_meetings(request.user),
+    )
     filters = queries.TaskFilters()
     if form.is_valid():
         data = form.cleaned_data
@@ -254,13 +258,17 @@ def task_create(request: AuthedRequest) -> HttpResponse:
     initial: dict[str, Any] = {"start_date": timezone.localdate()}
     meeting = None
     if request.GET.get("meeting"):
-        meeting = get_object_or_404(Meeting, pk=_id_or_404(request.GET["meeting"]))
+        meeting = get_object_or_404(
+            queries.visible_meetings(request.user), pk=_id_or_404(request.GET["meeting"])
+        )
         initial["source"] = "meeting"
         initial["start_date"] = meeting.date
     if request.GET.get("plan"):
         initial["plan"] = request.GET["plan"]
     if request.GET.get("parent"):
-        parent = get_object_or_404(Task, pk=_id_or_404(request.GET["parent"]))
+        parent = get_object_or_404(
+            queries.visible_tasks(request.user), pk=_id_or_404(request.GET["parent"])
+        )
         initial.update(
             parent=parent.pk,
             plan=parent.plan_id,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from duban.lib import periods
 from duban.org.http import AuthedRequest
+from duban.org.scope import scope_of
 
 from . import queries, reporting, services
 from .forms import MeetingForm, PlanForm
@@ -77,7 +78,7 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def plan_create(request: AuthedRequest) -> HttpResponse:
     _require_office(request)
-    form = PlanForm(request.POST or None)
+    form = PlanForm(request.POST or None, units=queries.visible_units(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             plan = services.plan_create(actor=request.user, **form.cleaned_data)
@@ -94,7 +95,7 @@ def plan_create(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def meeting_list(request: AuthedRequest) -> HttpResponse:
-    meetings = Meeting.objects.order_by("-date", "-id")
+    meetings = queries.visible_meetings(request.user).order_by("-date", "-id")
     page = Paginator(meetings, 30).get_page(request.GET.get("page"))
     counts = dict(
         queries.visible_tasks(request.user)
@@ -116,7 +117,7 @@ def _count() -> Any:
 
 @login_required
 def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    meeting = get_object_or_404(Meeting, pk=pk)
+    meeting = get_object_or_404(queries.visible_meetings(request.user), pk=pk)
     today = timezone.localdate()
     standing = queries.meeting_standing(meeting, request.user, today)
     summary: dict[str, int] = defaultdict(int)
@@ -144,7 +145,12 @@ def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def meeting_create(request: AuthedRequest) -> HttpResponse:
     _require_office(request)
-    last = Meeting.objects.filter(kind="weekly", number__isnull=False).order_by("-number").first()
+    office = scope_of(request.user).office
+    last = (
+        Meeting.objects.filter(office=office, kind="weekly", number__isnull=False)
+        .order_by("-number")
+        .first()
+    )
     initial = {
         "date": timezone.localdate(),
         "number": (last.number + 1) if last and last.number else None,

@@ -76,7 +76,7 @@ def test_the_facts_come_from_the_record(record, unit_a):
 
 
 def test_the_standing_ranks_units_and_lists_the_idle(record, unit_a, unit_b):
-    standing = services.standing(Q1, as_of=f.TODAY)
+    standing = services.standing(Q1, f.zone(), as_of=f.TODAY)
     ranked = {row.unit.pk: row for row in standing.rows}
     assert unit_a.pk in ranked and ranked[unit_a.pk].rank == 1
     assert unit_b in standing.idle
@@ -88,18 +88,31 @@ def test_the_standing_ranks_units_and_lists_the_idle(record, unit_a, unit_b):
 
 def test_adjustments_need_a_reason_and_stay_in_bounds(record, office, liaison_a, unit_a):
     with pytest.raises(ValidationError):
-        services.adjustment_set(actor=office, quarter=Q1, unit=unit_a, points="3", reason="")
+        services.adjustment_set(
+            actor=office, quarter=Q1, office=f.zone(), unit=unit_a, points="3", reason=""
+        )
     with pytest.raises(ValidationError):
-        services.adjustment_set(actor=office, quarter=Q1, unit=unit_a, points="6", reason="x")
+        services.adjustment_set(
+            actor=office, quarter=Q1, office=f.zone(), unit=unit_a, points="6", reason="x"
+        )
     with pytest.raises(ValidationError):
-        services.adjustment_set(actor=office, quarter=Q1, unit=unit_a, points="abc", reason="x")
+        services.adjustment_set(
+            actor=office, quarter=Q1, office=f.zone(), unit=unit_a, points="abc", reason="x"
+        )
     with pytest.raises(PermissionDenied):
-        services.adjustment_set(actor=liaison_a, quarter=Q1, unit=unit_a, points="1", reason="x")
-    before = services.standing(Q1, as_of=f.TODAY).rows[0].total
+        services.adjustment_set(
+            actor=liaison_a, quarter=Q1, office=f.zone(), unit=unit_a, points="1", reason="x"
+        )
+    before = services.standing(Q1, f.zone(), as_of=f.TODAY).rows[0].total
     services.adjustment_set(
-        actor=office, quarter=Q1, unit=unit_a, points="-2.5", reason="重大活动保障不力"
+        actor=office,
+        quarter=Q1,
+        office=f.zone(),
+        unit=unit_a,
+        points="-2.5",
+        reason="重大活动保障不力",
     )
-    after = services.standing(Q1, as_of=f.TODAY).rows[0].total
+    after = services.standing(Q1, f.zone(), as_of=f.TODAY).rows[0].total
     assert after == before - Decimal("2.5")
 
 
@@ -107,18 +120,20 @@ def test_a_locked_quarter_never_changes_and_reopening_is_recorded(
     record, office, liaison_a, unit_a, clock
 ):
     with pytest.raises(ValidationError):  # not ended yet
-        services.lock(actor=office, quarter=Q1)
+        services.lock(actor=office, quarter=Q1, office=f.zone())
     clock.move_to(f.at(2026, 4, 2))
-    services.lock(actor=office, quarter=Q1)
-    frozen = [(r.unit.pk, r.total, r.rank) for r in services.standing(Q1).rows]
+    services.lock(actor=office, quarter=Q1, office=f.zone())
+    frozen = [(r.unit.pk, r.total, r.rank) for r in services.standing(Q1, f.zone()).rows]
     # The record changes after the lock: the open task is closed late, a report returned.
     f.close(office, liaison_a, record)
-    assert [(r.unit.pk, r.total, r.rank) for r in services.standing(Q1).rows] == frozen
+    assert [(r.unit.pk, r.total, r.rank) for r in services.standing(Q1, f.zone()).rows] == frozen
     with pytest.raises(ValidationError):
-        services.adjustment_set(actor=office, quarter=Q1, unit=unit_a, points="1", reason="x")
+        services.adjustment_set(
+            actor=office, quarter=Q1, office=f.zone(), unit=unit_a, points="1", reason="x"
+        )
     with pytest.raises(ValidationError):
-        services.reopen(actor=office, quarter=Q1, reason="")
-    services.reopen(actor=office, quarter=Q1, reason="申诉成立，重新核算")
+        services.reopen(actor=office, quarter=Q1, office=f.zone(), reason="")
+    services.reopen(actor=office, quarter=Q1, office=f.zone(), reason="申诉成立，重新核算")
     kinds = list(AssessmentEvent.objects.values_list("kind", flat=True))
     assert kinds[:2] == ["reopened", "locked"]
     reopened = AssessmentEvent.objects.get(kind="reopened")
@@ -138,9 +153,9 @@ def test_a_locked_quarter_never_changes_and_reopening_is_recorded(
 def test_locked_quarters_never_change(record, office, liaison_a, unit_a, clock, actions):
     """Property: once locked, whatever happens in the record, the scores stand."""
     clock.move_to(f.at(2026, 4, 2))
-    if not services.assessment_for(Q1).is_locked:
-        services.lock(actor=office, quarter=Q1)
-    frozen = [(r.unit.pk, r.total, r.rank) for r in services.standing(Q1).rows]
+    if not services.assessment_for(Q1, f.zone()).is_locked:
+        services.lock(actor=office, quarter=Q1, office=f.zone())
+    frozen = [(r.unit.pk, r.total, r.rank) for r in services.standing(Q1, f.zone()).rows]
     for action, day in actions:
         clock.move_to(f.at(2026, 3, day))
         new = f.claimed(
@@ -155,20 +170,22 @@ def test_locked_quarters_never_change(record, office, liaison_a, unit_a, clock, 
                 clock.move_to(f.at(2026, 3, 30))
             f.close(office, liaison_a, new)
         clock.move_to(f.at(2026, 4, 2))
-        assert [(r.unit.pk, r.total, r.rank) for r in services.standing(Q1).rows] == frozen
+        assert [
+            (r.unit.pk, r.total, r.rank) for r in services.standing(Q1, f.zone()).rows
+        ] == frozen
 
 
 def test_locked_scores_ignore_any_number_of_new_closures(record, office, liaison_a, unit_a, clock):
     clock.move_to(f.at(2026, 4, 2))
-    services.lock(actor=office, quarter=Q1)
-    frozen = [(r.unit.pk, r.total) for r in services.standing(Q1).rows]
+    services.lock(actor=office, quarter=Q1, office=f.zone())
+    frozen = [(r.unit.pk, r.total) for r in services.standing(Q1, f.zone()).rows]
     for day in (3, 10, 20):
         clock.move_to(f.at(2026, 3, day))
         new = f.claimed(
             office, liaison_a, unit_a, start=dt.date(2026, 3, 1), deadline=dt.date(2026, 3, 25)
         )
         f.close(office, liaison_a, new)
-        assert [(r.unit.pk, r.total) for r in services.standing(Q1).rows] == frozen
+        assert [(r.unit.pk, r.total) for r in services.standing(Q1, f.zone()).rows] == frozen
 
 
 def test_the_page_and_the_command(record, as_, office, liaison_a, unit_a, clock):

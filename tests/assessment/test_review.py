@@ -82,16 +82,18 @@ def test_publishing_freezes_the_figures_and_tells_the_units(
     february, office, liaison_a, liaison_b, leader, as_
 ):
     with pytest.raises(ValidationError):  # remarks first
-        services.review_save(actor=office, month=FEB, remarks="", publish=True)
+        services.review_save(actor=office, month=FEB, office=f.zone(), remarks="", publish=True)
     with pytest.raises(ValidationError):  # March has not ended
-        services.review_save(actor=office, month=MAR, remarks="好", publish=True)
+        services.review_save(actor=office, month=MAR, office=f.zone(), remarks="好", publish=True)
     with pytest.raises(PermissionDenied):
-        services.review_save(actor=liaison_a, month=FEB, remarks="好")
+        services.review_save(actor=liaison_a, month=FEB, office=f.zone(), remarks="好")
     # A draft is not shown to the units.
-    services.review_save(actor=office, month=FEB, remarks="发展改革局按时办结率较高。")
+    services.review_save(
+        actor=office, month=FEB, office=f.zone(), remarks="发展改革局按时办结率较高。"
+    )
     assert as_(liaison_a).get("/reviews/2026-02/").status_code == 404
     services.review_save(
-        actor=office, month=FEB, remarks="发展改革局按时办结率较高。", publish=True
+        actor=office, month=FEB, office=f.zone(), remarks="发展改革局按时办结率较高。", publish=True
     )
     told = set(Notification.objects.filter(kind="review").values_list("recipient_id", flat=True))
     assert {liaison_a.pk, liaison_b.pk, leader.pk} <= told and office.pk not in told
@@ -100,7 +102,7 @@ def test_publishing_freezes_the_figures_and_tells_the_units(
     assert "发展改革局按时办结率较高。" in page.content.decode()
     # The record changes later; the published review does not.
     f.close(office, liaison_a, february["growing"])
-    assert services.review_for(FEB).snapshot["overdue"][0]["title"] == "完成土地征迁"
+    assert services.review_for(FEB, f.zone()).snapshot["overdue"][0]["title"] == "完成土地征迁"
     listing = as_(liaison_a).get("/reviews/").content.decode()
     assert "2026-02" in listing and "2026-01" not in listing
 

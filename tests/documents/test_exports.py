@@ -110,6 +110,7 @@ def test_the_notice_and_the_bulletin_open_in_libreoffice(
     assessment.review_save(
         actor=office,
         month=periods.period_from_label("2026-02"),
+        office=f.zone(),
         remarks="二月总体平稳。",
         publish=True,
     )

@@ -6,6 +6,7 @@ from django import forms
 
 from duban.org.models import Unit
 from duban.work.forms import FastSelect, FastSelectMultiple, TaskFilterForm
+from duban.work.models import Meeting, Plan
 
 
 def test_it_renders_every_option_and_marks_the_chosen_one_escaped():
@@ -31,6 +32,11 @@ def test_the_multiple_kind_keeps_every_chosen_value():
 
 
 def test_the_task_filter_keeps_the_chosen_unit(unit_a, unit_b):
-    form = TaskFilterForm({"unit": str(unit_b.pk)}, units=Unit.objects.all())
+    form = TaskFilterForm(
+        {"unit": str(unit_b.pk)},
+        units=Unit.objects.all(),
+        plans=Plan.objects.all(),
+        meetings=Meeting.objects.all(),
+    )
     assert form.is_valid()
     assert f'<option value="{unit_b.pk}" selected>' in str(form["unit"])

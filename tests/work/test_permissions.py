@@ -140,7 +140,7 @@ class World:
         from duban.assessment import services as assessment
         from duban.lib.periods import quarter_from_label
 
-        assessment.lock(actor=self.office, quarter=quarter_from_label("2025Q4"))
+        assessment.lock(actor=self.office, quarter=quarter_from_label("2025Q4"), office=f.zone())
         return "2025Q4"
 
     @cached_property
@@ -783,7 +783,8 @@ def test_the_meeting_list_counts_only_visible_assignments(as_, liaison_b, office
 
 def test_a_liaison_sees_only_their_own_units(as_, liaison_a, office, unit_a, unit_b, unit_c):
     assert [u.pk for u in as_(liaison_a).get("/units/").context["units"]] == [unit_a.pk]
-    assert len(as_(office).get("/units/").context["units"]) == 3
+    # The office sees the whole tree: the zone and its three units.
+    assert len(as_(office).get("/units/").context["units"]) == 4
 
 
 def test_office_staff_placed_in_a_unit_see_only_its_subtree(as_, office, unit_b, spread):

@@ -42,8 +42,9 @@ def plan_create(
 ) -> Plan:
     """A plan belongs to an office: ``owner_unit``, by default the actor's own."""
     scope = scope_of(actor)
-    owner_unit = owner_unit or scope.office
-    scope.require_manage(owner_unit, _("Only the supervision office can create plans."))
+    owner_unit = scope.require_office(
+        owner_unit or scope.office, _("Only the supervision office can create plans.")
+    )
     plan = Plan(
         title=title, title_en=title_en, year=year, description=description, owner_unit=owner_unit
     )
@@ -62,11 +63,16 @@ def meeting_create(
     chair: str = "",
     location: str = "",
     notes: str = "",
+    office: Unit | None = None,
     actor: Actor,
 ) -> Meeting:
+    """A meeting of ``office`` (by default the actor's own)."""
     scope = scope_of(actor)
-    scope.require_manage(scope.office, _("Only the supervision office can record meetings."))
+    office = scope.require_office(
+        office or scope.office, _("Only the supervision office can record meetings.")
+    )
     meeting = Meeting(
+        office=office,
         kind=kind,
         number=number,
         title=title,
@@ -127,6 +133,8 @@ def task_create(
         scope.require_covers(parent.lead_unit)
     if plan is not None:
         scope.require_covers(plan.owner_unit)
+    if meeting is not None:
+        scope.require_covers(meeting.office)
     _validate_dates(start_date, deadline)
     if parent is not None:
         if parent.plan_id != (plan.pk if plan else None):

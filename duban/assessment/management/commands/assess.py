@@ -15,6 +15,7 @@ from duban.assessment.explain import line_text
 from duban.assessment.models import Category
 from duban.lib import periods
 from duban.org.models import Person, Role
+from duban.org.scope import find_office
 
 
 class Command(BaseCommand):
@@ -26,6 +27,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--lock", metavar="USERNAME", help="lock the quarter, as this office user"
         )
+        parser.add_argument(
+            "--office", metavar="UNITCODE", help="whose ranking (default: the top office)"
+        )
         parser.add_argument("--language", default="zh-hans", choices=["zh-hans", "en"])
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -34,6 +38,11 @@ class Command(BaseCommand):
         except ValueError:
             raise CommandError(f"not a quarter: {options['quarter']!r} (write 2026Q3)") from None
         translation.activate(options["language"])
+        office = find_office(options["office"])
+        if office is None:
+            raise CommandError(
+                f"--office {options['office']!r}: no unit runs an office by that code"
+            )
         if options["lock"]:
             actor = Person.objects.filter(
                 username=options["lock"], role__in=(Role.OFFICE, Role.ADMIN)
@@ -43,12 +52,12 @@ class Command(BaseCommand):
             from django.core.exceptions import ValidationError
 
             try:
-                services.lock(actor=actor, quarter=quarter)
+                services.lock(actor=actor, quarter=quarter, office=office)
             except ValidationError as error:
                 raise CommandError(" ".join(error.messages)) from None
         started = time.monotonic()
         with CaptureQueriesContext(connection) as queries:
-            standing = services.standing(quarter)
+            standing = services.standing(quarter, office)
         elapsed = time.monotonic() - started
         for category, rows in standing.by_category.items():
             self.stdout.write(f"\n{Category(category).label}")

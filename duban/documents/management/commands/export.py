@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from duban.documents import exports
 from duban.documents.views import _organisation
 from duban.lib import periods
+from duban.org.scope import find_office
 
 
 class Command(BaseCommand):
@@ -29,6 +30,11 @@ class Command(BaseCommand):
         parser.add_argument("--meeting", type=int, help="meeting id (assignment)")
         parser.add_argument("--notice", type=int, help="notice id (notice)")
         parser.add_argument("--month", help="e.g. 2026-10 (bulletin)")
+        parser.add_argument(
+            "--office",
+            metavar="UNITCODE",
+            help="whose ranking or bulletin (default: the top office)",
+        )
         parser.add_argument("--language", default="zh-hans", choices=["zh-hans", "en"])
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -49,6 +55,11 @@ class Command(BaseCommand):
         )
         if ext not in wanted:
             raise CommandError(f"{what} is written as {' or '.join('.' + w for w in wanted)}")
+        office = find_office(options.get("office"))
+        if office is None:
+            raise CommandError(
+                f"--office {options.get('office')!r}: no unit runs an office by that code"
+            )
         if what == "tasks":
             tasks = (
                 Task.objects.select_related("lead_unit", "leader")
@@ -69,9 +80,9 @@ class Command(BaseCommand):
                 quarter = periods.quarter_from_label(label)
             except ValueError:
                 raise CommandError(f"not a quarter: {label!r} (write 2026Q3)") from None
-            standing = assessment.standing(quarter)
+            standing = assessment.standing(quarter, office)
             if ext == "docx":
-                return exports.ranking_docx(standing, _organisation())
+                return exports.ranking_docx(standing, _organisation(office))
             return exports.ranking_xlsx(standing)
         if what == "assignment":
             meeting = Meeting.objects.filter(pk=options["meeting"] or 0).first()
@@ -83,16 +94,20 @@ class Command(BaseCommand):
                 .prefetch_related("co_units")
                 .order_by("sort_key", "id")
             )
-            return exports.assignment_docx(meeting, assigned, _organisation())
+            return exports.assignment_docx(meeting, assigned, _organisation(meeting.office))
         if what == "notice":
             notice = SupervisionNotice.objects.filter(pk=options["notice"] or 0).first()
             if notice is None:
                 raise CommandError("give an existing --notice ID")
-            return exports.notice_docx(notice, _organisation())
+            return exports.notice_docx(notice, _organisation(notice.office))
         try:
             month = periods.period_from_label(options["month"] or "")
         except ValueError:
             raise CommandError("give --month as 2026-10") from None
-        review = assessment.review_for(month)
-        figures = review.snapshot if review.is_published else month_review(month)
-        return exports.bulletin_docx(review, figures, _organisation())
+        review = assessment.review_for(month, office)
+        figures = (
+            review.snapshot
+            if review.is_published
+            else month_review(month, assessment.office_tasks(office))
+        )
+        return exports.bulletin_docx(review, figures, _organisation(office))
