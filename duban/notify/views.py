@@ -25,7 +25,7 @@ from . import services
 from .forms import ChatHookForm
 from .jobs import worker_last_seen
 from .models import Channel, ChatHook, DeliveryState, Notification
-from .queries import visible_deliveries
+from .queries import visible_deliveries, visible_hooks
 from .render import render as render_text
 
 
@@ -122,10 +122,10 @@ def hook_create(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _hook(request: AuthedRequest, pk: int) -> ChatHook:
-    hook = get_object_or_404(ChatHook.objects.select_related("unit"), pk=pk)
-    if not request.user.is_office or not visible_units(request.user).filter(pk=hook.unit_id):
+    """A robot of a unit inside the office person's scope (403 for another role, 404 outside)."""
+    if not request.user.is_office:
         raise PermissionDenied(_("Only the supervision office can set up chat robots."))
-    return hook
+    return get_object_or_404(visible_hooks(request.user).select_related("unit"), pk=pk)
 
 
 @login_required
