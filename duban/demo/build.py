@@ -89,6 +89,9 @@ def load(now: dt.datetime | None = None, seed: int = 80) -> DemoBuilder:
     from duban.demo import projects
 
     projects.load(builder.now)
+    from duban.demo import district
+
+    district.load(builder.now)  # the town's own office, under the zone
     # The scan again, as the hourly worker would run it: the projects' warnings
     # and those of the problems they raised.
     scan_and_notify(today=timezone.localdate(builder.now))
@@ -344,6 +347,7 @@ class DemoBuilder:
                 short_name=spec.short_name,
                 aliases=spec.aliases.replace("、", "\n"),
                 position=position,
+                runs_office=spec.runs_office,
             )
         self.units[data.LEADING_GROUP].member_units.set(
             [self.units[code] for code in data.LEADING_GROUP_MEMBERS]

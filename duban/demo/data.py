@@ -26,6 +26,7 @@ class UnitSpec:
     parent: str | None = ROOT_CODE
     short_name: str = ""
     aliases: str = ""
+    runs_office: bool = False  # its own supervision office (a second office in the demo)
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,43 @@ UNITS: tuple[UnitSpec, ...] = (
         aliases="医药园",
     ),
     # Towns.
-    UnitSpec("LYHT-XDZ", "辛店镇", "Xindian Town", "district", short_name="辛店镇"),
+    # 辛店镇 runs its own supervision office: its own meetings, notice numbers,
+    # reviews and quarter, over the town's offices and villages below.
+    UnitSpec(
+        "LYHT-XDZ", "辛店镇", "Xindian Town", "district", short_name="辛店镇", runs_office=True
+    ),
+    UnitSpec(
+        "XDZ-DZB",
+        "辛店镇党政综合办公室",
+        "Xindian Town Party and Government Office",
+        "department",
+        parent="LYHT-XDZ",
+        short_name="镇党政办",
+    ),
+    UnitSpec(
+        "XDZ-JJB",
+        "辛店镇经济发展办公室",
+        "Xindian Town Economic Development Office",
+        "department",
+        parent="LYHT-XDZ",
+        short_name="镇经发办",
+    ),
+    UnitSpec(
+        "XDZ-CJB",
+        "辛店镇村镇建设办公室",
+        "Xindian Town Construction Office",
+        "department",
+        parent="LYHT-XDZ",
+        short_name="镇村建办",
+    ),
+    UnitSpec(
+        "XDZ-XDC",
+        "辛店村",
+        "Xindian Village",
+        "district",
+        parent="LYHT-XDZ",
+        short_name="辛店村",
+    ),
     UnitSpec("LYHT-FLZ", "丰李镇", "Fengli Town", "district", short_name="丰李镇"),
     UnitSpec("LYHT-SQT", "孙旗屯乡", "Sunqitun Township", "district", short_name="孙旗屯乡"),
     # Management committee + company.
@@ -319,6 +356,12 @@ PEOPLE: tuple[PersonSpec, ...] = (
     PersonSpec("lx.sqt", "魏琳", "孙旗屯乡联络员", "liaison", ("LYHT-SQT",)),
     PersonSpec("lx.fzjt", "邓晓峰", "发展集团联络员", "liaison", ("LYHT-FZJT",)),
     PersonSpec("lx.cjbgs", "蒋雪", "创建办联络员", "liaison", ("LYHT-CJB-OFFICE",)),
+    # The town's own office (a second office under the zone).
+    PersonSpec("office2", "王静", "辛店镇督查专干", "office", ("XDZ-DZB", "LYHT-XDZ"), login=True),
+    PersonSpec("leader2", "赵刚", "辛店镇镇长", "leader", ("LYHT-XDZ",), login=True),
+    PersonSpec("liaison3", "周凯", "辛店镇经发办联络员", "liaison", ("XDZ-JJB",), login=True),
+    PersonSpec("lx.xdz.cjb", "孙丽", "辛店镇村镇建设办公室联络员", "liaison", ("XDZ-CJB",)),
+    PersonSpec("lx.xdc", "马建国", "辛店村联络员", "liaison", ("XDZ-XDC",)),
 )
 
 

@@ -36,6 +36,7 @@ def unit_create(
     short_name: str = "",
     aliases: str = "",
     position: int = 0,
+    runs_office: bool = False,
 ) -> Unit:
     """A unit under ``parent`` (a top unit needs a scope over everything)."""
     scope_of(actor).require_manage(parent, _("Only the supervision office can keep the units."))
@@ -48,6 +49,7 @@ def unit_create(
         kind=kind,
         parent=parent,
         position=position,
+        runs_office=runs_office,
     )
     unit.full_clean(exclude=["path"])
     unit.save()
