@@ -541,6 +541,7 @@ class Generator:
             numbers[kind] += 1
             meetings.append(
                 Meeting(
+                    office=self.root,
                     kind=kind,
                     number=numbers[kind],
                     date=date,
@@ -1405,6 +1406,7 @@ class Generator:
             indicators = Indicator.objects.bulk_create(
                 [
                     Indicator(
+                        office=self.root,
                         code=code,
                         name=name,
                         name_en=name_en,
@@ -1568,7 +1570,7 @@ class Generator:
             with benchlib.timed(f"standing snapshot, {label} ({day})", self.timings):
                 with transaction.atomic():
                     found = snapshot(today=day)
-            self.counts[f"standing snapshot rows, {label}"] = len(found.rows)
+            self.counts[f"standing snapshot rows, {label}"] = sum(len(s.rows) for s in found)
 
     def run(self) -> None:
         from django.db import connection, transaction

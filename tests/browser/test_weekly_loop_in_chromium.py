@@ -56,7 +56,10 @@ def office_setup(transactional_db):  # type: ignore[no-untyped-def]
         units=[root],
     )
     plan = work.plan_create(
-        title="2022年创建国家高新区实施方案", title_en="High-tech zone plan", year=2022
+        actor=SYSTEM,
+        title="2022年创建国家高新区实施方案",
+        title_en="High-tech zone plan",
+        year=2022,
     )
     return {
         "root": root,
