@@ -262,10 +262,11 @@ def office_of(unit: Unit) -> Unit:
 
 
 def office_members(office: Unit) -> QuerySet[Unit]:
-    """The units an office supervises and ranks: its subtree, less the subtrees
-    of the offices nested in it (each of those ranks its own; the nested office
-    unit itself is still one of this office's units)."""
-    units = Unit.objects.filter(path__startswith=office.path)
+    """The units an office supervises and ranks: its subtree below it, less the
+    subtrees of the offices nested in it (each of those ranks its own; the
+    nested office unit itself is still one of this office's units, ranked by
+    the office above it, not by itself)."""
+    units = Unit.objects.filter(path__startswith=office.path).exclude(pk=office.pk)
     for nested in units.filter(runs_office=True).exclude(pk=office.pk).only("pk", "path"):
         units = units.exclude(Q(path__startswith=nested.path) & ~Q(pk=nested.pk))
     return units
