@@ -584,27 +584,41 @@ def _leader_first(person: Any, open_tasks: QuerySet[Task], top: dict[int, int]) 
 
 def _lights(
     person: Any, at: Moment
-) -> tuple[QuerySet[Task], list[tuple[int, int, str, int]], dict[int, int], dict[str, int]]:
-    """The open tasks, the warnings standing on them, each task's top level,
-    and the totals: open, red lights, yellow lights."""
+) -> tuple[
+    QuerySet[Task], list[tuple[int, int, str, int]], dict[int, int], dict[str, int], dict[int, int]
+]:
+    """The open tasks, the warnings standing on them, each task's light as a
+    level (``rules.light_level``: its worst warning, red once overdue) with
+    its unit, and the totals: open, red lights, yellow lights."""
     tasks = _open_tasks(person, at)
     warnings = _warnings(tasks, at)
     top: dict[int, int] = {}
-    for task_id, _unit, _rule, level in warnings:
+    unit_of: dict[int, int] = {}
+    for task_id, unit_id, _rule, level in warnings:
         top[task_id] = max(level, top.get(task_id, 0))
+        unit_of[task_id] = unit_id
+    counted = tasks.aggregate(
+        open=Count("id"), overdue=Count("id", filter=Q(deadline__lt=at.day))
+    )
+    # Overdue at the moment is red whether or not a scan has said so yet (the
+    # tasks themselves are read only when there are some).
+    overdue = tasks.filter(deadline__lt=at.day) if counted["overdue"] else tasks.none()
+    for task_id, unit_id in overdue.values_list("id", "lead_unit_id"):
+        top[task_id] = rules.light_level(top.get(task_id), overdue=True)
+        unit_of[task_id] = unit_id
     totals = {
-        "open": tasks.count(),
+        "open": counted["open"],
         "red": sum(1 for level in top.values() if level >= rules.RED),
         "yellow": sum(1 for level in top.values() if rules.YELLOW <= level < rules.RED),
     }
-    return tasks, warnings, top, totals
+    return tasks, warnings, top, totals, unit_of
 
 
 def unit_summary(person: Any) -> dict[str, Any]:
     """A liaison's unit at a glance, for their inbox: open tasks, lights and
     the quarter's place, in six queries."""
     at = Moment.of()
-    _tasks, _warnings_then, _top, totals = _lights(person, at)
+    _tasks, _warnings_then, _top, totals, _units = _lights(person, at)
     return {**totals, "places": _places(person, Recorded.on(at.day, scope_of(person).office))}
 
 
@@ -612,14 +626,12 @@ def overview(person: Any, as_of: dt.date | None = None) -> dict[str, Any]:
     """Every panel of the cockpit, in a bounded number of queries whatever
     the data size (about twenty)."""
     at = Moment.of(as_of)
-    tasks, warnings, top, totals = _lights(person, at)
+    tasks, warnings, top, totals, unit_of = _lights(person, at)
     total, red, yellow = totals["open"], totals["red"], totals["yellow"]
     states = _states(tasks, at)
     by_rule = Counter(rule for _t, _u, rule, _l in warnings)
     # Red lights, not red warnings: a task with two red warnings is one red light.
-    red_units = Counter(
-        unit for _task, unit in {(t, u) for t, u, _r, level in warnings if level >= rules.RED}
-    )
+    red_units = Counter(unit_of[t] for t, level in top.items() if level >= rules.RED)
     worst = sorted(red_units.items(), key=lambda item: (-item[1], item[0]))[:10]
     names = Unit.objects.in_bulk([u for u, _n in worst])
     worst = [(u, n) for u, n in worst if u in names]

@@ -20,6 +20,29 @@ from duban.lib import periods
 
 REMINDER, YELLOW, NOTICE, RED = 1, 2, 3, 4
 
+
+# --- the traffic light of a task: one definition for every page, list and chart --
+
+
+def light_level(warning_level: int | None, *, overdue: bool) -> int:
+    """A task's light as a level: the worst of its active warnings (what the
+    rules found, with the plan's thresholds and grace), and red as soon as its
+    deadline has passed, a fact that needs no rule and no scan."""
+    return max(warning_level or 0, RED if overdue else 0)
+
+
+def light(warning_level: int | None, *, overdue: bool, closed: bool) -> str:
+    """ "done", "red", "yellow" or "green" (reminders and nothing are green)."""
+    if closed:
+        return "done"
+    level = light_level(warning_level, overdue=overdue)
+    if level >= RED:
+        return "red"
+    if level >= YELLOW:
+        return "yellow"
+    return "green"
+
+
 INACTION_REPORT = "inaction_report"
 INACTION_CLAIM = "inaction_claim"
 SLOW = "slow"

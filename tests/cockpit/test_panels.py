@@ -190,8 +190,9 @@ def test_as_of_a_past_date_from_the_history(office, liaison_a, unit_a, unit_b, c
     then = overview(office, monday)
     assert then["at"].past and then["at"].day == monday
     # On the 16th the early task was open and in progress, with no warning
-    # yet; the later task did not exist; the project was still in reserve.
-    assert then["totals"] == {"open": 1, "red": 0, "yellow": 0}
+    # yet but three days past its deadline: red, as the task list showed it;
+    # the later task did not exist; the project was still in reserve.
+    assert then["totals"] == {"open": 1, "red": 1, "yellow": 0}
     assert _values(_chart(then, "states")) == [0, 1, 0]
     assert _values(_chart(then, "funnel"))[:2] == [1, 0]
     assert _chart(then, "ranking")["empty"]  # no ranking recorded before the 17th

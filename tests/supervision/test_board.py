@@ -11,6 +11,7 @@ from django.utils import translation
 from django.utils.html import escape
 
 from duban.lib import rules
+from duban.cockpit.charts import overview
 from duban.supervision.explain import reason
 from duban.supervision.models import TaskWarning
 from duban.supervision.scan import scan
@@ -171,12 +172,14 @@ def test_the_task_list_light_is_red_for_a_task_with_an_active_red_warning(
     f.report(liaison_a, on_track, period=f.LAST_WEEK, text="完成了选址论证。", percent="30")
     client = as_(office)
     html = client.get("/tasks/").content.decode()
-    # Before any scan the light shows only what the record says right now.
+    # Before any scan no rule has found anything and nothing is overdue: the
+    # light is the rules' (one definition, the cockpit's too), not the page's.
     assert (_light(html, a_task), _light(html, b_task), _light(html, on_track)) == (
-        "yellow",
-        "yellow",
+        "green",
+        "green",
         "green",
     )
+    assert overview(office)["totals"]["red"] == overview(office)["totals"]["yellow"] == 0
     scan()
     assert TaskWarning.objects.get(task=b_task, rule=rules.SLOW).level == rules.RED
     html = client.get("/tasks/").content.decode()

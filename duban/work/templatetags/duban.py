@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from duban.lib.rules import RED, YELLOW
+from duban.lib import rules
 
 register = template.Library()
 
@@ -59,17 +59,13 @@ def task_state(task: Any) -> str:
 
 @register.simple_tag
 def light(task: Any, today: dt.date) -> str:
-    """The task's traffic light: the worst of its active warnings (from the last
-    scan) and what the record shows right now (overdue is red; missing reports
-    or an unclaimed task are yellow), so a light is never greener than the facts."""
-    if task.state == "closed":
-        return "done"
-    level = getattr(task, "warning_level", None) or 0
-    if task.deadline < today or level >= RED:
-        return "red"
-    if getattr(task, "missing", 0) or task.state == "assigned" or level >= YELLOW:
-        return "yellow"
-    return "green"
+    """The task's traffic light (``duban.lib.rules.light``, the one definition
+    the cockpit counts by too)."""
+    return rules.light(
+        getattr(task, "warning_level", None),
+        overdue=task.deadline < today,
+        closed=task.state == "closed",
+    )
 
 
 @register.filter
