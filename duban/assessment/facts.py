@@ -8,20 +8,20 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from duban.lib import periods, rules
 from duban.supervision.models import SupervisionNotice, WarningEvent
 from duban.work.models import (
+    CLOSED_ON_TIME,
     FILED,
     DeadlineChange,
     ProgressReport,
     ReportState,
     RequestState,
     Task,
-    TaskState,
+    stopped_on,
 )
 from duban.work.services import report_due_date
 
@@ -46,21 +46,18 @@ def quarter_facts(quarter: periods.Quarter, as_of: dt.date) -> dict[int, Facts]:
 
     # Tasks due in the quarter (so far), and those closed by their deadline:
     # the unit asked to close on or before it, and the office closed it.
-    stopped = TruncDate(Coalesce(F("close_requested_at"), F("closed_at")))
     for row in (
         Task.objects.filter(is_parent=False, deadline__gte=quarter.start, deadline__lte=last_day)
-        .annotate(stopped_on=stopped)
+        .annotate(stopped_on=stopped_on())
         .values("lead_unit_id")
         .annotate(
             due=Count("id"),
-            closed_on_time=Count(
-                "id",
-                filter=Q(state=TaskState.CLOSED, closed_at__lt=end, stopped_on__lte=F("deadline")),
-            ),
+            # Closed on time (one rule: work.models.CLOSED_ON_TIME), and by the moment.
+            on_time_closed=Count("id", filter=Q(CLOSED_ON_TIME, closed_at__lt=end)),
         )
         .order_by()
     ):
-        counts[row["lead_unit_id"]].update(due=row["due"], closed_on_time=row["closed_on_time"])
+        counts[row["lead_unit_id"]].update(due=row["due"], closed_on_time=row["on_time_closed"])
 
     # Reports owed for the quarter's periods that are due, and filed on time.
     for period in quarter.reporting_periods():
@@ -76,7 +73,7 @@ def quarter_facts(quarter: periods.Quarter, as_of: dt.date) -> dict[int, Facts]:
                 start_date__lte=period.end,
                 deadline__gte=period.start,
             )
-            .annotate(stopped_on=stopped)
+            .annotate(stopped_on=stopped_on())
             .filter(Q(stopped_on__isnull=True) | Q(stopped_on__gt=period.end))
             .values("lead_unit_id")
             .annotate(owed=Count("id"), on_time=Count("id", filter=Exists(filed)))

@@ -13,14 +13,22 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Max, Q
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from duban.lib import periods, rules
 from duban.org.models import Unit
 from duban.supervision.models import WarningEvent
-from duban.work.models import OPEN_STATES, Instruction, ProgressReport, ReportState, Task, TaskState
+from duban.work.models import (
+    CLOSED_ON_TIME,
+    OPEN_STATES,
+    Instruction,
+    ProgressReport,
+    ReportState,
+    Task,
+    TaskState,
+    stopped_on,
+)
 
 NOTABLE = 10  # tasks with the largest progress gain in the month
 LISTED = 50  # at most this many rows in the long sections
@@ -52,13 +60,12 @@ def month_review(month: periods.Period, task_ids: Any = None) -> dict[str, Any]:
     a person may see; None is everything (what the office publishes)."""
     start, end = _bounds(month)
     tasks = Task.objects.all() if task_ids is None else Task.objects.filter(pk__in=task_ids)
-    stopped = TruncDate(Coalesce(F("close_requested_at"), F("closed_at")))
 
     closed = (
         tasks.filter(state=TaskState.CLOSED, closed_at__gte=start, closed_at__lt=end)
-        .annotate(stopped_on=stopped)
+        .annotate(stopped_on=stopped_on())
         .values("lead_unit_id", "lead_unit__name", "lead_unit__name_en")
-        .annotate(closed=Count("id"), on_time=Count("id", filter=Q(stopped_on__lte=F("deadline"))))
+        .annotate(closed=Count("id"), on_time=Count("id", filter=CLOSED_ON_TIME))
         .order_by("-on_time", "lead_unit__path")
     )
     finished = [

@@ -597,9 +597,7 @@ def _lights(
     for task_id, unit_id, _rule, level in warnings:
         top[task_id] = max(level, top.get(task_id, 0))
         unit_of[task_id] = unit_id
-    counted = tasks.aggregate(
-        open=Count("id"), overdue=Count("id", filter=Q(deadline__lt=at.day))
-    )
+    counted = tasks.aggregate(open=Count("id"), overdue=Count("id", filter=Q(deadline__lt=at.day)))
     # Overdue at the moment is red whether or not a scan has said so yet (the
     # tasks themselves are read only when there are some).
     overdue = tasks.filter(deadline__lt=at.day) if counted["overdue"] else tasks.none()

@@ -9,9 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import PurePosixPath
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -123,6 +126,17 @@ class TaskState(models.TextChoices):
 
 
 OPEN_STATES = (TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.CLOSING)
+
+
+def stopped_on() -> Any:
+    """The day the unit stopped (asked to close, else the task was closed), as
+    a query expression in the office's time zone: ``Task.reporting_stopped_on``."""
+    return TruncDate(Coalesce(F("close_requested_at"), F("closed_at")))
+
+
+# Closed on time (按期办结), for a queryset annotated with ``stopped_on=stopped_on()``:
+# the same rule as ``Task.closed_on_time``.
+CLOSED_ON_TIME = Q(state=TaskState.CLOSED, stopped_on__lte=F("deadline"))
 
 
 class Task(models.Model):
@@ -274,6 +288,14 @@ class Task(models.Model):
         (the closing summary is its last word), else when the task was closed."""
         stamp = self.close_requested_at or self.closed_at
         return timezone.localdate(stamp) if stamp else None
+
+    @property
+    def closed_on_time(self) -> bool:
+        """Closed on time (按期办结): closed, and the unit asked to close it, with
+        its evidence, by the deadline (the office's review may come later and
+        does not make it late). The same rule as ``CLOSED_ON_TIME`` for queries."""
+        stopped = self.reporting_stopped_on()
+        return self.state == TaskState.CLOSED and stopped is not None and stopped <= self.deadline
 
     def owed_periods(self, today: dt.date) -> list[periods.Period]:
         """Periods that have ended and for which the lead unit owes a report."""

@@ -466,8 +466,7 @@ def meeting_standing(
     rows = []
     for task in tasks:
         if task.state == TaskState.CLOSED:
-            closed_day = timezone.localdate(task.closed_at) if task.closed_at else today
-            status = "closed_on_time" if closed_day <= task.deadline else "closed_late"
+            status = "closed_on_time" if task.closed_on_time else "closed_late"
         elif task.state == TaskState.ASSIGNED:
             status = "unclaimed"
         elif task.deadline < today:
