@@ -39,6 +39,7 @@ run: setup
 lint: $(STAMP)
 	$(BIN)/ruff check duban tests bench
 	$(BIN)/ruff format --check duban tests bench
+	$(BIN)/lint-imports
 
 types: $(STAMP)
 	$(BIN)/mypy duban

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "duban.documents",
     "duban.projects",
     "duban.cockpit",
+    "duban.ops",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -100,7 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "duban.org.context_processors.person",
+                "duban.notify.context_processors.person",
             ],
         },
     }

@@ -7,9 +7,9 @@ from duban.assessment import views as assessment_views
 from duban.cockpit import views as cockpit_views
 from duban.documents import views as document_views
 from duban.notify import views as notify_views
-from duban.org import views as org_views
 from duban.projects import views as project_views
 from duban.supervision import views as supervision_views
+from duban.web import units as unit_pages
 from duban.work import views, views_meetings
 
 urlpatterns = [
@@ -70,8 +70,8 @@ urlpatterns = [
     path("meetings/", views_meetings.meeting_list, name="meeting_list"),
     path("meetings/new/", views_meetings.meeting_create, name="meeting_create"),
     path("meetings/<int:pk>/", views_meetings.meeting_detail, name="meeting_detail"),
-    path("units/", org_views.unit_list, name="unit_list"),
-    path("units/<int:pk>/", org_views.unit_detail, name="unit_detail"),
+    path("units/", unit_pages.unit_list, name="unit_list"),
+    path("units/<int:pk>/", unit_pages.unit_detail, name="unit_detail"),
     path("assessment/", assessment_views.assessment_home, name="assessment_home"),
     path("assessment/<str:quarter>/", assessment_views.assessment_detail, name="assessment_detail"),
     path(

@@ -168,6 +168,9 @@ class MonthlyReview(models.Model):
     )
     snapshot = models.JSONField(default=dict)
     updated_at = models.DateTimeField(default=timezone.now)
+    # When the units were told of the publication (by the worker's fan-out,
+    # which claims the row by setting this, so they are told once).
+    announced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-month"]

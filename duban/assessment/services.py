@@ -376,12 +376,9 @@ def review_save(
     fields = ["remarks", "updated_at"]
     if publish:
         review.snapshot = month_review(month, office_tasks(office))
-        first = review.published_at is None
         review.published_at, review.published_by = timezone.now(), person_of(actor)
         fields += ["snapshot", "published_at", "published_by"]
+    # The units are told by the worker, which claims the published review once
+    # (``announced_at``): publishing again replaces the text, not the message.
     review.save(update_fields=fields)
-    if publish and first:
-        from duban.notify import fanout
-
-        fanout.for_review(review)
     return review

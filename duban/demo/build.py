@@ -93,8 +93,12 @@ def load(now: dt.datetime | None = None, seed: int = 80) -> DemoBuilder:
 
     district.load(builder.now)  # the town's own office, under the zone
     # The scan again, as the hourly worker would run it: the projects' warnings
-    # and those of the problems they raised.
+    # and those of the problems they raised; then the worker's fan-out, which
+    # tells people of the notices, returned reports, instructions and reviews.
     scan_and_notify(today=timezone.localdate(builder.now))
+    from duban.notify.fanout import fan_out
+
+    fan_out(now=builder.now)
     _warnings_in_time(builder.now)
     return builder
 

@@ -17,11 +17,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from duban.assessment.models import MonthlyReview
 from duban.lib import rules
 from duban.org.models import Membership, Person, Role
-from duban.work.models import Task
+from duban.org.scope import office_members
+from duban.supervision.models import SupervisionNotice
+from duban.work.models import EventKind, Instruction, ProgressReport, Task, TaskEvent
 
-from .models import Channel, ChatHook, Delivery, Kind, Notification
+from .models import Channel, ChatHook, Delivery, FanoutCursor, Kind, Notification
 from .render import absolute, render_in
 
 
@@ -150,6 +153,81 @@ def send(messages: Sequence[Message], *, now: Any = None) -> int:
     return len(notes)
 
 
+# --- from the record to the people ---------------------------------------------------
+
+# The timeline's events that someone is told of, and how.
+TOLD = (EventKind.REPORT_RETURNED, EventKind.INSTRUCTION, EventKind.NOTICE_ISSUED)
+BATCH = 500
+# Events are read again this far behind the cursor: on PostgreSQL a transaction
+# that took an id earlier may commit after one that took a later id. Reading
+# them twice is harmless (every message has a key); missing one is not.
+OVERLAP = 200
+
+
+class _Lost(Exception):
+    """Another worker moved the cursor first: what this one wrote is undone."""
+
+
+def fan_out(*, now: Any = None) -> int:
+    """Tell people what the record says happened since the last run: reports
+    returned, leaders' instructions and supervision notices (from the task
+    timeline, past a cursor), and monthly reviews published (each claimed by
+    setting ``announced_at``). The services never call this: they write what
+    happened, and the worker runs this every minute, before the outbox."""
+    told = 0
+    try:
+        with transaction.atomic():
+            told += _from_timeline()
+    except _Lost:
+        pass
+    for review_id in MonthlyReview.objects.filter(
+        published_at__isnull=False, announced_at__isnull=True
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            claimed = MonthlyReview.objects.filter(pk=review_id, announced_at__isnull=True).update(
+                announced_at=now or timezone.now()
+            )
+            if claimed:
+                told += for_review(MonthlyReview.objects.select_related("office").get(pk=review_id))
+    return told
+
+
+def _from_timeline() -> int:
+    cursor, _created = FanoutCursor.objects.get_or_create(name="timeline")
+    events = list(
+        TaskEvent.objects.filter(pk__gt=max(cursor.last_id - OVERLAP, 0), kind__in=TOLD)
+        .order_by("pk")
+        .values_list("pk", "kind", "data")[:BATCH]
+    )
+    if not events:
+        return 0
+    told = 0
+    ids = {kind: [d.get(FIELD[kind]) for _pk, k, d in events if k == kind] for kind in TOLD}
+    for report in ProgressReport.objects.filter(pk__in=ids[EventKind.REPORT_RETURNED]):
+        told += for_returned_report(report)
+    for instruction in Instruction.objects.filter(pk__in=ids[EventKind.INSTRUCTION]).select_related(
+        "leader"
+    ):
+        told += for_instruction(instruction, now=instruction.created_at)
+    for notice in SupervisionNotice.objects.filter(pk__in=ids[EventKind.NOTICE_ISSUED]):
+        told += for_notice(notice)
+    last = max(cursor.last_id, events[-1][0])
+    moved = FanoutCursor.objects.filter(name="timeline", last_id=cursor.last_id).update(
+        last_id=last
+    )
+    if not moved:
+        raise _Lost
+    return told
+
+
+# Where each told event names its object.
+FIELD = {
+    EventKind.REPORT_RETURNED: "report",
+    EventKind.INSTRUCTION: "instruction",
+    EventKind.NOTICE_ISSUED: "notice_id",
+}
+
+
 def kick() -> None:
     """Ask the worker to send the outbox now (it also sweeps it every minute)."""
     from .tasks import send_outbox
@@ -271,21 +349,35 @@ def for_instruction(instruction: Any, *, now: Any = None) -> int:
 
 
 def for_review(review: Any) -> int:
-    """A published monthly review: every liaison and leader, and every robot."""
+    """A published monthly review: the liaisons and leaders of the office's
+    units (and of the office itself; of the top office, leaders of no unit
+    too), and those units' robots."""
+    units = {*office_members(review.office).values_list("pk", flat=True), review.office_id}
     people = set(
-        Person.objects.filter(role__in=(Role.LIAISON, Role.LEADER), is_active=True).values_list(
-            "pk", flat=True
-        )
+        Membership.objects.filter(
+            unit_id__in=units,
+            person__role__in=(Role.LIAISON, Role.LEADER),
+            person__is_active=True,
+        ).values_list("person_id", flat=True)
     )
-    units = set(ChatHook.objects.filter(enabled=True).values_list("unit_id", flat=True))
+    if review.office.parent_id is None:
+        # Leaders of no unit see the whole tree (a one-office install): the top's review.
+        people |= set(
+            Person.objects.filter(
+                role=Role.LEADER, is_active=True, memberships__isnull=True
+            ).values_list("pk", flat=True)
+        )
+    robots = set(
+        ChatHook.objects.filter(enabled=True, unit_id__in=units).values_list("unit_id", flat=True)
+    )
     return send(
         [
             Message(
                 kind=Kind.REVIEW,
-                key=f"review:{review.month}",
+                key=f"review:{review.office_id}:{review.month}",
                 data={"month": review.month, "remarks": review.remarks[:500]},
                 people=people,
-                units=units,
+                units=robots,
             )
         ]
     )

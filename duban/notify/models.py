@@ -157,3 +157,16 @@ class ScheduleSlot(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class FanoutCursor(models.Model):
+    """How far the fan-out has read an append-only record (the task timeline):
+    the worker tells people about the rows after ``last_id`` and moves it on
+    with a conditional update in the same transaction, so of two workers one
+    tells, and a crash tells nothing or everything."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    last_id = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_id}"

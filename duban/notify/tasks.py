@@ -24,10 +24,18 @@ def run_scan() -> dict[str, Any]:
 
 @task()
 def send_outbox() -> dict[str, int]:
+    """Every minute: tell people what the record says happened, then send."""
+    from .fanout import fan_out
     from .outbox import send_due
 
+    told = fan_out()
     outcome = send_due()
-    return {"sent": outcome.sent, "failed": outcome.failed, "given_up": outcome.given_up}
+    return {
+        "told": told,
+        "sent": outcome.sent,
+        "failed": outcome.failed,
+        "given_up": outcome.given_up,
+    }
 
 
 @task()

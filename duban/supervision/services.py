@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from duban.lib import rules
-from duban.notify import fanout
 from duban.org.scope import Actor, office_of, person_of, scope_of
 from duban.work.models import EventKind, Plan, Task, TaskState
 from duban.work.services._common import _event, _lock
@@ -71,8 +70,8 @@ def notice_issue(
         text=reason,
         new=str(answer_by),
         notice=str(notice),
+        notice_id=notice.pk,  # the worker tells the unit from this event
     )
-    fanout.for_notice(notice)
     return notice
 
 

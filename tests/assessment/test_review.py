@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from duban.assessment import services
 from duban.assessment.review import month_review
 from duban.lib import periods
+from duban.notify.fanout import fan_out
 from duban.notify.models import Notification
 from duban.work import services as work
 
@@ -95,6 +96,7 @@ def test_publishing_freezes_the_figures_and_tells_the_units(
     services.review_save(
         actor=office, month=FEB, office=f.zone(), remarks="发展改革局按时办结率较高。", publish=True
     )
+    fan_out()  # the worker's minute
     told = set(Notification.objects.filter(kind="review").values_list("recipient_id", flat=True))
     assert {liaison_a.pk, liaison_b.pk, leader.pk} <= told and office.pk not in told
     page = as_(liaison_a, HTTP_ACCEPT_LANGUAGE="zh-hans").get("/reviews/2026-02/")

@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from duban.notify import outbox
+from duban.notify.fanout import fan_out
 from duban.notify.jobs import scan_and_notify
 from duban.notify.models import Channel, Delivery, DeliveryState, Notification
 from duban.supervision import services as supervision
@@ -27,9 +28,12 @@ def _site(settings):
 
 
 def issue(office, task):
-    return supervision.notice_issue(
+    """A notice, and the worker's minute that tells the unit of it."""
+    notice = supervision.notice_issue(
         actor=office, task=task, reason=REASON, answer_by=f.TODAY + dt.timedelta(days=7)
     )
+    fan_out()
+    return notice
 
 
 def emails():

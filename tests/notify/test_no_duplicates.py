@@ -15,6 +15,7 @@ from django.db import connection
 
 from duban.lib import rules
 from duban.notify import fanout, outbox, services
+from duban.notify.fanout import fan_out
 from duban.notify.jobs import scan_and_notify
 from duban.notify.models import Channel, Delivery, Notification
 from duban.supervision import services as supervision
@@ -27,6 +28,7 @@ def queue_three(office, task):
     """Three messages for the unit's robot: two warnings and a notice."""
     scan_and_notify()
     supervision.notice_issue(actor=office, task=task, reason="请说明。", answer_by=f.TODAY)
+    fan_out()
     assert Delivery.objects.count() == 3
 
 
@@ -188,6 +190,7 @@ def test_two_workers_sending_at_once_post_each_message_once(office, unit_a, robo
     for n in range(3):
         task = f.task(office, unit_a, title=f"任务{n}")
         supervision.notice_issue(actor=office, task=task, reason="请说明。", answer_by=f.TODAY)
+    fan_out()
     assert Delivery.objects.count() == 9  # 3 notices x 3 robots
 
     results, errors = _together(2, lambda: outbox.send_due(limit=100))

@@ -13,6 +13,7 @@ import urllib.parse
 import pytest
 
 from duban.notify import outbox, services
+from duban.notify.fanout import fan_out
 from duban.notify.jobs import scan_and_notify
 from duban.notify.models import Delivery, DeliveryState
 from duban.supervision import services as supervision
@@ -32,9 +33,12 @@ def _site(settings):
 
 
 def issue(office, task):
-    return supervision.notice_issue(
+    """A notice, and the worker's minute that tells the unit of it."""
+    notice = supervision.notice_issue(
         actor=office, task=task, reason="请说明原因。", answer_by=f.TODAY + dt.timedelta(days=7)
     )
+    fan_out()
+    return notice
 
 
 def test_dingtalk_gets_markdown_with_title_text_and_link(office, claimed_task, robot):

@@ -10,8 +10,8 @@ import pytest
 from django.utils import translation
 from django.utils.html import escape
 
-from duban.lib import rules
 from duban.cockpit.charts import overview
+from duban.lib import rules
 from duban.supervision.explain import reason
 from duban.supervision.models import TaskWarning
 from duban.supervision.scan import scan

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from duban.lib import periods
-from duban.notify import fanout
 from duban.org.scope import Actor, person_of, scope_of
 from duban.supervision import likeness
 
@@ -230,5 +229,5 @@ def report_review(
     if not accept:
         likeness.refresh(task.pk)  # the report before it is the latest again
         _leaf_recompute(task)
-        fanout.for_returned_report(report)
+        # The unit hears of it from the worker, which reads the event above.
     return report

@@ -11,7 +11,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from duban.notify import fanout
 from duban.org.scope import Actor, person_of, scope_of
 
 from .. import attachments as attachment_rules
@@ -221,8 +220,8 @@ def instruction_create(
     instruction = Instruction.objects.create(task=task, leader=person, text=text)
     if at:
         Instruction.objects.filter(pk=instruction.pk).update(created_at=at)
-    _event(task, EventKind.INSTRUCTION, actor, at=at, text=text)
-    fanout.for_instruction(instruction, now=at)
+    # The units hear of it from the worker, which reads this event.
+    _event(task, EventKind.INSTRUCTION, actor, at=at, text=text, instruction=instruction.pk)
     return instruction
 
 

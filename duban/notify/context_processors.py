@@ -1,9 +1,16 @@
+"""The figures every page's menu shows: unread messages and the inbox count.
+Here, above the record, because it reads the notifications and the work."""
+
 from __future__ import annotations
 
 import time
 from typing import Any
 
 from django.http import HttpRequest
+
+from duban.work.queries import inbox_count
+
+from .models import Notification
 
 # The count on the inbox link is kept in the session for this many seconds:
 # it costs a few COUNT queries, and every page shows it. The inbox page itself
@@ -15,8 +22,6 @@ def person(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from duban.notify.models import Notification
-
     # One indexed count: the messages badge is always exact.
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
     exact = getattr(request, "inbox_total", None)
@@ -25,8 +30,6 @@ def person(request: HttpRequest) -> dict[str, Any]:
         cached = request.session.get("inbox_count")
         if cached and 0 <= now - cached[1] < INBOX_COUNT_SECONDS:
             return {"inbox_count": cached[0], "unread_count": unread}
-        from duban.work.queries import inbox_count
-
         exact = inbox_count(user)
     request.session["inbox_count"] = (exact, now)
     return {"inbox_count": exact, "unread_count": unread}

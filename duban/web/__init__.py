@@ -1,0 +1,2 @@
+"""Pages that compose several apps (the unit pages: a unit, its people, its
+tasks and its robots). Above the record and the notifications, below operations."""
