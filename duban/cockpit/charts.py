@@ -42,7 +42,8 @@ from duban.org.scope import scope_of
 from duban.projects import indicators
 from duban.projects.models import InvestmentPlan, InvestmentReport, ReportState, Stage, StageMove
 from duban.projects.queries import visible_projects, visible_targets
-from duban.supervision.models import Rule, TaskWarning, WarningEvent
+from duban.supervision import history
+from duban.supervision.models import Rule, TaskWarning
 from duban.work.models import OPEN_STATES, EventKind, Meeting, Plan, Task, TaskEvent, TaskState
 from duban.work.queries import visible_tasks
 
@@ -137,15 +138,10 @@ def _warnings(open_tasks: QuerySet[Task], at: Moment) -> list[tuple[int, int, st
         return list(
             found.filter(cleared_at__isnull=True).values_list("task_id", "unit_id", "rule", "level")
         )
-    level_then = Subquery(
-        WarningEvent.objects.filter(warning=OuterRef("pk"), at__lt=at.end)
-        .order_by("-at", "-id")
-        .values("level")[:1]
-    )
+    # The record as of the moment: one reader (supervision.history), the board's too.
     return list(
-        found.filter(raised_at__lt=at.end)
-        .filter(Q(cleared_at__isnull=True) | Q(cleared_at__gte=at.end))
-        .annotate(then=Coalesce(level_then, F("level")))
+        found.filter(history.standing_at(at.end))
+        .annotate(then=history.level_at(at.end))
         .values_list("task_id", "unit_id", "rule", "then")
     )
 

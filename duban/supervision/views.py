@@ -22,7 +22,7 @@ from duban.org.models import Unit
 from duban.work.queries import office_plans, visible_plans, visible_tasks, visible_units
 from duban.work.views import _detail_context, _get_task, apply_errors
 
-from . import services
+from . import history, services
 from .forms import (
     AppealForm,
     BoardFilterForm,
@@ -34,8 +34,9 @@ from .models import Level, SupervisionNotice, TaskWarning, WarningAppeal
 
 
 def _weekly_trend(person: Any, weeks: int) -> list[dict[str, Any]]:
-    """Warnings active at the end of each of the last ``weeks`` ISO weeks, red
-    and yellow (withdrawn ones excluded), in one aggregate query."""
+    """Warnings standing at the end of each of the last ``weeks`` ISO weeks, red
+    and yellow, at the level each had then (``supervision.history``, the reader
+    the cockpit's "as of" uses too), in one aggregate query."""
     today = timezone.localdate()
     ends = []
     period = periods.period_containing(today, periods.WEEKLY)
@@ -44,6 +45,7 @@ def _weekly_trend(person: Any, weeks: int) -> list[dict[str, Any]]:
         period = period.previous()
     ends.reverse()
     aggregates = {}
+    levels = {}
     for i, week in enumerate(ends):
         moment = min(
             timezone.now(),
@@ -51,16 +53,17 @@ def _weekly_trend(person: Any, weeks: int) -> list[dict[str, Any]]:
                 week.end + dt.timedelta(days=1), dt.time(), tzinfo=timezone.get_current_timezone()
             ),
         )
-        active = (
-            Q(raised_at__lte=moment)
-            & (Q(cleared_at__isnull=True) | Q(cleared_at__gt=moment))
-            & (Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gt=moment))
-        )
-        aggregates[f"red{i}"] = Count("id", filter=active & Q(level=Level.RED))
+        active = history.standing_at(moment)
+        levels[f"then{i}"] = history.level_at(moment)
+        aggregates[f"red{i}"] = Count("id", filter=active & Q(**{f"then{i}": Level.RED}))
         aggregates[f"yellow{i}"] = Count(
-            "id", filter=active & Q(level__in=[Level.YELLOW, Level.NOTICE])
+            "id", filter=active & Q(**{f"then{i}__in": [Level.YELLOW, Level.NOTICE]})
         )
-    counts = TaskWarning.objects.filter(task__in=visible_tasks(person)).aggregate(**aggregates)
+    counts = (
+        TaskWarning.objects.filter(task__in=visible_tasks(person))
+        .annotate(**levels)
+        .aggregate(**aggregates)
+    )
     peak = max([counts[k] for k in counts] + [1])
     return [
         {

@@ -222,3 +222,43 @@ def test_the_trend_counts_warnings_active_at_each_weeks_end(as_, office, claimed
     assert (trend["2026-W11"]["red"], trend["2026-W11"]["yellow"]) == (1, 1)
     assert (trend["2026-W12"]["red"], trend["2026-W12"]["yellow"]) == (1, 0)
     assert len(trend) == 8
+
+
+def test_the_trend_and_the_cockpit_read_the_past_alike(as_, office, claimed_task):
+    """One reader of the past (supervision.history): a warning raised yellow
+    and escalated red later is yellow in the weeks before, on the board's trend
+    and on the cockpit as of those days; a withdrawn one counts in neither."""
+    from duban.supervision.models import WarningEvent
+    from duban.work.models import Task
+    from tests import factories as fx
+
+    Task.objects.filter(pk=claimed_task.pk).update(created_at=fx.at(2026, 3, 1))
+    warning = TaskWarning.objects.create(
+        task=claimed_task,
+        unit=claimed_task.lead_unit,
+        rule="slow",
+        level=rules.RED,  # today's level
+        facts=FACTS["slow"],
+        raised_at=fx.at(2026, 3, 3),
+    )
+    WarningEvent.objects.create(
+        warning=warning, kind="raised", level=rules.YELLOW, facts={}, at=fx.at(2026, 3, 3)
+    )
+    WarningEvent.objects.create(
+        warning=warning, kind="escalated", level=rules.RED, facts={}, at=fx.at(2026, 3, 11)
+    )
+    TaskWarning.objects.create(
+        task=claimed_task,
+        unit=claimed_task.lead_unit,
+        rule="postponed",
+        level=rules.YELLOW,
+        facts=FACTS["postponed"],
+        raised_at=fx.at(2026, 3, 3),
+        withdrawn_at=fx.at(2026, 3, 16),  # withdrawn after W10 and W11 ended
+    )
+    trend = {row["week"]: row for row in as_(office).get("/warnings/").context["trend"]}
+    for week, sunday in (("2026-W10", dt.date(2026, 3, 8)), ("2026-W11", dt.date(2026, 3, 15))):
+        totals = overview(office, sunday)["totals"]
+        assert (trend[week]["red"], trend[week]["yellow"]) == (totals["red"], totals["yellow"])
+    assert (trend["2026-W10"]["red"], trend["2026-W10"]["yellow"]) == (0, 1)
+    assert (trend["2026-W11"]["red"], trend["2026-W11"]["yellow"]) == (1, 0)
