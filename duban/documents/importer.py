@@ -13,21 +13,19 @@ import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
 from duban.lib import deadlines, periods
 from duban.org.models import Person, Role, Unit, UnitKind
 from duban.org.scope import Actor, Scope, person_of, scope_of
 from duban.org.services import unit_create
 from duban.work import services as work
-from duban.work.models import EventKind, Plan, Task, TaskEvent
+from duban.work.models import Plan, Task
 
 from . import taskbook
 from .models import TaskImport
@@ -247,82 +245,35 @@ def _create_new(
     tasks: dict[int, Task],
     today: dt.date,
 ) -> int:
+    """The rows not imported before, through the work app's bulk service (the
+    same checks as assigning a task by hand)."""
     new = [row for row in result.rows if row.existing is None]
     if not new:
         return 0
-    has_children = {n.parent for n in result.book.nodes if n.parent is not None}
-    now = timezone.now()
-    for depth in sorted({row.depth for row in new}):
-        level = [row for row in new if row.depth == depth]
-        objs = []
-        for row in level:
-            node = row.node
-            deadline = row.deadline or dt.date(plan.year or today.year, 12, 31)
-            parent = tasks.get(node.parent) if node.parent is not None else None
-            if parent is not None and not parent.is_parent:
-                Task.objects.filter(pk=parent.pk).update(is_parent=True)
-                parent.is_parent = True
-            objs.append(
-                Task(
-                    plan=plan,
-                    parent=parent,
-                    serial=node.serial,
-                    sort_key=Task.make_sort_key(node.serial),
-                    title=node.title,
-                    description=node.notes,
-                    source="plan",
-                    lead_unit=row.lead or created_units[node.lead_units[0]],
-                    leader=row.leader,
-                    start_date=_start(plan, deadline, today),
-                    original_deadline=deadline,
-                    deadline=deadline,
-                    cadence=row.cadence,
-                    weight=Decimal(1),
-                    created_by=person_of(actor),
-                    import_key=node.external_key,
-                    is_parent=node.index in has_children,
-                )
+    rows = []
+    for row in new:
+        node = row.node
+        deadline = row.deadline or dt.date(plan.year or today.year, 12, 31)
+        parent: Any = None
+        if node.parent is not None:
+            parent = tasks.get(node.parent, node.parent)  # kept from before, or new
+        rows.append(
+            work.NewTask(
+                key=node.index,
+                parent=parent,
+                serial=node.serial,
+                title=node.title,
+                description=node.notes,
+                lead_unit=row.lead or created_units[node.lead_units[0]],
+                co_units=row.co + [created_units[n] for n in node.co_units if n in created_units],
+                leader=row.leader,
+                start_date=_start(plan, deadline, today),
+                deadline=deadline,
+                cadence=row.cadence,
+                import_key=node.external_key,
             )
-        made = bulk_create_with_history(
-            objs,
-            Task,
-            batch_size=500,
-            default_user=person_of(actor),
-            default_change_reason="created",
         )
-        links = []
-        events = []
-        for row, task in zip(level, made, strict=True):
-            tasks[row.node.index] = task
-            co = row.co + [created_units[n] for n in row.node.co_units if n in created_units]
-            links += [
-                Task.co_units.through(task_id=task.pk, unit_id=unit.pk)
-                for unit in dict.fromkeys(co)
-                if unit.pk != task.lead_unit_id
-            ]
-            events.append(
-                TaskEvent(
-                    task=task,
-                    kind=EventKind.CREATED,
-                    actor=person_of(actor),
-                    unit=task.lead_unit,
-                    at=now,
-                    data={"meeting": "", "imported": True},
-                )
-            )
-        Task.co_units.through.objects.bulk_create(links, batch_size=1000)
-        TaskEvent.objects.bulk_create(events, batch_size=1000)
-    # New tasks are at 0 %: the tasks kept from earlier imports that received
-    # new measures, and the plan, follow.
-    new_ids = {tasks[row.node.index].pk for row in new}
-    joined = {
-        tasks[row.node.index].parent_id
-        for row in new
-        if tasks[row.node.index].parent_id not in new_ids
-    }
-    for parent_id in sorted(p for p in joined if p is not None):
-        work._rollup_from(Task.objects.get(pk=parent_id))
-    work._plan_recompute(plan)
+    tasks.update(work.tasks_create_in_bulk(actor=actor, plan=plan, new=rows))  # type: ignore[arg-type]
     return len(new)
 
 

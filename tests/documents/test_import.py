@@ -121,7 +121,7 @@ def test_a_changed_list_updates_what_changed(office, units, plan2022, workbook):
 
 
 def test_a_failure_half_way_writes_nothing(office, units, plan2022, workbook, monkeypatch):
-    from duban.documents import importer as module
+    from duban.work.services import bulk as module
 
     record, _ = _upload(office, plan2022, workbook)
     real = module.bulk_create_with_history

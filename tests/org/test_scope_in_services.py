@@ -264,6 +264,18 @@ CASES = {
     ),
     "load": ("office", lambda w, a: task_import.load(actor=a, record=w.task_import)),
     "apply": ("office", lambda w, a: task_import.apply(actor=a, record=w.task_import, mappings={})),
+    "tasks_create_in_bulk": (
+        "office",
+        lambda w, a: work.tasks_create_in_bulk(
+            actor=a,
+            plan=w.plan,
+            new=[
+                work.NewTask(
+                    key=1, title="x", lead_unit=w.unit_a, start_date=f.TODAY, deadline=f.TODAY
+                )
+            ],
+        ),
+    ),
     "unit_create": (
         "office",
         lambda w, a: org.unit_create(actor=a, code="X", name="x", kind="other", parent=w.unit_a),

@@ -7,6 +7,7 @@ task's timeline in the same transaction.
 """
 
 from ._common import ConflictError
+from .bulk import NewTask, tasks_create_in_bulk
 from .progress import _leaf_recompute, _plan_recompute, _rollup_from
 from .reports import (
     report_due_date,
@@ -37,6 +38,7 @@ from .tasks import (
 __all__ = [
     "EDITABLE_FIELDS",
     "ConflictError",
+    "NewTask",
     "_leaf_recompute",
     "_plan_recompute",
     "_rollup_from",
@@ -58,4 +60,5 @@ __all__ = [
     "task_claim",
     "task_create",
     "task_update",
+    "tasks_create_in_bulk",
 ]
