@@ -15,7 +15,8 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "duban.settings")
-    from django.core.management import execute_from_command_line
+    # Django is imported once the settings module is named (as manage.py does).
+    from django.core.management import execute_from_command_line  # noqa: PLC0415
 
     args = list(sys.argv[1:] if argv is None else argv)
     execute_from_command_line(["duban", *args])

@@ -26,10 +26,19 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from duban.lib import periods
+from duban.assessment import services as assessment
+from duban.assessment.services import snapshot
+from duban.demo import district, projects
+from duban.lib import periods, rules
+from duban.notify.digest import weekly_digest
+from duban.notify.fanout import fan_out
+from duban.ops.jobs import scan_and_notify
 from duban.org import services as org_services
 from duban.org.models import Membership, Person, Unit
 from duban.org.scope import SYSTEM
+from duban.projects.seed import seed_industries
+from duban.supervision import services as supervision
+from duban.supervision.models import TaskWarning, WarningEvent
 from duban.work import services
 from duban.work.models import (
     Attachment,
@@ -68,7 +77,6 @@ def reset() -> None:
     for attachment in Attachment.objects.all():
         attachment.file.delete(save=False)
     call_command("flush", interactive=False, verbosity=0)
-    from duban.projects.seed import seed_industries
 
     seed_industries()  # reference data the migrations wrote
 
@@ -79,24 +87,19 @@ def load(now: dt.datetime | None = None, seed: int = 80) -> DemoBuilder:
     _notices(builder.now)
     # Raise the warnings the record calls for, as the hourly scan would, with
     # the messages about them; then this Monday's digest.
-    from duban.notify.digest import weekly_digest
-    from duban.notify.jobs import scan_and_notify
 
     scan_and_notify(today=timezone.localdate(builder.now))
     weekly_digest(now=builder.now)
     _appeal()
     _reviews(builder.now)
-    from duban.demo import projects
 
     projects.load(builder.now)
-    from duban.demo import district
 
     district.load(builder.now)  # the town's own office, under the zone
     # The scan again, as the hourly worker would run it: the projects' warnings
     # and those of the problems they raised; then the worker's fan-out, which
     # tells people of the notices, returned reports, instructions and reviews.
     scan_and_notify(today=timezone.localdate(builder.now))
-    from duban.notify.fanout import fan_out
 
     fan_out(now=builder.now)
     _warnings_in_time(builder.now)
@@ -109,9 +112,6 @@ def _warnings_in_time(now: dt.datetime) -> None:
     its deadline, a missing report the day after its grace), and recorded the
     quarter's standing every day: place them there, so the cockpit as of a
     past date shows what the office saw then."""
-    from duban.assessment.services import snapshot
-    from duban.lib import rules
-    from duban.supervision.models import TaskWarning, WarningEvent
 
     def day_after(iso: str, days: int = 1) -> dt.date:
         return dt.date.fromisoformat(iso) + dt.timedelta(days=days)
@@ -143,8 +143,6 @@ def _warnings_in_time(now: dt.datetime) -> None:
 def _reviews(now: dt.datetime) -> None:
     """Last month's review published with the office's remarks, and the last
     quarter's assessment locked, as the office would have done."""
-    from duban.assessment import services as assessment
-    from duban.lib import periods
 
     office = Person.objects.get(username="office")
     zone = Unit.objects.get(code=data.ROOT_CODE)
@@ -169,8 +167,6 @@ def _reviews(now: dt.datetime) -> None:
 def _appeal() -> None:
     """The unit whose deadline moved twice appeals the postponement warning:
     the office finds it waiting in its inbox."""
-    from duban.supervision import services as supervision
-    from duban.supervision.models import TaskWarning
 
     warning = TaskWarning.objects.filter(rule="postponed", cleared_at__isnull=True).first()
     if warning is None:
@@ -187,7 +183,6 @@ def _appeal() -> None:
 def _notices(now: dt.datetime) -> None:
     """Two supervision notices on lagging tasks: one answered, one left
     unanswered past its date (so its warning is red)."""
-    from duban.supervision import services as supervision
 
     office = Person.objects.get(username="office")
     lagging = list(

@@ -6,9 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.db.models import Min
+from django.utils import timezone
+
 from duban.org.models import Person, Unit
 from duban.projects import indicators, services
-from duban.projects.models import Industry, Project
+from duban.projects.models import IndicatorActual, Industry, InvestmentReport, Project, StageMove
+from duban.projects.seed import seed_industries
+from duban.work import services as work
 
 WAN = Decimal(10_000)
 
@@ -136,7 +141,6 @@ def _months_ago(today: dt.date, months: int) -> dt.date:
 
 
 def load(now: dt.datetime) -> None:
-    from duban.projects.seed import seed_industries
 
     seed_industries()  # present after migrating; restored if the tables were flushed
     today = now.date()
@@ -223,7 +227,6 @@ def load(now: dt.datetime) -> None:
         ("XM-2026-008", "sign"),
     ]:
         services.batch_add(actor=office, event=event, project=made[code], batch=batch)
-    from duban.work import services as work
 
     onsite = work.meeting_create(
         actor=office,
@@ -259,10 +262,6 @@ def _place_in_time(now: dt.datetime) -> None:
     """The projects were entered in one go; give each row the moment it would
     have been written (a stage move on its day, a month's figures early in
     the next month), so the cockpit as of a past date shows the past."""
-    from django.db.models import Min
-    from django.utils import timezone
-
-    from duban.projects.models import IndicatorActual, InvestmentReport, StageMove
 
     def moment(day: dt.date, hour: int = 10) -> dt.datetime:
         return min(timezone.make_aware(dt.datetime.combine(day, dt.time(hour))), now)

@@ -5,6 +5,7 @@ they may see), in the reader's language."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -317,7 +318,6 @@ def bulletin_docx(review: Any, figures: dict[str, Any], organisation: str) -> by
 
 def projects_xlsx(projects: Iterable[Any], year: int, completed: dict[int, Any]) -> bytes:
     """The project list, money in 万元."""
-    from decimal import Decimal
 
     wan = Decimal(10_000)
     columns = [

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -221,7 +222,6 @@ def upload(*, actor: Actor, plan: Plan, uploaded: Any) -> tuple[TaskImport, Prev
     except taskbook.WorkbookError as error:
         text, params = taskbook.message(error.code, error.params)
         raise ValidationError({"file": _(text) % params}) from None
-    from django.core.files.base import ContentFile
 
     record = TaskImport(plan=plan, filename=uploaded.name[:255], uploaded_by=person_of(actor))
     record.file.save(uploaded.name, ContentFile(data), save=False)

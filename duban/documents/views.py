@@ -10,18 +10,27 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from duban.assessment import services as assessment
+from duban.assessment.review import month_review
+from duban.assessment.views import _month, _quarter
 from duban.lib import deadlines
 from duban.org.http import AuthedRequest, chosen_office
 from duban.org.models import Unit
 from duban.org.scope import scope_of
+from duban.projects.models import InvestmentReport, ReportState
+from duban.projects.views import filtered_projects
+from duban.supervision.models import SupervisionNotice
+from duban.supervision.views import board_warnings
+from duban.work import queries
 from duban.work.queries import office_plans, visible_meetings
-from duban.work.views import apply_errors
+from duban.work.views import apply_errors, task_filters
 
 from . import exports, importer, taskbook
 from .models import TaskImport
@@ -185,8 +194,6 @@ def _organisation(office: Unit | None) -> str:
 
 @login_required
 def export_tasks(request: AuthedRequest) -> HttpResponse:
-    from duban.work import queries
-    from duban.work.views import task_filters
 
     _form, filters = task_filters(request)
     tasks = (
@@ -199,7 +206,6 @@ def export_tasks(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def export_warnings(request: AuthedRequest) -> HttpResponse:
-    from duban.supervision.views import board_warnings
 
     _form, warnings = board_warnings(request)
     rows = warnings.select_related("task__lead_unit", "task__leader").order_by(
@@ -212,8 +218,6 @@ def export_warnings(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def export_ranking(request: AuthedRequest, quarter: str, ext: str) -> HttpResponse:
-    from duban.assessment import services as assessment
-    from duban.assessment.views import _quarter
 
     if ext not in ("xlsx", "docx"):
         raise Http404(_("There is no such file."))
@@ -227,7 +231,6 @@ def export_ranking(request: AuthedRequest, quarter: str, ext: str) -> HttpRespon
 
 @login_required
 def export_assignment(request: AuthedRequest, pk: int) -> HttpResponse:
-    from duban.work import queries
 
     meeting = get_object_or_404(visible_meetings(request.user).select_related("office"), pk=pk)
     tasks = list(
@@ -245,8 +248,6 @@ def export_assignment(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def export_notice(request: AuthedRequest, pk: int) -> HttpResponse:
-    from duban.supervision.models import SupervisionNotice
-    from duban.work import queries
 
     notice = get_object_or_404(
         SupervisionNotice.objects.select_related("task", "unit", "office"),
@@ -259,9 +260,6 @@ def export_notice(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def export_bulletin(request: AuthedRequest, month: str) -> HttpResponse:
-    from duban.assessment import services as assessment
-    from duban.assessment.review import month_review
-    from duban.assessment.views import _month
 
     period = _month(month)
     office = chosen_office(request)
@@ -280,10 +278,6 @@ def export_bulletin(request: AuthedRequest, month: str) -> HttpResponse:
 
 @login_required
 def export_projects(request: AuthedRequest) -> HttpResponse:
-    from django.db.models import Sum
-
-    from duban.projects.models import InvestmentReport, ReportState
-    from duban.projects.views import filtered_projects
 
     _form, projects = filtered_projects(request)
     year = timezone.localdate().year

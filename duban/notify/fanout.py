@@ -21,6 +21,7 @@ from duban.assessment.models import MonthlyReview
 from duban.lib import rules
 from duban.org.models import Membership, Person, Role
 from duban.org.scope import office_members
+from duban.projects.models import Project
 from duban.supervision.models import SupervisionNotice
 from duban.work.models import EventKind, Instruction, ProgressReport, Task, TaskEvent
 
@@ -148,8 +149,9 @@ def send(messages: Sequence[Message], *, now: Any = None) -> int:
     notes = [n for n in notes if (n.recipient_id, n.key) not in seen]
     Notification.objects.bulk_create(notes, batch_size=500, ignore_conflicts=True)
     if out:
+        # The worker sends them: at once after a scan or a fan-out, else on its
+        # minute sweep (the outbox never sends inside a request).
         Delivery.objects.bulk_create(out, batch_size=500, ignore_conflicts=True)
-        transaction.on_commit(kick)
     return len(notes)
 
 
@@ -226,13 +228,6 @@ FIELD = {
     EventKind.INSTRUCTION: "instruction",
     EventKind.NOTICE_ISSUED: "notice_id",
 }
-
-
-def kick() -> None:
-    """Ask the worker to send the outbox now (it also sweeps it every minute)."""
-    from .tasks import send_outbox
-
-    send_outbox.enqueue()
 
 
 # --- what each event tells whom --------------------------------------------------
@@ -388,7 +383,6 @@ def for_project_warnings(warnings: Sequence[Any]) -> int:
     ones also the responsible leader."""
     if not warnings:
         return 0
-    from duban.projects.models import Project
 
     projects = {
         p["id"]: p

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import hooks
-from .models import Channel, Delivery, DeliveryState
+from .models import Channel, Delivery, DeliveryState, ScheduleSlot
 
 logger = logging.getLogger(__name__)
 
@@ -122,3 +122,9 @@ def retry(delivery: Delivery, *, now: dt.datetime | None = None) -> None:
     Delivery.objects.filter(pk=delivery.pk).exclude(state=DeliveryState.SENT).update(
         state=DeliveryState.QUEUED, next_attempt_at=now or timezone.now()
     )
+
+
+def worker_last_seen() -> dt.datetime | None:
+    """When a worker last looked at its schedule (the Outbox page shows it)."""
+    slot = ScheduleSlot.objects.filter(name="heartbeat").first()
+    return slot.next_run_at if slot else None

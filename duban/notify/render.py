@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 
+from duban.projects import explain
 from duban.supervision.explain import reason, remedy
 from duban.supervision.models import Level, Rule
 
@@ -114,8 +115,6 @@ def render(kind: str, data: dict[str, Any]) -> Text:
             reverse("inbox"),
         )
     if kind == Kind.PROJECT:
-        from duban.projects import explain
-
         level = Level(data["level"]).label
         said = [
             explain.rule_label(data["rule"]),

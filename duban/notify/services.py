@@ -105,7 +105,6 @@ def hook_test(*, actor: Actor, hook: ChatHook, now: dt.datetime | None = None) -
         created_at=now,
         next_attempt_at=now,
     )
-    transaction.on_commit(fanout.kick)
 
 
 @transaction.atomic
@@ -115,4 +114,3 @@ def delivery_retry(*, actor: Actor, delivery: Delivery) -> None:
     if not visible_deliveries(actor).filter(pk=delivery.pk).exists():
         raise PermissionDenied(_("This message went to no unit you work for."))
     outbox.retry(delivery)
-    transaction.on_commit(fanout.kick)

@@ -23,8 +23,8 @@ from duban.work.views import apply_errors
 
 from . import services
 from .forms import ChatHookForm
-from .jobs import worker_last_seen
 from .models import Channel, ChatHook, DeliveryState, Notification
+from .outbox import worker_last_seen
 from .queries import visible_deliveries, visible_hooks
 from .render import render as render_text
 

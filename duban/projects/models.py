@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -28,7 +29,6 @@ class Industry(models.Model):
         verbose_name_plural = _("industries")
 
     def __str__(self) -> str:
-        from django.utils.translation import get_language
 
         return self.name_en if get_language() == "en" and self.name_en else self.name
 
@@ -138,7 +138,6 @@ class Project(models.Model):
         ]
 
     def __str__(self) -> str:
-        from django.utils.translation import get_language
 
         return self.name_en if get_language() == "en" and self.name_en else self.name
 
@@ -333,7 +332,6 @@ class Indicator(models.Model):
         verbose_name_plural = _("key indicators")
 
     def __str__(self) -> str:
-        from django.utils.translation import get_language
 
         return self.name_en if get_language() == "en" and self.name_en else self.name
 

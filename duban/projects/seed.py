@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .models import Industry
+
 INDUSTRIES = [
     ("hydrogen", "氢能", "Hydrogen", "氢能源"),
     ("robots", "机器人", "Robots", "智能机器人\n工业机器人"),
@@ -23,8 +25,6 @@ INDUSTRIES = [
 def seed_industries(model: Any = None) -> None:
     """Create the starting industries that are missing (idempotent)."""
     if model is None:
-        from .models import Industry
-
         model = Industry
     for position, (code, name, name_en, aliases) in enumerate(INDUSTRIES):
         model.objects.get_or_create(

@@ -3,6 +3,7 @@ keeping it, stage moves, investment plan and monthly reports, problems."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import uuid
 from typing import Any
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from duban.lib import cohorts
+from duban.lib import cohorts, investment
 from duban.org.http import AuthedRequest
 from duban.org.models import Unit
 from duban.org.scope import scope_of
@@ -416,7 +417,6 @@ def batch_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def _rates(project: Project, today: dt.date) -> dict[str, Any] | None:
     """This year's completion against the plan and the time-proportional plan."""
-    from duban.lib import investment
 
     plan = project.plans.filter(year=today.year).first()
     if plan is None:
@@ -590,9 +590,6 @@ def project_import(request: AuthedRequest) -> HttpResponse:
 def _curve(project: Project, today: dt.date) -> dict[str, Any] | None:
     """This year's cumulative investment, planned (time-proportional, by month
     end) against reported, as an SVG polyline pair drawn on the server."""
-    import calendar
-
-    from duban.lib import investment
 
     plan = project.plans.filter(year=today.year).first()
     if plan is None:

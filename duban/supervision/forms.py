@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from duban.lib.rules import thresholds_from
 from duban.org.models import Person, Unit
 from duban.work.forms import DateInput, FastSelect, leader_choices
 from duban.work.models import Plan
@@ -97,7 +98,6 @@ class PlanWarningSettingsForm(forms.Form):
 
     @classmethod
     def initial_for(cls, stored: dict[str, Any]) -> dict[str, Any]:
-        from duban.lib.rules import thresholds_from
 
         limits = thresholds_from(stored)
         return {

@@ -40,6 +40,7 @@ from .models import (
     Task,
     TaskState,
 )
+from .services import report_due_date, report_period_choices
 
 COUNTED = FILED
 
@@ -225,7 +226,6 @@ class PeriodRow:
 
 def report_calendar(task: Task, today: dt.date) -> list[PeriodRow]:
     """Every reporting period of the task, newest first, with its report's status."""
-    from .services import report_due_date, report_period_choices
 
     if task.is_parent:
         return []

@@ -17,6 +17,7 @@ from duban.org.models import Unit
 
 from .models import ProgressReport, ReportState, Task
 from .queries import COUNTED, visible_tasks
+from .services import report_due_date
 
 
 @dataclass
@@ -76,7 +77,6 @@ def owing_tasks(person: Any, period: periods.Period) -> Any:
 
 
 def period_status(person: Any, period: periods.Period, today: dt.date) -> PeriodStatus:
-    from .services import report_due_date
 
     report = ProgressReport.objects.filter(task=OuterRef("pk"), period_label=period.label)
     filed = report.filter(state__in=COUNTED)

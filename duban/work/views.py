@@ -21,7 +21,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from duban.cockpit.charts import unit_summary
 from duban.org.http import AuthedRequest
+from duban.supervision.forms import AppealForm, NoticeAnswerForm, NoticeForm
 
 from . import queries, services
 from .forms import (
@@ -110,8 +112,6 @@ def inbox(request: AuthedRequest) -> HttpResponse:
     request.inbox_total = box.total  # type: ignore[attr-defined]  # the badge, exact here
     context: dict[str, Any] = {"box": box, "today": today}
     if request.user.is_liaison:
-        from duban.cockpit.charts import unit_summary
-
         context["summary"] = unit_summary(request.user)
     return render(request, "work/inbox.html", context)
 
@@ -225,7 +225,6 @@ def _detail_context(request: AuthedRequest, task: Task, **forms: Any) -> dict[st
 
 def _supervision_forms() -> tuple[Any, Any, Any]:
     # Imported here: the supervision app builds on this module.
-    from duban.supervision.forms import AppealForm, NoticeAnswerForm, NoticeForm
 
     return NoticeForm, NoticeAnswerForm, AppealForm
 

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -110,7 +111,6 @@ def meeting_list(request: AuthedRequest) -> HttpResponse:
 
 
 def _count() -> Any:
-    from django.db.models import Count
 
     return Count("id")
 

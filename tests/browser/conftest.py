@@ -116,7 +116,7 @@ def zone(transactional_db):  # type: ignore[no-untyped-def]
 
     from django.utils import timezone
 
-    from duban.notify.jobs import scan_and_notify
+    from duban.ops.jobs import scan_and_notify
     from duban.org import services as org
     from duban.work import services as work
 

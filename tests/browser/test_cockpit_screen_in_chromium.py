@@ -167,7 +167,7 @@ def test_the_figures_reload_in_place(new_page, live_server, zone, output_dir: Pa
     assert page.locator('[data-chart="funnel"]').count() == 0  # no project yet
     page.evaluate("window.stillHere = true")
     # A fourth overdue task: the figures change, the charts stay the same.
-    from duban.notify.jobs import scan_and_notify
+    from duban.ops.jobs import scan_and_notify
 
     office = Person.objects.get(username="office")
     today = timezone.localdate()

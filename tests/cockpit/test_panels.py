@@ -13,7 +13,7 @@ from django.utils import translation
 
 from duban.assessment.models import StandingSnapshot
 from duban.cockpit.charts import overview
-from duban.notify.jobs import scan_and_notify
+from duban.ops.jobs import scan_and_notify
 from duban.org import services as org_services
 from duban.org.models import Role
 from duban.org.scope import SYSTEM

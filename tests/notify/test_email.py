@@ -10,8 +10,8 @@ import pytest
 
 from duban.notify import outbox
 from duban.notify.fanout import fan_out
-from duban.notify.jobs import scan_and_notify
 from duban.notify.models import Channel, Delivery, DeliveryState, Notification
+from duban.ops.jobs import scan_and_notify
 from duban.supervision import services as supervision
 from tests import factories as f
 

@@ -11,9 +11,9 @@ from django.utils.translation import override
 
 from duban.lib import rules
 from duban.notify.fanout import fan_out
-from duban.notify.jobs import scan_and_notify
 from duban.notify.models import Delivery, Kind, Notification
 from duban.notify.render import render
+from duban.ops.jobs import scan_and_notify
 from duban.org.models import Role
 from duban.supervision import services as supervision
 from duban.supervision.models import TaskWarning

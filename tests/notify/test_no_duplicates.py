@@ -16,8 +16,8 @@ from django.db import connection
 from duban.lib import rules
 from duban.notify import fanout, outbox, services
 from duban.notify.fanout import fan_out
-from duban.notify.jobs import scan_and_notify
 from duban.notify.models import Channel, Delivery, Notification
+from duban.ops.jobs import scan_and_notify
 from duban.supervision import services as supervision
 from tests import factories as f
 

@@ -13,8 +13,9 @@ from django.core.management import call_command
 from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
-from duban.notify import jobs
+from duban.notify import outbox
 from duban.notify.models import Delivery, DeliveryState, Kind, Notification, ScheduleSlot
+from duban.ops import jobs
 from duban.supervision.models import TaskWarning
 from tests import factories as f
 
@@ -50,7 +51,7 @@ def test_the_first_look_starts_the_scan_and_the_outbox_then_nothing_until_due(db
     assert names(jobs.claim_due()) == ["outbox"]
     clock.move_to(f.NOW + dt.timedelta(minutes=60))
     assert names(jobs.claim_due()) == ["scan", "outbox"]
-    assert jobs.worker_last_seen() == f.NOW + dt.timedelta(minutes=60)
+    assert outbox.worker_last_seen() == f.NOW + dt.timedelta(minutes=60)
 
 
 def test_the_scan_runs_as_often_as_configured(db, settings):
@@ -158,7 +159,7 @@ def test_one_pass_of_the_worker_scans_queues_and_posts_to_the_robot(
         "黄色预警：1.1 建设科技创新平台"
     }
     assert set(Delivery.objects.values_list("state", flat=True)) == {DeliveryState.SENT}
-    assert jobs.worker_last_seen() == f.NOW
+    assert outbox.worker_last_seen() == f.NOW
 
     # A second pass at the same moment starts nothing and posts nothing again.
     done = DBTaskResult.objects.count()
@@ -214,7 +215,7 @@ def test_the_worker_sends_the_digest_on_monday_morning(
 def test_the_nightly_upkeep_prunes_and_analyses(db):
     from django.db import connection
 
-    from duban.notify.jobs import prune_task_results
+    from duban.ops.jobs import prune_task_results
 
     assert prune_task_results() == 0
     if connection.vendor == "sqlite":

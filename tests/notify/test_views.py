@@ -10,9 +10,10 @@ import re
 import pytest
 
 from duban.lib import rules
-from duban.notify import jobs, outbox
-from duban.notify.jobs import scan_and_notify
+from duban.notify import outbox
 from duban.notify.models import ChatHook, Delivery, DeliveryState, Notification
+from duban.ops import jobs
+from duban.ops.jobs import scan_and_notify
 from duban.supervision.models import TaskWarning
 from tests import factories as f
 

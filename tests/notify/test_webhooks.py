@@ -14,8 +14,8 @@ import pytest
 
 from duban.notify import outbox, services
 from duban.notify.fanout import fan_out
-from duban.notify.jobs import scan_and_notify
 from duban.notify.models import Delivery, DeliveryState
+from duban.ops.jobs import scan_and_notify
 from duban.supervision import services as supervision
 from duban.supervision.models import TaskWarning
 from tests import factories as f

@@ -140,8 +140,8 @@ def test_the_pages(as_, office, liaison_a, liaison_b, project, unit_a):
 
 
 def test_the_project_scan_raises_explains_and_clears(project, office, liaison_a, as_, clock):
-    from duban.notify.jobs import scan_and_notify
     from duban.notify.models import Notification
+    from duban.ops.jobs import scan_and_notify
     from duban.projects.models import ProjectWarning
     from duban.projects.scan import scan_projects
 

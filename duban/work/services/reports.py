@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -179,7 +180,6 @@ def report_save(
 
 
 def report_due_date(period: periods.Period) -> dt.date:
-    from django.conf import settings
 
     return period.end + dt.timedelta(days=settings.DUBAN_REPORT_GRACE_DAYS)
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from duban.lib import rules
+from duban.supervision.explain import reason, remedy
+from duban.work.models import Task
 
 register = template.Library()
 
@@ -85,9 +89,6 @@ def days_left(deadline: dt.date, today: dt.date) -> int:
 @register.filter
 def task_field_label(name: str) -> str:
     """The translated label of a Task field named in a timeline diff."""
-    from django.core.exceptions import FieldDoesNotExist
-
-    from duban.work.models import Task
 
     try:
         return str(Task._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
@@ -97,14 +98,12 @@ def task_field_label(name: str) -> str:
 
 @register.filter
 def warning_reason(warning: Any) -> str:
-    from duban.supervision.explain import reason
 
     return reason(warning.rule, warning.facts)
 
 
 @register.filter
 def warning_remedy(warning: Any) -> str:
-    from duban.supervision.explain import remedy
 
     return remedy(warning.rule)
 
@@ -128,7 +127,6 @@ def wan(value: Any) -> str:
     """Yuan shown in 万元 (ten thousands), two decimals with separators: 12,345.60."""
     if value is None or value == "":
         return ""
-    from decimal import Decimal
 
     amount = Decimal(value) / Decimal(10_000)
     return f"{amount:,.2f}"

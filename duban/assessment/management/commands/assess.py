@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -49,7 +50,6 @@ class Command(BaseCommand):
             ).first()
             if actor is None:
                 raise CommandError(f"no office user {options['lock']!r}")
-            from django.core.exceptions import ValidationError
 
             try:
                 services.lock(actor=actor, quarter=quarter, office=office)

@@ -8,10 +8,14 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 
+from duban.assessment import services as assessment
+from duban.assessment.review import month_review
 from duban.documents import exports
 from duban.documents.views import _organisation
 from duban.lib import periods
 from duban.org.scope import find_office
+from duban.supervision.models import SupervisionNotice, TaskWarning
+from duban.work.models import Meeting, Task
 
 
 class Command(BaseCommand):
@@ -45,10 +49,6 @@ class Command(BaseCommand):
         self.stdout.write(f"wrote {output} ({len(content):,} bytes)")
 
     def _build(self, what: str, ext: str, options: dict[str, Any]) -> bytes:
-        from duban.assessment import services as assessment
-        from duban.assessment.review import month_review
-        from duban.supervision.models import SupervisionNotice, TaskWarning
-        from duban.work.models import Meeting, Task
 
         wanted = {"ranking": ("xlsx", "docx"), "tasks": ("xlsx",), "warnings": ("xlsx",)}.get(
             what, ("docx",)

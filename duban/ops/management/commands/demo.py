@@ -7,6 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from duban import demo
+
 
 class Command(BaseCommand):
     help = (
@@ -23,7 +25,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from duban import demo
 
         if options["reset"]:
             demo.reset()

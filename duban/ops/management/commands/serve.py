@@ -9,6 +9,9 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from gunicorn.app.base import BaseApplication
+
+from duban.wsgi import application
 
 
 class Command(BaseCommand):
@@ -36,9 +39,6 @@ class Command(BaseCommand):
             port = int(options["port"])
         except ValueError:
             raise CommandError(f"PORT must be a number, not {options['port']!r}") from None
-        from gunicorn.app.base import BaseApplication
-
-        from duban.wsgi import application
 
         config = {
             "bind": f"{options['host']}:{port}",

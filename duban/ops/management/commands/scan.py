@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
 
-from duban.notify.jobs import scan_and_notify
+from duban.ops.jobs import scan_and_notify
 from duban.supervision.explain import reason
 
 

@@ -7,12 +7,18 @@ from typing import Any
 
 from django_tasks import task
 
+from duban.notify.digest import weekly_digest as digest
+from duban.notify.fanout import fan_out
+from duban.notify.outbox import send_due
+
+from .jobs import prune_task_results, scan_and_notify
+
 
 @task()
 def run_scan() -> dict[str, Any]:
-    from .jobs import scan_and_notify
-
     run = scan_and_notify()
+    if run.messages:
+        send_outbox.enqueue()  # the warnings' emails and posts, now rather than next minute
     return {
         "tasks": run.result.tasks,
         "raised": len(run.result.raised),
@@ -25,9 +31,6 @@ def run_scan() -> dict[str, Any]:
 @task()
 def send_outbox() -> dict[str, int]:
     """Every minute: tell people what the record says happened, then send."""
-    from .fanout import fan_out
-    from .outbox import send_due
-
     told = fan_out()
     outcome = send_due()
     return {
@@ -40,13 +43,11 @@ def send_outbox() -> dict[str, int]:
 
 @task()
 def weekly_digest() -> int:
-    from .digest import weekly_digest as digest
-
-    return digest()
+    made = digest()
+    send_outbox.enqueue()  # Monday morning's posts now, not at the next sweep
+    return made
 
 
 @task()
 def prune_results() -> int:
-    from .jobs import prune_task_results
-
     return prune_task_results()

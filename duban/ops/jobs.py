@@ -1,5 +1,6 @@
 """The jobs the worker runs, as plain functions (the tasks in tasks.py wrap
-them), and the schedule that starts them."""
+them), and the schedule that starts them. Operations: above the record and
+the notifications, which never call them."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
+from duban.assessment.services import snapshot
+from duban.notify import fanout
+from duban.notify.models import ScheduleSlot
+from duban.projects.scan import scan_projects
 from duban.supervision.scan import ScanResult, scan
-
-from . import fanout
-from .models import ScheduleSlot
 
 
 @dataclass
@@ -28,7 +31,6 @@ class ScanRun:
 def scan_and_notify(*, today: dt.date | None = None) -> ScanRun:
     """The scan, and the messages about what it raised or escalated, in one
     transaction: a crash leaves neither warnings without messages nor the reverse."""
-    from duban.projects.scan import scan_projects
 
     with transaction.atomic():
         result = scan(today=today)
@@ -37,7 +39,6 @@ def scan_and_notify(*, today: dt.date | None = None) -> ScanRun:
         messages += fanout.for_project_warnings(projects.raised)
     # The cockpit's ranking: today's standing of the quarter, after the scan
     # (read-only scoring, then one row written; outside the scan's transaction).
-    from duban.assessment.services import snapshot
 
     snapshot(today=today)
     return ScanRun(result, messages, projects)
@@ -47,8 +48,6 @@ def prune_task_results(*, now: dt.datetime | None = None, keep_days: int = 14) -
     """Nightly upkeep: drop finished job records, and refresh SQLite's planner
     statistics (without them SQLite picks poor indexes on big tables: the
     monthly review went from 17 s to 1.9 s at province scale after ANALYZE)."""
-    from django.db import connection
-    from django_tasks_db.models import DBTaskResult
 
     cutoff = (now or timezone.now()) - dt.timedelta(days=keep_days)
     deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
@@ -85,7 +84,7 @@ def next_night(now: dt.datetime) -> dt.datetime:
 @dataclass(frozen=True)
 class Job:
     name: str
-    task: str  # attribute of duban.notify.tasks
+    task: str  # attribute of duban.ops.tasks
     after: Callable[[dt.datetime], dt.datetime]  # when it is next due after a run
     first: Callable[[dt.datetime], dt.datetime]  # when it is first due
 
@@ -126,8 +125,3 @@ def claim_due(now: dt.datetime | None = None) -> list[Job]:
             won.append(job)
     ScheduleSlot.objects.update_or_create(name="heartbeat", defaults={"next_run_at": now})
     return won
-
-
-def worker_last_seen() -> dt.datetime | None:
-    slot = ScheduleSlot.objects.filter(name="heartbeat").first()
-    return slot.next_run_at if slot else None

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django_tasks_db.management.commands.db_worker import Worker
 
-from duban.notify import jobs, tasks
+from duban.ops import jobs, tasks
 
 logger = logging.getLogger("duban.worker")
 # Seconds between looks at the schedule (the finest schedule is every minute).
