@@ -21,9 +21,9 @@ from duban.work.models import (
     ReportState,
     RequestState,
     Task,
+    owed_cutoff,
     stopped_on,
 )
-from duban.work.services import report_due_date
 
 from .scoring import Facts
 
@@ -61,8 +61,8 @@ def quarter_facts(quarter: periods.Quarter, as_of: dt.date) -> dict[int, Facts]:
 
     # Reports owed for the quarter's periods that are due, and filed on time.
     for period in quarter.reporting_periods():
-        if report_due_date(period) >= as_of:
-            continue
+        if period.end >= as_of:
+            continue  # due by no plan yet
         filed = ProgressReport.objects.filter(
             task=OuterRef("pk"), period_label=period.label, state__in=COUNTED, is_late=False
         )
@@ -73,7 +73,9 @@ def quarter_facts(quarter: periods.Quarter, as_of: dt.date) -> dict[int, Facts]:
                 start_date__lte=period.end,
                 deadline__gte=period.start,
             )
-            .annotate(stopped_on=stopped_on())
+            # Due by ``as_of`` under the task's plan's grace (Task.owed_cutoff).
+            .annotate(stopped_on=stopped_on(), owed_before=owed_cutoff(as_of))
+            .filter(owed_before__gt=period.end)
             .filter(Q(stopped_on__isnull=True) | Q(stopped_on__gt=period.end))
             .values("lead_unit_id")
             .annotate(owed=Count("id"), on_time=Count("id", filter=Exists(filed)))

@@ -141,7 +141,6 @@ def _months_ago(today: dt.date, months: int) -> dt.date:
 
 
 def load(now: dt.datetime) -> None:
-
     seed_industries()  # present after migrating; restored if the tables were flushed
     today = now.date()
     office = Person.objects.get(username="office")

@@ -194,7 +194,6 @@ def _organisation(office: Unit | None) -> str:
 
 @login_required
 def export_tasks(request: AuthedRequest) -> HttpResponse:
-
     _form, filters = task_filters(request)
     tasks = (
         queries.task_list(request.user, filters, timezone.localdate())
@@ -206,7 +205,6 @@ def export_tasks(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def export_warnings(request: AuthedRequest) -> HttpResponse:
-
     _form, warnings = board_warnings(request)
     rows = warnings.select_related("task__lead_unit", "task__leader").order_by(
         "-level", "raised_at", "id"
@@ -218,7 +216,6 @@ def export_warnings(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def export_ranking(request: AuthedRequest, quarter: str, ext: str) -> HttpResponse:
-
     if ext not in ("xlsx", "docx"):
         raise Http404(_("There is no such file."))
     office = chosen_office(request)
@@ -231,7 +228,6 @@ def export_ranking(request: AuthedRequest, quarter: str, ext: str) -> HttpRespon
 
 @login_required
 def export_assignment(request: AuthedRequest, pk: int) -> HttpResponse:
-
     meeting = get_object_or_404(visible_meetings(request.user).select_related("office"), pk=pk)
     tasks = list(
         queries.visible_tasks(request.user)
@@ -248,7 +244,6 @@ def export_assignment(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def export_notice(request: AuthedRequest, pk: int) -> HttpResponse:
-
     notice = get_object_or_404(
         SupervisionNotice.objects.select_related("task", "unit", "office"),
         pk=pk,
@@ -260,7 +255,6 @@ def export_notice(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def export_bulletin(request: AuthedRequest, month: str) -> HttpResponse:
-
     period = _month(month)
     office = chosen_office(request)
     review = assessment.review_for(period, office)
@@ -278,7 +272,6 @@ def export_bulletin(request: AuthedRequest, month: str) -> HttpResponse:
 
 @login_required
 def export_projects(request: AuthedRequest) -> HttpResponse:
-
     _form, projects = filtered_projects(request)
     year = timezone.localdate().year
     completed = dict(

@@ -13,7 +13,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from duban.lib import periods
@@ -123,10 +123,11 @@ def read_settings(
     return values
 
 
-def thresholds_from(settings: dict[str, Any]) -> Thresholds:
-    """Thresholds from stored settings, refusing what cannot be used."""
+def thresholds_from(settings: dict[str, Any], base: Thresholds | None = None) -> Thresholds:
+    """Thresholds from stored settings over ``base`` (the installation's),
+    refusing what cannot be used."""
     values = read_settings(settings, RULES, LIMITS, floats=("formalism_similarity",))
-    limits = Thresholds(**values)
+    limits = replace(base or Thresholds(), **values)
     if limits.slow_red <= limits.slow_yellow:
         raise BadSettings("slow_red must be above slow_yellow")
     return limits

@@ -29,7 +29,6 @@ class Industry(models.Model):
         verbose_name_plural = _("industries")
 
     def __str__(self) -> str:
-
         return self.name_en if get_language() == "en" and self.name_en else self.name
 
 
@@ -138,7 +137,6 @@ class Project(models.Model):
         ]
 
     def __str__(self) -> str:
-
         return self.name_en if get_language() == "en" and self.name_en else self.name
 
 
@@ -332,7 +330,6 @@ class Indicator(models.Model):
         verbose_name_plural = _("key indicators")
 
     def __str__(self) -> str:
-
         return self.name_en if get_language() == "en" and self.name_en else self.name
 
 

@@ -5,10 +5,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from duban.lib.rules import thresholds_from
+from duban.lib.rules import Thresholds, thresholds_from
 from duban.org.models import Person, Unit
 from duban.work.forms import DateInput, FastSelect, leader_choices
-from duban.work.models import Plan
+from duban.work.models import Plan, default_grace
 
 from .models import Level, Rule
 
@@ -98,8 +98,8 @@ class PlanWarningSettingsForm(forms.Form):
 
     @classmethod
     def initial_for(cls, stored: dict[str, Any]) -> dict[str, Any]:
-
-        limits = thresholds_from(stored)
+        # A plan that sets no grace shows the installation's (Plan.report_grace_days).
+        limits = thresholds_from(stored, Thresholds(report_grace_days=default_grace()))
         return {
             "enabled": sorted(limits.enabled),
             "report_grace_days": limits.report_grace_days,

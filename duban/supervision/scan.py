@@ -29,6 +29,7 @@ from duban.work.models import (
     ProgressReport,
     Task,
     TaskState,
+    default_grace,
 )
 
 from .models import SupervisionNotice, TaskWarning, WarningEvent
@@ -115,7 +116,7 @@ def _plan_limits(default: rules.Thresholds) -> dict[int, rules.Thresholds]:
         "id", "warning_settings"
     ):
         try:
-            found[plan_id] = rules.thresholds_from(stored)
+            found[plan_id] = rules.thresholds_from(stored, default)
         except rules.BadSettings:
             found[plan_id] = default
     return found
@@ -214,7 +215,9 @@ def _open_notices() -> dict[int, dt.date]:
 def scan(*, today: dt.date | None = None, limits: rules.Thresholds | None = None) -> ScanResult:
     now = timezone.now()
     today = today or timezone.localdate(now)
-    limits = limits or rules.Thresholds()
+    # The installation's grace (DUBAN_REPORT_GRACE_DAYS) unless a plan sets its own:
+    # the same due date as the pages (Plan.report_grace_days).
+    limits = limits or rules.Thresholds(report_grace_days=default_grace())
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

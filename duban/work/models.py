@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -58,6 +58,14 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return localized(self, "title")
+
+    @property
+    def report_grace_days(self) -> int:
+        """The days after a period's end by which its reports are due (报送时限):
+        the plan's own warning setting, else the installation's. One definition
+        for the due date, lateness, what is owed, the warnings and the scores."""
+        value = (self.warning_settings or {}).get("report_grace_days")
+        return int(value) if isinstance(value, int) else default_grace()
 
 
 class MeetingKind(models.TextChoices):
@@ -126,6 +134,25 @@ class TaskState(models.TextChoices):
 
 
 OPEN_STATES = (TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.CLOSING)
+
+
+def default_grace() -> int:
+    """The installation's grace days (DUBAN_REPORT_GRACE_DAYS), for plans that set none."""
+    return settings.DUBAN_REPORT_GRACE_DAYS
+
+
+def owed_cutoff(today: dt.date, plan_field: str = "plan") -> Any:
+    """``Task.owed_cutoff`` as a query expression over a task's plan (a plan sets
+    its grace between 0 and 14 days in its warning settings)."""
+    key = f"{plan_field}__warning_settings__report_grace_days"
+    return Case(
+        *[
+            When(**{key: days}, then=Value(today - dt.timedelta(days=days)))
+            for days in range(0, 15)
+        ],
+        default=Value(today - dt.timedelta(days=default_grace())),
+        output_field=models.DateField(),
+    )
 
 
 def stopped_on() -> Any:
@@ -297,12 +324,22 @@ class Task(models.Model):
         stopped = self.reporting_stopped_on()
         return self.state == TaskState.CLOSED and stopped is not None and stopped <= self.deadline
 
+    @property
+    def report_grace_days(self) -> int:
+        """The days after a period's end by which its report is due: the plan's."""
+        return self.plan.report_grace_days if self.plan_id and self.plan else default_grace()
+
+    def owed_cutoff(self, today: dt.date) -> dt.date:
+        """Reports of periods ending before this day are owed (their due date has
+        passed); ``owed_cutoff()`` is the same for a query."""
+        return today - dt.timedelta(days=self.report_grace_days)
+
     def owed_periods(self, today: dt.date) -> list[periods.Period]:
         """Periods that have ended and for which the lead unit owes a report."""
         if self.is_parent:
             return []
         # A period is owed once its due date (end + grace days) has passed...
-        cutoff = today - dt.timedelta(days=settings.DUBAN_REPORT_GRACE_DAYS)
+        cutoff = self.owed_cutoff(today)
         stopped = self.reporting_stopped_on()
         if stopped is not None:
             # ...and only if it ended before the unit asked to close the task.

@@ -7,7 +7,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db.models import (
     Count,
     Exists,
@@ -39,6 +38,7 @@ from .models import (
     RequestState,
     Task,
     TaskState,
+    owed_cutoff,
 )
 from .services import report_due_date, report_period_choices
 
@@ -169,7 +169,8 @@ def task_list(person: Any, filters: TaskFilters, today: dt.date | None = None) -
         ProgressReport.objects.filter(
             task_id=OuterRef("pk"),
             state__in=COUNTED,
-            period_end__lt=owed_cutoff(today),
+            # Owed once due: by the task's plan's grace (Task.owed_cutoff).
+            period_end__lt=OuterRef("owed_before"),
             # Reports filed while overdue are for periods nobody owed:
             # they must not cancel out a missing one.
             period_start__lte=OuterRef("deadline"),
@@ -184,6 +185,7 @@ def task_list(person: Any, filters: TaskFilters, today: dt.date | None = None) -
         .prefetch_related(
             Prefetch("co_units", queryset=Unit.objects.only("id", "name", "name_en", "short_name"))
         )
+        .annotate(owed_before=owed_cutoff(today))
         .annotate(
             filed_count=Coalesce(Subquery(filed, output_field=IntegerField()), 0),
             # The highest level among the task's active warnings (None: none).
@@ -199,11 +201,6 @@ def task_list(person: Any, filters: TaskFilters, today: dt.date | None = None) -
     )
 
 
-def owed_cutoff(today: dt.date) -> dt.date:
-    """Reports for periods ending before this day are owed (their due date passed)."""
-    return today - dt.timedelta(days=settings.DUBAN_REPORT_GRACE_DAYS)
-
-
 def missing_count(task: Task, today: dt.date) -> int:
     """Reports owed for ended periods and not filed (uses the annotated
     ``filed_count`` when the task came from ``task_list``)."""
@@ -211,7 +208,9 @@ def missing_count(task: Task, today: dt.date) -> int:
     filed = getattr(task, "filed_count", None)
     if filed is None:
         filed = task.reports.filter(
-            state__in=COUNTED, period_end__lt=owed_cutoff(today), period_start__lte=task.deadline
+            state__in=COUNTED,
+            period_end__lt=task.owed_cutoff(today),
+            period_start__lte=task.deadline,
         ).count()
     return max(0, owed - filed)
 
@@ -244,10 +243,11 @@ def report_calendar(task: Task, today: dt.date) -> list[PeriodRow]:
         if label not in offered and report.counts
     ]
     rows: list[PeriodRow] = []
+    grace = task.report_grace_days
     for period in sorted([*choices, *filed]):
         report = reports.get(period.label)
         if report is None:
-            due = report_due_date(period)
+            due = report_due_date(period, grace)
             status = "missing" if due < today and _owed(task, period) else "open"
         elif report.state == ReportState.DRAFT:
             status = "draft"
@@ -255,7 +255,7 @@ def report_calendar(task: Task, today: dt.date) -> list[PeriodRow]:
             status = "returned"
         else:
             status = "late" if report.is_late else "on_time"
-        rows.append(PeriodRow(period, report, status, report_due_date(period)))
+        rows.append(PeriodRow(period, report, status, report_due_date(period, grace)))
     rows.reverse()
     return rows
 

@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from duban.lib import periods
 from duban.org.models import Unit
 
-from .models import ProgressReport, ReportState, Task
+from .models import ProgressReport, ReportState, Task, default_grace
 from .queries import COUNTED, visible_tasks
 from .services import report_due_date
 
@@ -77,7 +77,6 @@ def owing_tasks(person: Any, period: periods.Period) -> Any:
 
 
 def period_status(person: Any, period: periods.Period, today: dt.date) -> PeriodStatus:
-
     report = ProgressReport.objects.filter(task=OuterRef("pk"), period_label=period.label)
     filed = report.filter(state__in=COUNTED)
     counts = (
@@ -107,7 +106,9 @@ def period_status(person: Any, period: periods.Period, today: dt.date) -> Period
     ]
     # The units that owe the most and filed the least come first.
     rows.sort(key=lambda r: (-r.not_filed, -r.owing, r.unit.path))
-    due = report_due_date(period)
+    # The headline due date is the installation's; a plan with its own grace
+    # is due by its own (each report's lateness was fixed by it when filed).
+    due = report_due_date(period, default_grace())
     return PeriodStatus(period=period, due=due, is_due=due < today, rows=rows)
 
 

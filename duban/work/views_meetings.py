@@ -111,7 +111,6 @@ def meeting_list(request: AuthedRequest) -> HttpResponse:
 
 
 def _count() -> Any:
-
     return Count("id")
 
 

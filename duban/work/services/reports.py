@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -150,7 +149,7 @@ def report_save(
         report.state = ReportState.SUBMITTED
         report.submitted_at = now
         report.first_submitted_at = report.first_submitted_at or now
-        report.is_late = report_is_late(period, report.first_submitted_at)
+        report.is_late = report_is_late(period, report.first_submitted_at, task.report_grace_days)
     else:
         report.state = ReportState.DRAFT
     # The percent, the period and the one-report-per-period rule were checked
@@ -179,13 +178,13 @@ def report_save(
     return report
 
 
-def report_due_date(period: periods.Period) -> dt.date:
+def report_due_date(period: periods.Period, grace: int) -> dt.date:
+    """A period's report is due ``grace`` days after it ends (``Plan.report_grace_days``)."""
+    return period.end + dt.timedelta(days=grace)
 
-    return period.end + dt.timedelta(days=settings.DUBAN_REPORT_GRACE_DAYS)
 
-
-def report_is_late(period: periods.Period, submitted_at: dt.datetime) -> bool:
-    return timezone.localdate(submitted_at) > report_due_date(period)
+def report_is_late(period: periods.Period, submitted_at: dt.datetime, grace: int) -> bool:
+    return timezone.localdate(submitted_at) > report_due_date(period, grace)
 
 
 @transaction.atomic

@@ -98,13 +98,11 @@ def task_field_label(name: str) -> str:
 
 @register.filter
 def warning_reason(warning: Any) -> str:
-
     return reason(warning.rule, warning.facts)
 
 
 @register.filter
 def warning_remedy(warning: Any) -> str:
-
     return remedy(warning.rule)
 
 

@@ -49,7 +49,6 @@ class Command(BaseCommand):
         self.stdout.write(f"wrote {output} ({len(content):,} bytes)")
 
     def _build(self, what: str, ext: str, options: dict[str, Any]) -> bytes:
-
         wanted = {"ranking": ("xlsx", "docx"), "tasks": ("xlsx",), "warnings": ("xlsx",)}.get(
             what, ("docx",)
         )

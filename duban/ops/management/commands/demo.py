@@ -25,7 +25,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-
         if options["reset"]:
             demo.reset()
             self.stdout.write("All data deleted.")
