@@ -68,6 +68,13 @@ def test_every_reader_uses_the_plans_grace(as_, office, liaison_a, two_plans):
         row = next(r for r in rows if r.period.label == "2026-W11")
         assert (row.due.isoformat(), row.status) == (due, "missing" if task is usual else "open")
 
+    # The reporting page: both owe W10 and W11 (owes_for, the SQL of owed_periods);
+    # W10 filed by both, W11 by neither.
+    status = as_(office).get("/reporting/?period=2026-W10").context["status"]
+    assert (status.total.owing, status.total.filed) == (2, 2)
+    status = as_(office).get("/reporting/?period=2026-W11").context["status"]
+    assert (status.total.owing, status.total.filed) == (2, 0)
+
     # The scan: a missing report for the usual plan only.
     scan(today=f.TODAY)
     warned = set(

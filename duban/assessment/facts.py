@@ -22,6 +22,7 @@ from duban.work.models import (
     RequestState,
     Task,
     owed_cutoff,
+    owes_for,
     stopped_on,
 )
 
@@ -67,16 +68,10 @@ def quarter_facts(quarter: periods.Quarter, as_of: dt.date) -> dict[int, Facts]:
             task=OuterRef("pk"), period_label=period.label, state__in=COUNTED, is_late=False
         )
         for owed_row in (
-            Task.objects.filter(
-                is_parent=False,
-                cadence=period.cadence,
-                start_date__lte=period.end,
-                deadline__gte=period.start,
-            )
+            Task.objects.annotate(stopped_on=stopped_on(), owed_before=owed_cutoff(as_of))
+            .filter(owes_for(period))
             # Due by ``as_of`` under the task's plan's grace (Task.owed_cutoff).
-            .annotate(stopped_on=stopped_on(), owed_before=owed_cutoff(as_of))
             .filter(owed_before__gt=period.end)
-            .filter(Q(stopped_on__isnull=True) | Q(stopped_on__gt=period.end))
             .values("lead_unit_id")
             .annotate(owed=Count("id"), on_time=Count("id", filter=Exists(filed)))
             .order_by()

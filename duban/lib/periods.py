@@ -85,6 +85,26 @@ def ended_periods(start: dt.date, until: dt.date, today: dt.date, cadence: str) 
     return [p for p in periods_between(start, until, cadence) if p.end < today]
 
 
+def owed_periods(
+    start: dt.date,
+    deadline: dt.date,
+    cadence: str,
+    *,
+    today: dt.date,
+    grace: int,
+    stopped_on: dt.date | None,
+) -> list[Period]:
+    """The periods a task owes a report for, the one definition (a task's
+    ``owed_periods``, the scan's rules; ``work.models.owes_for`` is the same in
+    SQL): every period from the start that began by the deadline and was over
+    before the report fell due (its end + ``grace`` days, before ``today``) and
+    before the unit asked to close (``stopped_on``)."""
+    cutoff = today - dt.timedelta(days=grace)
+    if stopped_on is not None:
+        cutoff = min(cutoff, stopped_on)
+    return ended_periods(start, deadline, cutoff, cadence)
+
+
 def week_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
     p = period_containing(day, WEEKLY)
     return p.start, p.end

@@ -161,10 +161,14 @@ def latest_owed_period(task: TaskFacts, today: dt.date, grace: int) -> periods.P
     """The most recent period whose report is owed (its due date has passed)."""
     if task.is_parent:
         return None
-    cutoff = today - dt.timedelta(days=grace)
-    if task.stopped_on is not None:
-        cutoff = min(cutoff, task.stopped_on)
-    owed = periods.ended_periods(task.start_date, task.deadline, cutoff, task.cadence)
+    owed = periods.owed_periods(
+        task.start_date,
+        task.deadline,
+        task.cadence,
+        today=today,
+        grace=grace,
+        stopped_on=task.stopped_on,
+    )
     return owed[-1] if owed else None
 
 

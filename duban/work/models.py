@@ -161,6 +161,18 @@ def stopped_on() -> Any:
     return TruncDate(Coalesce(F("close_requested_at"), F("closed_at")))
 
 
+def owes_for(period: periods.Period) -> Q:
+    """The tasks that owe a report for ``period`` (``periods.owed_periods`` in SQL,
+    its due date aside), for a queryset annotated with ``stopped_on=stopped_on()``:
+    leaves of its cadence, running during it, not put up for closing before it ended."""
+    return Q(
+        is_parent=False,
+        cadence=period.cadence,
+        start_date__lte=period.end,
+        deadline__gte=period.start,
+    ) & (Q(stopped_on__isnull=True) | Q(stopped_on__gt=period.end))
+
+
 # Closed on time (按期办结), for a queryset annotated with ``stopped_on=stopped_on()``:
 # the same rule as ``Task.closed_on_time``.
 CLOSED_ON_TIME = Q(state=TaskState.CLOSED, stopped_on__lte=F("deadline"))
@@ -338,13 +350,14 @@ class Task(models.Model):
         """Periods that have ended and for which the lead unit owes a report."""
         if self.is_parent:
             return []
-        # A period is owed once its due date (end + grace days) has passed...
-        cutoff = self.owed_cutoff(today)
-        stopped = self.reporting_stopped_on()
-        if stopped is not None:
-            # ...and only if it ended before the unit asked to close the task.
-            cutoff = min(cutoff, stopped)
-        return periods.ended_periods(self.start_date, self.deadline, cutoff, self.cadence)
+        return periods.owed_periods(
+            self.start_date,
+            self.deadline,
+            self.cadence,
+            today=today,
+            grace=self.report_grace_days,
+            stopped_on=self.reporting_stopped_on(),
+        )
 
     @staticmethod
     def make_sort_key(serial: str) -> str:

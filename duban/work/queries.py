@@ -244,11 +244,11 @@ def report_calendar(task: Task, today: dt.date) -> list[PeriodRow]:
     ]
     rows: list[PeriodRow] = []
     grace = task.report_grace_days
+    owed = {p.label for p in task.owed_periods(today)}
     for period in sorted([*choices, *filed]):
         report = reports.get(period.label)
         if report is None:
-            due = report_due_date(period, grace)
-            status = "missing" if due < today and _owed(task, period) else "open"
+            status = "missing" if period.label in owed else "open"
         elif report.state == ReportState.DRAFT:
             status = "draft"
         elif report.state == ReportState.RETURNED:
@@ -258,13 +258,6 @@ def report_calendar(task: Task, today: dt.date) -> list[PeriodRow]:
         rows.append(PeriodRow(period, report, status, report_due_date(period, grace)))
     rows.reverse()
     return rows
-
-
-def _owed(task: Task, period: periods.Period) -> bool:
-    stopped = task.reporting_stopped_on()
-    if stopped is not None and period.end >= stopped:
-        return False
-    return period.start <= task.deadline
 
 
 REVIEW_PAGE = 50

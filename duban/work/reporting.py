@@ -9,13 +9,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, Exists, OuterRef
 
 from duban.lib import periods
 from duban.org.models import Unit
 
-from .models import ProgressReport, ReportState, Task, default_grace
+from .models import ProgressReport, ReportState, Task, default_grace, owes_for, stopped_on
 from .queries import COUNTED, visible_tasks
 from .services import report_due_date
 
@@ -60,20 +59,7 @@ class PeriodStatus:
 def owing_tasks(person: Any, period: periods.Period) -> Any:
     """Leaf tasks of the period's cadence that owe a report for it: running
     during it (start to deadline) and not put up for closing before it ended."""
-    # The day the unit stopped owing (asked to close, else closed), as a date
-    # in the database; tasks still running have none.
-    stopped = TruncDate(Coalesce(F("close_requested_at"), F("closed_at")))
-    return (
-        visible_tasks(person)
-        .filter(
-            is_parent=False,
-            cadence=period.cadence,
-            start_date__lte=period.end,
-            deadline__gte=period.start,
-        )
-        .annotate(stopped_on=stopped)
-        .filter(Q(stopped_on__isnull=True) | Q(stopped_on__gt=period.end))
-    )
+    return visible_tasks(person).annotate(stopped_on=stopped_on()).filter(owes_for(period))
 
 
 def period_status(person: Any, period: periods.Period, today: dt.date) -> PeriodStatus:

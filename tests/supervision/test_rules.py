@@ -293,3 +293,47 @@ def test_a_disabled_rule_never_fires(rule):
     others = Thresholds(enabled=frozenset(rules.RULES) - {rule})
     assert rule not in fired(task, limits=others, **inputs)
     assert fired(task, limits=Thresholds(enabled=frozenset()), **inputs) == {}
+
+
+def test_the_scans_quick_reading_of_the_latest_owed_period_is_the_definitions():
+    """The scan finds the latest owed period from the end (fast at province
+    scale); it must be the period the one definition (periods.owed_periods)
+    gives, whatever the dates, cadence, grace and closing request."""
+    import datetime as dt
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from duban.supervision.scan import _latest_owed_period
+
+    days = st.dates(min_value=dt.date(2025, 1, 1), max_value=dt.date(2027, 12, 31))
+
+    @settings(max_examples=400, deadline=None)
+    @given(
+        start=days,
+        length=st.integers(min_value=-10, max_value=300),
+        today=days,
+        grace=st.integers(min_value=0, max_value=14),
+        cadence=st.sampled_from(["weekly", "monthly"]),
+        stop_after=st.none() | st.integers(min_value=0, max_value=320),
+    )
+    def check(start, length, today, grace, cadence, stop_after):
+        deadline = start + dt.timedelta(days=length)
+        stopped = start + dt.timedelta(days=stop_after) if stop_after is not None else None
+        task = rules.TaskFacts(
+            id=1,
+            state="in_progress",
+            is_parent=False,
+            cadence=cadence,
+            start_date=start,
+            deadline=deadline,
+            deadline_moves=0,
+            progress=0.0,
+            assigned_on=None,
+            stopped_on=stopped,
+        )
+        assert _latest_owed_period(task, today, grace) == rules.latest_owed_period(
+            task, today, grace
+        )
+
+    check()
