@@ -130,19 +130,21 @@ def _open_tasks(person: Any, at: Moment) -> QuerySet[Task]:
     )
 
 
-def _warnings(open_tasks: QuerySet[Task], at: Moment) -> list[tuple[int, int, str, int]]:
+def _warnings(open_tasks: QuerySet[Task], at: Moment) -> list[tuple[int, int, str, int, dt.date]]:
     """(task, unit, rule, level) of every warning standing at the moment on
     the open tasks. Withdrawn warnings count nowhere, whenever withdrawn."""
     found = TaskWarning.objects.filter(withdrawn_at__isnull=True, task__in=open_tasks)
     if not at.past:
         return list(
-            found.filter(cleared_at__isnull=True).values_list("task_id", "unit_id", "rule", "level")
+            found.filter(cleared_at__isnull=True).values_list(
+                "task_id", "unit_id", "rule", "level", "task__deadline"
+            )
         )
     # The record as of the moment: one reader (supervision.history), the board's too.
     return list(
         found.filter(history.standing_at(at.end))
         .annotate(then=history.level_at(at.end))
-        .values_list("task_id", "unit_id", "rule", "then")
+        .values_list("task_id", "unit_id", "rule", "then", "task__deadline")
     )
 
 
@@ -581,7 +583,11 @@ def _leader_first(person: Any, open_tasks: QuerySet[Task], top: dict[int, int]) 
 def _lights(
     person: Any, at: Moment
 ) -> tuple[
-    QuerySet[Task], list[tuple[int, int, str, int]], dict[int, int], dict[str, int], dict[int, int]
+    QuerySet[Task],
+    list[tuple[int, int, str, int, dt.date]],
+    dict[int, int],
+    dict[str, int],
+    dict[int, int],
 ]:
     """The open tasks, the warnings standing on them, each task's light as a
     level (``rules.light_level``: its worst warning, red once overdue) with
@@ -590,13 +596,16 @@ def _lights(
     warnings = _warnings(tasks, at)
     top: dict[int, int] = {}
     unit_of: dict[int, int] = {}
-    for task_id, unit_id, _rule, level in warnings:
-        top[task_id] = max(level, top.get(task_id, 0))
+    for task_id, unit_id, _rule, level, deadline in warnings:
+        top[task_id] = rules.light_level(max(level, top.get(task_id, 0)), overdue=deadline < at.day)
         unit_of[task_id] = unit_id
     counted = tasks.aggregate(open=Count("id"), overdue=Count("id", filter=Q(deadline__lt=at.day)))
-    # Overdue at the moment is red whether or not a scan has said so yet (the
-    # tasks themselves are read only when there are some).
-    overdue = tasks.filter(deadline__lt=at.day) if counted["overdue"] else tasks.none()
+    # Overdue at the moment is red whether or not a scan has said so yet. The
+    # warnings' rows carry their task's deadline: the overdue tasks are read
+    # again only when some have no warning yet (between a deadline and a scan).
+    seen_overdue = {t for t, _u, _r, _l, deadline in warnings if deadline < at.day}
+    unseen = counted["overdue"] > len(seen_overdue)
+    overdue = tasks.filter(deadline__lt=at.day) if unseen else tasks.none()
     for task_id, unit_id in overdue.values_list("id", "lead_unit_id"):
         top[task_id] = rules.light_level(top.get(task_id), overdue=True)
         unit_of[task_id] = unit_id
@@ -623,7 +632,7 @@ def overview(person: Any, as_of: dt.date | None = None) -> dict[str, Any]:
     tasks, warnings, top, totals, unit_of = _lights(person, at)
     total, red, yellow = totals["open"], totals["red"], totals["yellow"]
     states = _states(tasks, at)
-    by_rule = Counter(rule for _t, _u, rule, _l in warnings)
+    by_rule = Counter(rule for _t, _u, rule, _l, _d in warnings)
     # Red lights, not red warnings: a task with two red warnings is one red light.
     red_units = Counter(unit_of[t] for t, level in top.items() if level >= rules.RED)
     worst = sorted(red_units.items(), key=lambda item: (-item[1], item[0]))[:10]
