@@ -996,7 +996,13 @@ class Generator:
 
         from duban.lib import periods
         from duban.work import services
-        from duban.work.models import EventKind, ProgressReport, ReportState, TaskEvent
+        from duban.work.models import (
+            EventKind,
+            ProgressReport,
+            ReportState,
+            TaskEvent,
+            default_grace,
+        )
 
         rng, now = self.rng, self.now
         reports: list[Any] = []
@@ -1058,7 +1064,8 @@ class Generator:
                     first = min(first, t.closed_at - dt.timedelta(minutes=30))
                 first = max(first, t.claimed_at + dt.timedelta(minutes=5))
                 report.created_at = report.first_submitted_at = report.submitted_at = first
-                report.is_late = services.report_is_late(period, first)
+                # The generated plans set no grace of their own: the installation's.
+                report.is_late = services.report_is_late(period, first, default_grace())
                 report.state = ReportState.SUBMITTED
                 events.append((EventKind.REPORT_SUBMITTED, liaison, first, {}))
                 reviewer = rng.choice(self.office)

@@ -159,11 +159,15 @@ class Scope:
         of the highest unit of the scope; of their first unit for a liaison; the
         top of the tree for a scope over everything with no unit of its own."""
         if "_office" not in self.__dict__:
+            known = self.__dict__.get("_known_offices")
             if self.roots:
-                self.__dict__["_office"] = office_of(min(self.roots, key=lambda u: u.depth))
+                highest = min(self.roots, key=lambda u: u.depth)
+                self.__dict__["_office"] = _office_among(highest, known)
             elif self.unit_ids:
-                first = Unit.objects.filter(pk__in=self.unit_ids).order_by("path").first()
-                self.__dict__["_office"] = office_of(first) if first else None
+                mine = self.__dict__.get("_mine") or list(
+                    Unit.objects.filter(pk__in=self.unit_ids).order_by("path")
+                )
+                self.__dict__["_office"] = _office_among(mine[0], known) if mine else None
             else:
                 self.__dict__["_office"] = top_office()
         return self.__dict__["_office"]
@@ -177,7 +181,11 @@ class Scope:
             return Unit.objects.none()
         if self.subtree:
             return self.units().filter(runs)
-        above = {pk for u in Unit.objects.filter(pk__in=self.unit_ids) for pk in u.ancestor_ids}
+        mine = self.__dict__.get("_mine") or list(Unit.objects.filter(pk__in=self.unit_ids))
+        above = {pk for u in mine for pk in u.ancestor_ids}
+        known = self.__dict__.get("_known_offices")
+        if known is not None:  # no query to find them: the scope's own read had them
+            return Unit.objects.filter(pk__in=sorted(above & set(known)))
         return Unit.objects.filter(runs, pk__in=above)
 
     def office_q(self, field: str = "office") -> Q:
@@ -247,6 +255,16 @@ class Scope:
         return self.reports and unit_id in self.unit_ids
 
 
+def _office_among(unit: Unit, known: dict[int, Unit] | None) -> Unit:
+    """``office_of(unit)`` from the offices already read (else from the database)."""
+    if known is None:
+        return office_of(unit)
+    for pk in reversed(unit.ancestor_ids):
+        if pk in known:
+            return known[pk]
+    return unit
+
+
 def office_of(unit: Unit) -> Unit:
     """The office ``unit`` belongs to: the nearest unit at or above it that runs
     a supervision office, else the top of its tree."""
@@ -293,7 +311,7 @@ def top_office() -> Unit | None:
 
 def scope_of(actor: Actor | Any) -> Scope:
     """The actor's scope, worked out once per person object, in one query: the
-    person's units and the tops of the tree."""
+    person's units, the tops of the tree and the units that run an office (few)."""
     if isinstance(actor, SystemActor):
         return Scope(actor, everything=True)
     if not getattr(actor, "is_authenticated", False):
@@ -303,7 +321,9 @@ def scope_of(actor: Actor | Any) -> Scope:
         return cached
     mine_q = Membership.objects.filter(person_id=actor.pk, unit_id=OuterRef("pk"))
     units = list(
-        Unit.objects.filter(Q(memberships__person_id=actor.pk) | Q(parent__isnull=True))
+        Unit.objects.filter(
+            Q(memberships__person_id=actor.pk) | Q(parent__isnull=True) | Q(runs_office=True)
+        )
         .annotate(mine=Exists(mine_q))
         .distinct()
         .order_by("path")
@@ -325,11 +345,11 @@ def scope_of(actor: Actor | Any) -> Scope:
         scope = Scope(actor, everything=everything, roots=roots, unit_ids=unit_ids)
     else:
         scope = Scope(actor, everything=False, unit_ids=unit_ids)
-    # The office of someone at the top is that top: known without another query.
-    highest = min(scope.roots, key=lambda u: u.depth) if scope.roots else None
-    if highest is not None and highest.parent_id is None:
-        scope.__dict__["_office"] = highest
-    elif not scope.roots and scope.everything:
+    scope.__dict__["_mine"] = mine
+    scope.__dict__["_known_offices"] = {
+        u.pk: u for u in units if u.runs_office or u.parent_id is None
+    }
+    if not scope.roots and scope.everything:
         scope.__dict__["_office"] = tops[0] if tops else None
     actor._duban_scope = scope  # type: ignore[union-attr]
     return scope
