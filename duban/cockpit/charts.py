@@ -311,7 +311,7 @@ def _places(person: Any, recorded: Recorded) -> list[dict[str, Any]]:
     """A liaison's units' places in the quarter's standing."""
     if not person.is_liaison:
         return []
-    mine = set(person.unit_ids())
+    mine = set(scope_of(person).unit_ids)
     own = [r for rows in recorded.by_category.values() for r in rows if r[0] in mine]
     names = Unit.objects.in_bulk([r[0] for r in own])
     categories = dict(Category.choices)

@@ -498,7 +498,7 @@ def indicator_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 def indicator_report(request: AuthedRequest, pk: int) -> HttpResponse:
     target = get_object_or_404(visible_targets(request.user).select_related("indicator"), pk=pk)
-    if not (request.user.is_liaison and target.unit_id in request.user.unit_ids()):
+    if not scope_of(request.user).may_report_for(target.unit_id):
         raise PermissionDenied(_("Only a liaison of the unit can report its indicators."))
     today = timezone.localdate()
     form = ActualForm(request.POST or None, initial={"month": max(today.month - 1, 1)})

@@ -302,8 +302,13 @@ def _current_labels(today: dt.date) -> list[str]:
     ]
 
 
+def _units_of(person: Any) -> list[int]:
+    """The person's own units, from their scope (read once per request)."""
+    return sorted(scope_of(person).unit_ids)
+
+
 def _unit_tasks(person: Person) -> QuerySet[Task]:
-    return Task.objects.filter(lead_unit_id__in=person.unit_ids())
+    return Task.objects.filter(lead_unit_id__in=_units_of(person))
 
 
 def inbox(person: Any, today: dt.date | None = None) -> Inbox:
@@ -326,13 +331,13 @@ def inbox(person: Any, today: dt.date | None = None) -> Inbox:
             mine.filter(state__in=OPEN_STATES, deadline__lt=today).order_by("deadline", "id")
         )
         reports = ProgressReport.objects.filter(
-            task__lead_unit_id__in=person.unit_ids()
+            task__lead_unit_id__in=_units_of(person)
         ).select_related("task", "reviewed_by")
         box.returned = list(reports.filter(state=ReportState.RETURNED).order_by("-reviewed_at"))
         box.drafts = list(reports.filter(state=ReportState.DRAFT).order_by("-created_at"))
         box.instructions = list(
             Instruction.objects.filter(
-                task__lead_unit_id__in=person.unit_ids(), read_at__isnull=True
+                task__lead_unit_id__in=_units_of(person), read_at__isnull=True
             )
             .select_related("task", "leader")
             .order_by("-created_at")
@@ -340,23 +345,23 @@ def inbox(person: Any, today: dt.date | None = None) -> Inbox:
         since = timezone.now() - dt.timedelta(days=14)
         box.decisions = [
             *DeadlineChange.objects.filter(
-                task__lead_unit_id__in=person.unit_ids(), decided_at__gte=since
+                task__lead_unit_id__in=_units_of(person), decided_at__gte=since
             ).select_related("task", "decided_by"),
             *CloseRequest.objects.filter(
-                task__lead_unit_id__in=person.unit_ids(), decided_at__gte=since
+                task__lead_unit_id__in=_units_of(person), decided_at__gte=since
             ).select_related("task", "decided_by"),
         ]
         box.decisions.sort(key=lambda d: d.decided_at or timezone.now(), reverse=True)
         box.notices = list(
             SupervisionNotice.objects.filter(
-                unit_id__in=person.unit_ids(), answered_at__isnull=True
+                unit_id__in=_units_of(person), answered_at__isnull=True
             )
             .select_related("task")
             .order_by("answer_by", "id")
         )
         box.warnings = list(
             TaskWarning.objects.filter(
-                unit_id__in=person.unit_ids(), cleared_at__isnull=True, withdrawn_at__isnull=True
+                unit_id__in=_units_of(person), cleared_at__isnull=True, withdrawn_at__isnull=True
             )
             .select_related("task", "task__lead_unit")
             .order_by("-level", "raised_at")[:50]
@@ -398,7 +403,7 @@ def inbox_count(person: Any) -> int:
     """The number shown on the inbox link: things waiting for this person."""
     today = timezone.localdate()
     if person.is_liaison:
-        units = person.unit_ids()
+        units = _units_of(person)
         if not units:
             return 0
         filed_now = ProgressReport.objects.filter(
