@@ -99,8 +99,15 @@ def assessed_units(office: Unit) -> list[Unit]:
     )
 
 
-def standing(quarter: periods.Quarter, office: Unit, *, as_of: dt.date | None = None) -> Standing:
-    """The office's ranking of the quarter: frozen once locked, else counted now."""
+def standing(
+    quarter: periods.Quarter,
+    office: Unit,
+    *,
+    as_of: dt.date | None = None,
+    counted: dict[int, scoring.Facts] | None = None,
+) -> Standing:
+    """The office's ranking of the quarter: frozen once locked, else counted now
+    (``counted``: every unit's facts, when already worked out for another office)."""
     assessment = assessment_for(quarter, office)
     weights = scoring.Weights.from_dict(assessment.weights)
     today = as_of or timezone.localdate()
@@ -122,7 +129,8 @@ def standing(quarter: periods.Quarter, office: Unit, *, as_of: dt.date | None = 
             )
         result.as_of = timezone.localdate(assessment.locked_at)
     else:
-        counted = quarter_facts(quarter, today)
+        if counted is None:
+            counted = quarter_facts(quarter, today)
         for unit in assessed_units(office):
             facts = counted.get(unit.pk, scoring.Facts())
             adjustment = adjustments.get(unit.pk)
@@ -161,8 +169,9 @@ def snapshot(*, today: dt.date | None = None) -> list[StandingSnapshot]:
     today = today or timezone.localdate()
     quarter = periods.quarter_containing(today)
     taken = []
+    counted = quarter_facts(quarter, today)  # every unit's, once for all the offices
     for office in all_offices():
-        result = standing(quarter, office, as_of=today)
+        result = standing(quarter, office, as_of=today, counted=counted)
         rows = [[r.unit.pk, r.category, r.rank, str(r.total)] for r in result.rows]
         found, _created = StandingSnapshot.objects.update_or_create(
             office=office,
