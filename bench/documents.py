@@ -443,7 +443,8 @@ def part_import(args: argparse.Namespace) -> dict[str, Any]:
     from django.urls import reverse
     from django.utils import timezone
 
-    from duban.documents import importer, taskbook
+    from duban.documents import importer
+    from duban.lib import taskbook
     from duban.org.models import Person, Role
     from duban.work import services as work
     from duban.work.models import Task

@@ -9,12 +9,13 @@ from duban.documents import views as document_views
 from duban.notify import views as notify_views
 from duban.projects import views as project_views
 from duban.supervision import views as supervision_views
+from duban.web import start
 from duban.web import units as unit_pages
 from duban.work import views, views_meetings
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("inbox/", views.inbox, name="inbox"),
+    path("", start.home, name="home"),
+    path("inbox/", start.inbox, name="inbox"),
     path("cockpit/", cockpit_views.cockpit, name="cockpit"),
     path("cockpit/screen/", cockpit_views.cockpit_screen, name="cockpit_screen"),
     path("cockpit/data.json", cockpit_views.cockpit_data, name="cockpit_data"),

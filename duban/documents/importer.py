@@ -21,14 +21,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from duban.lib import deadlines, periods
+from duban.lib import deadlines, periods, taskbook
 from duban.org.models import Person, Role, Unit, UnitKind
 from duban.org.scope import Actor, Scope, person_of, scope_of
 from duban.org.services import unit_create
 from duban.work import services as work
 from duban.work.models import Plan, Task
 
-from . import taskbook
 from .models import TaskImport
 
 NEW = "new"

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from duban.assessment import services as assessment
 from duban.assessment.review import month_review
 from duban.assessment.views import _month, _quarter
-from duban.lib import deadlines
+from duban.lib import deadlines, taskbook
 from duban.org.http import AuthedRequest, chosen_office
 from duban.org.models import Unit
 from duban.org.scope import scope_of
@@ -32,7 +32,7 @@ from duban.work import queries
 from duban.work.queries import office_plans, visible_meetings
 from duban.work.views import apply_errors, task_filters
 
-from . import exports, importer, taskbook
+from . import exports, importer
 from .models import TaskImport
 
 PREVIEW_ROWS = 500

@@ -15,8 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from duban.documents import taskbook
-from duban.lib import deadlines, investment
+from duban.lib import deadlines, investment, taskbook
 from duban.org.models import Person, Role, Unit, UnitKind
 from duban.org.scope import Actor, Scope, scope_of
 

@@ -218,7 +218,7 @@ class Task(models.Model):
     serial = models.CharField(_("serial"), max_length=30, blank=True)
     sort_key = models.CharField(max_length=120, blank=True, db_index=True, editable=False)
     title = models.CharField(_("title"), max_length=300)
-    # The row's identity in an imported workbook (duban/documents/taskbook.py):
+    # The row's identity in an imported workbook (duban/lib/taskbook.py):
     # importing the same list again finds the task instead of adding a copy.
     import_key = models.CharField(max_length=80, blank=True, editable=False)
     title_en = models.CharField(_("English title"), max_length=400, blank=True)

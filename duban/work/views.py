@@ -21,7 +21,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from duban.cockpit.charts import unit_summary
 from duban.org.http import AuthedRequest
 from duban.supervision.forms import AppealForm, NoticeAnswerForm, NoticeForm
 
@@ -93,27 +92,6 @@ def apply_errors(form: Any, error: ValidationError) -> None:
     else:
         for message in error.messages:
             form.add_error(None, message)
-
-
-@login_required
-def home(request: AuthedRequest) -> HttpResponse:
-    """Leaders start on the cockpit; the office and the liaisons on their inbox,
-    the work waiting for them (a liaison's inbox opens with their unit's
-    figures from the cockpit)."""
-    if request.user.is_leader:
-        return redirect("cockpit")
-    return redirect("inbox")
-
-
-@login_required
-def inbox(request: AuthedRequest) -> HttpResponse:
-    today = timezone.localdate()
-    box = queries.inbox(request.user, today)
-    request.inbox_total = box.total  # type: ignore[attr-defined]  # the badge, exact here
-    context: dict[str, Any] = {"box": box, "today": today}
-    if request.user.is_liaison:
-        context["summary"] = unit_summary(request.user)
-    return render(request, "work/inbox.html", context)
 
 
 @login_required

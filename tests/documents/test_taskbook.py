@@ -12,9 +12,9 @@ import docx
 import openpyxl
 import pytest
 
-from duban.documents import taskbook
-from duban.documents.taskbook import MEASURE, SECTION, TASK, WorkbookError, read_taskbook
+from duban.lib import taskbook
 from duban.lib.deadlines import parse_deadline
+from duban.lib.taskbook import MEASURE, SECTION, TASK, WorkbookError, read_taskbook
 
 D = dt.date
 TITLE = "洛阳高新区2022年重点任务分解表"

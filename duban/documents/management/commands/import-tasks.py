@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from duban.documents import importer, taskbook
-from duban.lib import deadlines
+from duban.documents import importer
+from duban.lib import deadlines, taskbook
 from duban.org.models import Person, Role, Unit
 from duban.org.scope import SYSTEM, Actor, scope_of
 from duban.work.models import Plan

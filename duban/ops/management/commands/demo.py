@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from duban import demo
+from duban.ops import demo
 
 
 class Command(BaseCommand):

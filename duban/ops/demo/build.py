@@ -28,10 +28,10 @@ from django.utils import timezone
 
 from duban.assessment import services as assessment
 from duban.assessment.services import snapshot
-from duban.demo import district, projects
 from duban.lib import periods, rules
 from duban.notify.digest import weekly_digest
 from duban.notify.fanout import fan_out
+from duban.ops.demo import district, projects
 from duban.ops.jobs import scan_and_notify
 from duban.org import services as org_services
 from duban.org.models import Membership, Person, Unit
