@@ -1494,10 +1494,10 @@ class Generator:
         """What the services store when a report is filed (the formalism rule's
         fact: the latest filed report's likeness to the one before), for the
         reports written here in bulk."""
-        from duban.supervision.likeness import backfill
+        from duban.work.likeness import backfill
         from duban.work.models import OPEN_STATES, ProgressReport, Task
 
-        with benchlib.timed("report likeness (supervision.likeness)", self.timings):
+        with benchlib.timed("report likeness (work.likeness)", self.timings):
             backfill(Task, ProgressReport, tuple(OPEN_STATES))
 
     def add_warnings(self, only_missing: bool = False) -> bool:

@@ -180,7 +180,7 @@ def _missing(tasks: list[rules.TaskFacts], today: dt.date, grace: int) -> dict[i
 
 def _latest_likeness() -> dict[int, float]:
     """Each open task's latest filed report's likeness to the one before it
-    (stored when it was filed, duban/supervision/likeness.py), unless the
+    (stored when it was filed, duban/work/likeness.py), unless the
     latest is an honest "no change" report.
 
     Two subqueries per open task, each the first entry of the (task,

@@ -429,7 +429,7 @@ class ProgressReport(models.Model):
     # How alike this report's text is to the task's filed report before it
     # (0..1, duban.lib.rules.similarity), kept current on the task's latest
     # filed report by the services, so the hourly scan reads a number instead
-    # of comparing texts (duban/supervision/likeness.py).
+    # of comparing texts (duban/work/likeness.py).
     likeness = models.FloatField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
 

@@ -7,9 +7,8 @@ from __future__ import annotations
 from django.apps import apps
 
 from duban.lib import rules
-from duban.supervision import likeness
 from duban.supervision.scan import scan
-from duban.work import services
+from duban.work import likeness, services
 from duban.work.models import ProgressReport, Task
 
 from .. import factories as f

@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 def backfill(apps, schema_editor):  # type: ignore[no-untyped-def]
-    from duban.supervision.likeness import backfill as store
+    from duban.work.likeness import backfill as store
 
     store(
         apps.get_model("work", "Task"),

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from duban.lib import periods
 from duban.org.scope import Actor, person_of, scope_of
-from duban.supervision import likeness
+from duban.work import likeness
 
 from .. import attachments as attachment_rules
 from ..models import (

@@ -13,7 +13,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from duban.lib import rules
-from duban.supervision.explain import reason, remedy
 from duban.work.models import Task
 
 register = template.Library()
@@ -94,16 +93,6 @@ def task_field_label(name: str) -> str:
         return str(Task._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
     except (FieldDoesNotExist, AttributeError):
         return name
-
-
-@register.filter
-def warning_reason(warning: Any) -> str:
-    return reason(warning.rule, warning.facts)
-
-
-@register.filter
-def warning_remedy(warning: Any) -> str:
-    return remedy(warning.rule)
 
 
 @register.simple_tag
