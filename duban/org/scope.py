@@ -126,9 +126,6 @@ class Scope:
             return any(unit.path.startswith(p) for p in self._paths)
         return unit.pk in self.unit_ids
 
-    def covers_all(self, units: Iterable[Unit]) -> bool:
-        return all(self.covers(u) for u in units)
-
     def units(self) -> QuerySet[Unit]:
         """Every unit inside the scope."""
         if not self.is_signed_in:
@@ -175,12 +172,16 @@ class Scope:
     def offices(self) -> QuerySet[Unit]:
         """The offices whose records the actor may read: those inside the scope
         (a city office reads its districts' where the tree puts them below) and,
-        for a liaison, the offices above their units, which assign them work."""
+        for a liaison, the offices above their units, which assign them work.
+        Always the actor's own office: someone placed in a department works for
+        the office above it and reads its meetings and ranking."""
         runs = Q(runs_office=True) | Q(parent__isnull=True)
         if not self.is_signed_in:
             return Unit.objects.none()
         if self.subtree:
-            return self.units().filter(runs)
+            own = self.office
+            inside = Q(pk__in=self.units().filter(runs).values("pk"))
+            return Unit.objects.filter(inside | Q(pk=own.pk)) if own else Unit.objects.none()
         mine = self.__dict__.get("_mine") or list(Unit.objects.filter(pk__in=self.unit_ids))
         above = {pk for u in mine for pk in u.ancestor_ids}
         known = self.__dict__.get("_known_offices")
@@ -193,12 +194,6 @@ class Scope:
         if self.everything:
             return Q()
         return Q(**{f"{field}__in": self.offices().values("pk")})
-
-    def covers_office(self, office: Unit | None) -> bool:
-        """Whether the actor may read the records of ``office``."""
-        if self.everything:
-            return self.is_signed_in
-        return office is not None and self.offices().filter(pk=office.pk).exists()
 
     # --- refusals, in the actor's language ----------------------------------------
 

@@ -56,3 +56,15 @@ def test_an_office_of_one_city_cannot_assign_to_another_city(province):
         f.task(office_a, task_b.lead_unit, title="越界")
     with pytest.raises(PermissionDenied, match="outside the units you work for"):
         f.task(office_a, task_a.lead_unit, title="配合越界", co_units=[task_b.lead_unit])
+
+
+def test_a_leader_placed_in_a_department_reads_the_office_above(as_, province):
+    """Someone placed in a department works for the office above it: its
+    assessment and its meetings are theirs to read (not to change)."""
+    city_a, city_b, task_a, task_b = province
+    reader = f.person("dept_reader", "leader", units=[task_a.lead_unit])
+    meeting = f.meeting(f.person("office_a", "office", units=[city_a]), f.TODAY, number=1)
+    client = as_(reader)
+    assert client.get("/assessment/2026Q1/").status_code == 200
+    assert client.get(f"/meetings/{meeting.pk}/").status_code == 200
+    assert client.get(f"/assessment/2026Q1/?office={city_b.pk}").status_code == 404
