@@ -10,6 +10,7 @@ from duban.notify import views as notify_views
 from duban.projects import views as project_views
 from duban.supervision import views as supervision_views
 from duban.web import start
+from duban.web import tasks as task_pages
 from duban.web import units as unit_pages
 from duban.work import views, views_meetings
 
@@ -19,17 +20,17 @@ urlpatterns = [
     path("cockpit/", cockpit_views.cockpit, name="cockpit"),
     path("cockpit/screen/", cockpit_views.cockpit_screen, name="cockpit_screen"),
     path("cockpit/data.json", cockpit_views.cockpit_data, name="cockpit_data"),
-    path("tasks/", views.task_list, name="task_list"),
+    path("tasks/", task_pages.task_list, name="task_list"),
     path("tasks/new/", views.task_create, name="task_create"),
-    path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
+    path("tasks/<int:pk>/", task_pages.task_detail, name="task_detail"),
     path("tasks/<int:pk>/edit/", views.task_edit, name="task_edit"),
     path("tasks/<int:pk>/claim/", views.task_claim, name="task_claim"),
     path("tasks/<int:pk>/report/", views.report_edit, name="report_edit"),
-    path("tasks/<int:pk>/deadline/", views.deadline_request, name="deadline_request"),
-    path("tasks/<int:pk>/close/", views.close_request, name="close_request"),
-    path("tasks/<int:pk>/milestones/", views.milestone_add, name="milestone_add"),
+    path("tasks/<int:pk>/deadline/", task_pages.deadline_request, name="deadline_request"),
+    path("tasks/<int:pk>/close/", task_pages.close_request, name="close_request"),
+    path("tasks/<int:pk>/milestones/", task_pages.milestone_add, name="milestone_add"),
     path("milestones/<int:pk>/delete/", views.milestone_delete, name="milestone_delete"),
-    path("tasks/<int:pk>/instruct/", views.instruction_create, name="instruction_create"),
+    path("tasks/<int:pk>/instruct/", task_pages.instruction_create, name="instruction_create"),
     path("reports/<int:pk>/review/", views.report_review, name="report_review"),
     path("deadline-changes/<int:pk>/decide/", views.deadline_decide, name="deadline_decide"),
     path("close-requests/<int:pk>/decide/", views.close_decide, name="close_decide"),
@@ -63,14 +64,14 @@ urlpatterns = [
         name="export_assignment",
     ),
     path("warnings/", supervision_views.warning_board, name="warning_board"),
-    path("tasks/<int:pk>/notice/", supervision_views.notice_issue, name="notice_issue"),
-    path("notices/<int:pk>/answer/", supervision_views.notice_answer, name="notice_answer"),
-    path("warnings/<int:pk>/appeal/", supervision_views.appeal_file, name="appeal_file"),
+    path("tasks/<int:pk>/notice/", task_pages.notice_issue, name="notice_issue"),
+    path("notices/<int:pk>/answer/", task_pages.notice_answer, name="notice_answer"),
+    path("warnings/<int:pk>/appeal/", task_pages.appeal_file, name="appeal_file"),
     path("appeals/<int:pk>/decide/", supervision_views.appeal_decide, name="appeal_decide"),
     path("reporting/", views_meetings.reporting_status, name="reporting_status"),
     path("meetings/", views_meetings.meeting_list, name="meeting_list"),
     path("meetings/new/", views_meetings.meeting_create, name="meeting_create"),
-    path("meetings/<int:pk>/", views_meetings.meeting_detail, name="meeting_detail"),
+    path("meetings/<int:pk>/", task_pages.meeting_detail, name="meeting_detail"),
     path("units/", unit_pages.unit_list, name="unit_list"),
     path("units/<int:pk>/", unit_pages.unit_detail, name="unit_detail"),
     path("assessment/", assessment_views.assessment_home, name="assessment_home"),

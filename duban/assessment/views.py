@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from duban.lib import periods
-from duban.org.http import AuthedRequest, chosen_office, office_query
+from duban.org.http import AuthedRequest, chosen_office, month_or_404, office_query, quarter_or_404
 from duban.org.scope import office_members, scope_of
 from duban.work.views import apply_errors
 
@@ -24,13 +24,6 @@ from .explain import line_text
 from .forms import AdjustmentForm, ReopenForm, ReviewForm
 from .models import Category, MonthlyReview
 from .review import month_review
-
-
-def _quarter(label: str) -> periods.Quarter:
-    try:
-        return periods.quarter_from_label(label)
-    except ValueError:
-        raise Http404(_("There is no such quarter.")) from None
 
 
 @login_required
@@ -54,7 +47,7 @@ def _office_context(request: AuthedRequest, office: Any) -> dict[str, Any]:
 
 @login_required
 def assessment_detail(request: AuthedRequest, quarter: str) -> HttpResponse:
-    q = _quarter(quarter)
+    q = quarter_or_404(quarter)
     current = periods.quarter_containing(timezone.localdate())
     if q > current:
         raise Http404(_("This quarter has not begun."))
@@ -93,7 +86,7 @@ def assessment_detail(request: AuthedRequest, quarter: str) -> HttpResponse:
 
 @login_required
 def adjustment_edit(request: AuthedRequest, quarter: str, unit: int) -> HttpResponse:
-    q = _quarter(quarter)
+    q = quarter_or_404(quarter)
     office = chosen_office(request)
     target = get_object_or_404(office_members(office), pk=unit)
     assessment = services.assessment_for(q, office)
@@ -127,7 +120,7 @@ def adjustment_edit(request: AuthedRequest, quarter: str, unit: int) -> HttpResp
 @login_required
 @require_POST
 def assessment_lock(request: AuthedRequest, quarter: str) -> HttpResponse:
-    q = _quarter(quarter)
+    q = quarter_or_404(quarter)
     office = chosen_office(request)
     try:
         services.lock(actor=request.user, quarter=q, office=office)
@@ -146,7 +139,7 @@ def _to_quarter(request: AuthedRequest, q: periods.Quarter, office: Any) -> Http
 @login_required
 @require_POST
 def assessment_reopen(request: AuthedRequest, quarter: str) -> HttpResponse:
-    q = _quarter(quarter)
+    q = quarter_or_404(quarter)
     office = chosen_office(request)
     try:
         services.reopen(
@@ -160,16 +153,6 @@ def assessment_reopen(request: AuthedRequest, quarter: str) -> HttpResponse:
 
 
 # --- the monthly review ------------------------------------------------------------------
-
-
-def _month(label: str) -> periods.Period:
-    try:
-        month = periods.period_from_label(label)
-    except ValueError:
-        raise Http404(_("There is no such month.")) from None
-    if month.cadence != periods.MONTHLY or month.start > timezone.localdate():
-        raise Http404(_("There is no such month."))
-    return month
 
 
 @login_required
@@ -193,7 +176,7 @@ def review_list(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def review_detail(request: AuthedRequest, month: str) -> HttpResponse:
-    period = _month(month)
+    period = month_or_404(month)
     office = chosen_office(request)
     review = services.review_for(period, office)
     if not request.user.is_office and not review.is_published:

@@ -19,9 +19,8 @@ from django.utils.translation import gettext_lazy
 
 from duban.assessment import services as assessment
 from duban.assessment.review import month_review
-from duban.assessment.views import _month, _quarter
 from duban.lib import deadlines, taskbook
-from duban.org.http import AuthedRequest, chosen_office
+from duban.org.http import AuthedRequest, chosen_office, month_or_404, quarter_or_404
 from duban.org.models import Unit
 from duban.org.scope import scope_of
 from duban.projects.models import InvestmentReport, ReportState
@@ -219,7 +218,7 @@ def export_ranking(request: AuthedRequest, quarter: str, ext: str) -> HttpRespon
     if ext not in ("xlsx", "docx"):
         raise Http404(_("There is no such file."))
     office = chosen_office(request)
-    standing = assessment.standing(_quarter(quarter), office)
+    standing = assessment.standing(quarter_or_404(quarter), office)
     name = exports.filename(f"assessment-{quarter}", ext)
     if ext == "docx":
         return _download(exports.ranking_docx(standing, _organisation(office)), exports.DOCX, name)
@@ -255,7 +254,7 @@ def export_notice(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def export_bulletin(request: AuthedRequest, month: str) -> HttpResponse:
-    period = _month(month)
+    period = month_or_404(month)
     office = chosen_office(request)
     review = assessment.review_for(period, office)
     if not request.user.is_office and not review.is_published:

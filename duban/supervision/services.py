@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from duban.lib import rules
 from duban.org.scope import Actor, office_of, person_of, scope_of
 from duban.work.models import EventKind, Plan, Task, TaskState
-from duban.work.services._common import _event, _lock
+from duban.work.services import lock_row, record_event
 
 from .models import AppealState, SupervisionNotice, TaskWarning, WarningAppeal, WarningEvent
 
@@ -22,7 +22,7 @@ from .models import AppealState, SupervisionNotice, TaskWarning, WarningAppeal, 
 def notice_issue(
     *, actor: Actor, task: Task, reason: str, answer_by: dt.date, at: dt.datetime | None = None
 ) -> SupervisionNotice:
-    task = _lock(Task, task.pk)
+    task = lock_row(Task, task.pk)
     scope = scope_of(actor)
     scope.require_manage(
         task.lead_unit, _("Only the supervision office can issue supervision notices.")
@@ -61,7 +61,7 @@ def notice_issue(
         raise ValidationError(
             _("Another notice was numbered at the same moment; try again.")
         ) from None
-    _event(
+    record_event(
         task,
         EventKind.NOTICE_ISSUED,
         actor,
@@ -79,7 +79,7 @@ def notice_issue(
 def notice_answer(
     *, actor: Actor, notice: SupervisionNotice, answer: str, at: dt.datetime | None = None
 ) -> SupervisionNotice:
-    notice = _lock(SupervisionNotice, notice.pk)
+    notice = lock_row(SupervisionNotice, notice.pk)
     person = scope_of(actor).require_report_for(
         notice.task.lead_unit, _("Only a liaison of the lead unit can answer this notice.")
     )
@@ -91,7 +91,7 @@ def notice_answer(
     now = at or timezone.now()
     notice.answer, notice.answered_by, notice.answered_at = answer, person, now
     notice.save(update_fields=["answer", "answered_by", "answered_at"])
-    _event(
+    record_event(
         notice.task,
         EventKind.NOTICE_ANSWERED,
         actor,
@@ -107,7 +107,7 @@ def notice_answer(
 def appeal_file(
     *, actor: Actor, warning: TaskWarning, reason: str, at: dt.datetime | None = None
 ) -> WarningAppeal:
-    warning = _lock(TaskWarning, warning.pk)
+    warning = lock_row(TaskWarning, warning.pk)
     person = scope_of(actor).require_report_for(
         warning.task.lead_unit, _("Only a liaison of the lead unit can appeal this warning.")
     )
@@ -134,7 +134,7 @@ def appeal_decide(
     comment: str = "",
     at: dt.datetime | None = None,
 ) -> WarningAppeal:
-    appeal = _lock(WarningAppeal, appeal.pk)
+    appeal = lock_row(WarningAppeal, appeal.pk)
     scope_of(actor).require_manage(
         appeal.warning.task.lead_unit, _("Only the supervision office can decide appeals.")
     )
@@ -148,7 +148,7 @@ def appeal_decide(
     appeal.decided_by, appeal.decided_at, appeal.comment = person_of(actor), now, comment
     appeal.save(update_fields=["state", "decided_by", "decided_at", "comment"])
     if withdraw:
-        warning = _lock(TaskWarning, appeal.warning_id)
+        warning = lock_row(TaskWarning, appeal.warning_id)
         if warning.withdrawn_at is None:
             warning.withdrawn_at = now
             warning.save(update_fields=["withdrawn_at"])
@@ -161,7 +161,7 @@ def appeal_decide(
 @transaction.atomic
 def plan_warning_settings_update(*, actor: Actor, plan: Plan, settings: dict) -> Plan:
     """Switch rules on or off and set thresholds for a plan's tasks."""
-    plan = _lock(Plan, plan.pk)
+    plan = lock_row(Plan, plan.pk)
     scope_of(actor).require_manage(
         plan.owner_unit, _("Only the supervision office can change warning settings.")
     )

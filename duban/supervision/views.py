@@ -20,17 +20,14 @@ from duban.lib import periods
 from duban.org.http import AuthedRequest
 from duban.org.models import Unit
 from duban.work.queries import office_plans, visible_plans, visible_tasks, visible_units
-from duban.work.views import _detail_context, _get_task, apply_errors
+from duban.work.views import apply_errors
 
 from . import history, services
 from .forms import (
-    AppealForm,
     BoardFilterForm,
-    NoticeAnswerForm,
-    NoticeForm,
     PlanWarningSettingsForm,
 )
-from .models import Level, SupervisionNotice, TaskWarning, WarningAppeal
+from .models import Level, TaskWarning, WarningAppeal
 
 
 def _weekly_trend(person: Any, weeks: int) -> list[dict[str, Any]]:
@@ -136,73 +133,6 @@ def warning_board(request: AuthedRequest) -> HttpResponse:
             "trend": trend,
         },
     )
-
-
-@login_required
-@require_POST
-def notice_issue(request: AuthedRequest, pk: int) -> HttpResponse:
-    task = _get_task(request, pk)
-    form = NoticeForm(request.POST)
-    if form.is_valid():
-        try:
-            notice = services.notice_issue(
-                actor=request.user,
-                task=task,
-                reason=form.cleaned_data["reason"],
-                answer_by=form.cleaned_data["answer_by"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("%(notice)s issued to %(unit)s.") % {"notice": notice, "unit": notice.unit},
-            )
-            return redirect("task_detail", pk=task.pk)
-    context = _detail_context(request, task, notice_form=form)
-    return render(request, "work/task_detail.html", context, status=400)
-
-
-@login_required
-@require_POST
-def notice_answer(request: AuthedRequest, pk: int) -> HttpResponse:
-    notice = get_object_or_404(
-        SupervisionNotice.objects.filter(task__in=visible_tasks(request.user)), pk=pk
-    )
-    form = NoticeAnswerForm(request.POST)
-    if form.is_valid():
-        try:
-            services.notice_answer(
-                actor=request.user, notice=notice, answer=form.cleaned_data["answer"]
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Your answer was sent to the office."))
-            return redirect("task_detail", pk=notice.task_id)
-    context = _detail_context(request, notice.task, answer_form=form)
-    return render(request, "work/task_detail.html", context, status=400)
-
-
-@login_required
-@require_POST
-def appeal_file(request: AuthedRequest, pk: int) -> HttpResponse:
-    warning = get_object_or_404(
-        TaskWarning.objects.filter(task__in=visible_tasks(request.user)), pk=pk
-    )
-    form = AppealForm(request.POST)
-    if form.is_valid():
-        try:
-            services.appeal_file(
-                actor=request.user, warning=warning, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Your appeal was sent to the office."))
-            return redirect("task_detail", pk=warning.task_id)
-    context = _detail_context(request, warning.task, appeal_form=form)
-    return render(request, "work/task_detail.html", context, status=400)
 
 
 @login_required

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from duban.cockpit.charts import unit_summary
 from duban.org.http import AuthedRequest
-from duban.work import queries
+
+from .inbox import inbox as inbox_of
 
 
 @login_required
@@ -28,7 +29,7 @@ def home(request: AuthedRequest) -> HttpResponse:
 @login_required
 def inbox(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
-    box = queries.inbox(request.user, today)
+    box = inbox_of(request.user, today)
     request.inbox_total = box.total  # type: ignore[attr-defined]  # the badge, exact here
     context: dict[str, Any] = {"box": box, "today": today}
     if request.user.is_liaison:

@@ -23,7 +23,6 @@ from django.utils import timezone
 from duban.lib import periods
 from duban.org.models import Person, Unit
 from duban.org.scope import scope_of
-from duban.supervision.models import SupervisionNotice, TaskWarning, WarningAppeal
 
 from .models import (
     FILED,
@@ -188,14 +187,6 @@ def task_list(person: Any, filters: TaskFilters, today: dt.date | None = None) -
         .annotate(owed_before=owed_cutoff(today))
         .annotate(
             filed_count=Coalesce(Subquery(filed, output_field=IntegerField()), 0),
-            # The highest level among the task's active warnings (None: none).
-            warning_level=Subquery(
-                TaskWarning.objects.filter(
-                    task_id=OuterRef("pk"), cleared_at__isnull=True, withdrawn_at__isnull=True
-                )
-                .order_by("-level")
-                .values("level")[:1]
-            ),
         )
         .order_by(*order)
     )
@@ -272,9 +263,6 @@ class Inbox:
     instructions: list[Instruction] = field(default_factory=list)
     overdue: list[Task] = field(default_factory=list)
     decisions: list[DeadlineChange | CloseRequest] = field(default_factory=list)
-    warnings: list[TaskWarning] = field(default_factory=list)
-    notices: list[SupervisionNotice] = field(default_factory=list)
-    appeals: list[WarningAppeal] = field(default_factory=list)
     to_review: list[ProgressReport] = field(default_factory=list)
     to_review_total: int = 0
     deadline_requests: list[DeadlineChange] = field(default_factory=list)
@@ -282,14 +270,15 @@ class Inbox:
 
     @property
     def total(self) -> int:
+        return self.work_total()
+
+    def work_total(self) -> int:
         return (
             len(self.to_claim)
             + len(self.due_now)
             + len(self.returned)
             + len(self.instructions)
-            + len(self.notices)
             + self.to_review_total
-            + len(self.appeals)
             + len(self.deadline_requests)
             + len(self.close_requests)
         )
@@ -311,9 +300,11 @@ def _unit_tasks(person: Person) -> QuerySet[Task]:
     return Task.objects.filter(lead_unit_id__in=_units_of(person))
 
 
-def inbox(person: Any, today: dt.date | None = None) -> Inbox:
+def inbox(person: Any, today: dt.date | None = None, *, into: Inbox | None = None) -> Inbox:
+    """The work waiting for the person (filled into ``into`` when given: the
+    inbox page adds the supervision record's part, ``duban.web.inbox``)."""
     today = today or timezone.localdate()
-    box = Inbox()
+    box = into if into is not None else Inbox()
     if person.is_liaison:
         mine = _unit_tasks(person).select_related("lead_unit", "plan", "leader", "meeting")
         box.to_claim = list(mine.filter(state=TaskState.ASSIGNED).order_by("deadline", "id"))
@@ -352,20 +343,6 @@ def inbox(person: Any, today: dt.date | None = None) -> Inbox:
             ).select_related("task", "decided_by"),
         ]
         box.decisions.sort(key=lambda d: d.decided_at or timezone.now(), reverse=True)
-        box.notices = list(
-            SupervisionNotice.objects.filter(
-                unit_id__in=_units_of(person), answered_at__isnull=True
-            )
-            .select_related("task")
-            .order_by("answer_by", "id")
-        )
-        box.warnings = list(
-            TaskWarning.objects.filter(
-                unit_id__in=_units_of(person), cleared_at__isnull=True, withdrawn_at__isnull=True
-            )
-            .select_related("task", "task__lead_unit")
-            .order_by("-level", "raised_at")[:50]
-        )
     if person.is_office:
         scope = visible_tasks(person)
         waiting = ProgressReport.objects.filter(state=ReportState.SUBMITTED, task__in=scope)
@@ -375,11 +352,6 @@ def inbox(person: Any, today: dt.date | None = None) -> Inbox:
             waiting.select_related("task", "unit", "author").order_by("submitted_at", "id")[
                 :REVIEW_PAGE
             ]
-        )
-        box.appeals = list(
-            WarningAppeal.objects.filter(state="pending", warning__task__in=scope)
-            .select_related("warning", "warning__task", "warning__unit", "filed_by")
-            .order_by("filed_at")
         )
         box.deadline_requests = list(
             DeadlineChange.objects.filter(state=RequestState.PENDING, task__in=scope)
@@ -400,7 +372,8 @@ def inbox(person: Any, today: dt.date | None = None) -> Inbox:
 
 
 def inbox_count(person: Any) -> int:
-    """The number shown on the inbox link: things waiting for this person."""
+    """The work part of the number on the inbox link (``duban.web.inbox``
+    adds the supervision part)."""
     today = timezone.localdate()
     if person.is_liaison:
         units = _units_of(person)
@@ -419,7 +392,6 @@ def inbox_count(person: Any) -> int:
                 task__lead_unit_id__in=units, state=ReportState.RETURNED
             ).count()
             + Instruction.objects.filter(task__lead_unit_id__in=units, read_at__isnull=True).count()
-            + SupervisionNotice.objects.filter(unit_id__in=units, answered_at__isnull=True).count()
         )
     if person.is_office:
         scope = visible_tasks(person)
@@ -427,7 +399,6 @@ def inbox_count(person: Any) -> int:
             ProgressReport.objects.filter(state=ReportState.SUBMITTED, task__in=scope).count()
             + DeadlineChange.objects.filter(state=RequestState.PENDING, task__in=scope).count()
             + CloseRequest.objects.filter(state=RequestState.PENDING, task__in=scope).count()
-            + WarningAppeal.objects.filter(state="pending", warning__task__in=scope).count()
         )
     return 0
 

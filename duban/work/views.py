@@ -12,8 +12,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,15 +20,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from duban.org.http import AuthedRequest
-from duban.supervision.forms import AppealForm, NoticeAnswerForm, NoticeForm
 
 from . import queries, services
 from .forms import (
-    CloseRequestForm,
-    DeadlineRequestForm,
     DecisionForm,
-    InstructionForm,
-    MilestoneForm,
     ReportForm,
     ReviewForm,
     TaskFilterForm,
@@ -45,16 +38,13 @@ from .models import (
     ProgressReport,
     ReportState,
     Task,
-    TaskEvent,
 )
-from .permissions import can_act_for_task, can_instruct, can_manage
+from .permissions import can_act_for_task, can_manage
 
 TASK_PAGE_RELATED = ("lead_unit", "leader", "plan", "meeting", "parent", "claimed_by")
 
 
-def _get_task(
-    request: AuthedRequest, pk: int, related: tuple[str, ...] = TASK_PAGE_RELATED
-) -> Task:
+def get_task(request: AuthedRequest, pk: int, related: tuple[str, ...] = TASK_PAGE_RELATED) -> Task:
     """The task if the person may see it, else 404. ``related``: what the page shows
     (compiling a six-table join costs more CPU than the query itself)."""
     return get_object_or_404(queries.visible_tasks(request.user).select_related(*related), pk=pk)
@@ -94,23 +84,6 @@ def apply_errors(form: Any, error: ValidationError) -> None:
             form.add_error(None, message)
 
 
-@login_required
-def task_list(request: AuthedRequest) -> HttpResponse:
-    today = timezone.localdate()
-    form, filters = task_filters(request)
-    tasks = queries.task_list(request.user, filters, today)
-    page = Paginator(tasks, 50).get_page(request.GET.get("page"))
-    for task in page.object_list:
-        task.missing = queries.missing_count(task, today)  # type: ignore[attr-defined]
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "work/task_list.html",
-        {"form": form, "page": page, "today": today, "query": query.urlencode()},
-    )
-
-
 def task_filters(request: AuthedRequest) -> tuple[Any, queries.TaskFilters]:
     """The task list's filters from the query string (the list and its export share them)."""
     form = TaskFilterForm(
@@ -134,92 +107,6 @@ def task_filters(request: AuthedRequest) -> tuple[Any, queries.TaskFilters]:
             include_closed=data["closed"],
         )
     return form, filters
-
-
-def _detail_context(request: AuthedRequest, task: Task, **forms: Any) -> dict[str, Any]:
-    today = timezone.localdate()
-    user = request.user
-    NoticeForm, NoticeAnswerForm, AppealForm = _supervision_forms()  # noqa: N806
-    calendar = queries.report_calendar(task, today)
-    period_choices = [
-        (row.period.label, row.period.label)
-        for row in calendar
-        if row.report is None or row.report.state in (ReportState.DRAFT, ReportState.RETURNED)
-    ]
-    children = list(task.children.select_related("lead_unit").order_by("sort_key", "id"))
-    events = list(
-        TaskEvent.objects.filter(task=task).select_related("actor", "unit").order_by("-at", "-id")
-    )
-    context = {
-        "task": task,
-        "today": today,
-        "co_units": list(task.co_units.all()),
-        "children": children,
-        "ancestors": _ancestors(task),
-        "calendar": calendar,
-        "deadline_changes": list(
-            task.deadline_changes.select_related("requested_by", "decided_by")
-        ),
-        "close_requests": list(
-            task.close_requests.select_related("requested_by", "decided_by").prefetch_related(
-                "attachments"
-            )
-        ),
-        "instructions": list(task.instructions.select_related("leader")),
-        "warnings": list(
-            task.warnings.filter(cleared_at__isnull=True, withdrawn_at__isnull=True)
-            .prefetch_related("appeals")
-            .order_by("-level")
-        ),
-        "appeal_form": forms.get("appeal_form") or AppealForm(),
-        "notices": list(task.notices.select_related("issued_by", "answered_by")),
-        "notice_form": forms.get("notice_form") or NoticeForm(),
-        "answer_form": forms.get("answer_form") or NoticeAnswerForm(),
-        "past_warnings": list(
-            task.warnings.filter(Q(cleared_at__isnull=False) | Q(withdrawn_at__isnull=False))
-            .prefetch_related("appeals")
-            .order_by("-raised_at")[:20]
-        ),
-        "events": events,
-        "can_act": can_act_for_task(user, task),
-        "can_manage": can_manage(user),
-        "can_instruct": can_instruct(user),
-        "missing": queries.missing_count(task, today),
-        "report_form": forms.get("report_form")
-        or (ReportForm(periods=period_choices) if period_choices else None),
-        "deadline_form": forms.get("deadline_form") or DeadlineRequestForm(),
-        "close_form": forms.get("close_form") or CloseRequestForm(),
-        "instruction_form": forms.get("instruction_form") or InstructionForm(),
-        "milestone_form": forms.get("milestone_form") or MilestoneForm(),
-        "milestones": list(task.milestones.all()),
-        "review_form": ReviewForm(),
-        "decision_form": DecisionForm(),
-        "errors": forms.get("errors"),
-    }
-    # The light in the page title follows the active warnings, as in the lists.
-    task.warning_level = max((w.level for w in context["warnings"]), default=None)  # type: ignore[attr-defined]
-    return context
-
-
-def _supervision_forms() -> tuple[Any, Any, Any]:
-    # Imported here: the supervision app builds on this module.
-
-    return NoticeForm, NoticeAnswerForm, AppealForm
-
-
-def _ancestors(task: Task) -> list[Task]:
-    chain = []
-    node = task.parent
-    while node is not None:
-        chain.append(node)
-        node = node.parent
-    return list(reversed(chain))
-
-
-@login_required
-def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    task = _get_task(request, pk)
-    return render(request, "work/task_detail.html", _detail_context(request, task))
 
 
 def _id_or_404(raw: str) -> int:
@@ -292,7 +179,7 @@ def task_create(request: AuthedRequest) -> HttpResponse:
 @login_required
 def task_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_office(request)
-    task = _get_task(request, pk)
+    task = get_task(request, pk)
     form = TaskForm(request.POST or None, instance=task, editing=True, **_task_choices(request))
     conflict = False
     if request.method == "POST":
@@ -328,7 +215,7 @@ def task_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def task_claim(request: AuthedRequest, pk: int) -> HttpResponse:
-    task = _get_task(request, pk)
+    task = get_task(request, pk)
     try:
         services.task_claim(actor=request.user, task=task)
     except ValidationError as error:
@@ -341,7 +228,7 @@ def task_claim(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def report_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     """File (or save as draft) the report for one period."""
-    task = _get_task(request, pk, related=("lead_unit",))
+    task = get_task(request, pk, related=("lead_unit",))
     if not can_act_for_task(request.user, task):
         raise PermissionDenied(_("Only a liaison of the lead unit can report on this task."))
     today = timezone.localdate()
@@ -436,28 +323,6 @@ def report_review(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def deadline_request(request: AuthedRequest, pk: int) -> HttpResponse:
-    task = _get_task(request, pk)
-    form = DeadlineRequestForm(request.POST)
-    if form.is_valid():
-        try:
-            services.deadline_change_request(
-                actor=request.user,
-                task=task,
-                new_deadline=form.cleaned_data["new_deadline"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Your request for a new deadline was sent to the office."))
-            return redirect("task_detail", pk=task.pk)
-    context = _detail_context(request, task, deadline_form=form)
-    return render(request, "work/task_detail.html", context, status=400)
-
-
-@login_required
-@require_POST
 def deadline_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_office(request)
     change = get_object_or_404(
@@ -477,28 +342,6 @@ def deadline_decide(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Decision saved."))
     return _back(request, f"/tasks/{change.task_id}/")
-
-
-@login_required
-@require_POST
-def close_request(request: AuthedRequest, pk: int) -> HttpResponse:
-    task = _get_task(request, pk)
-    form = CloseRequestForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.close_request_create(
-                actor=request.user,
-                task=task,
-                summary=form.cleaned_data["summary"],
-                files=form.cleaned_data["attachments"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Your request to close the task was sent to the office."))
-            return redirect("task_detail", pk=task.pk)
-    context = _detail_context(request, task, close_form=form)
-    return render(request, "work/task_detail.html", context, status=400)
 
 
 @login_required
@@ -526,29 +369,6 @@ def close_decide(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def instruction_create(request: AuthedRequest, pk: int) -> HttpResponse:
-    task = _get_task(request, pk)
-    if not can_instruct(request.user):
-        raise PermissionDenied(_("Only a leader can write an instruction."))
-    form = InstructionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.instruction_create(
-                actor=request.user, task=task, text=form.cleaned_data["text"]
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(
-                request, _("Instruction recorded; the lead unit sees it in its inbox.")
-            )
-            return redirect("task_detail", pk=task.pk)
-    context = _detail_context(request, task, instruction_form=form)
-    return render(request, "work/task_detail.html", context, status=400)
-
-
-@login_required
-@require_POST
 def instruction_read(request: AuthedRequest, pk: int) -> HttpResponse:
     instruction = get_object_or_404(
         Instruction.objects.filter(task__in=queries.visible_tasks(request.user)), pk=pk
@@ -568,25 +388,6 @@ def attachment_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
         filename=attachment.original_name,
         content_type=attachment.content_type,
     )
-
-
-@login_required
-@require_POST
-def milestone_add(request: AuthedRequest, pk: int) -> HttpResponse:
-    task = _get_task(request, pk)
-    if not can_manage(request.user):
-        raise PermissionDenied(_("Only the supervision office can set milestones."))
-    form = MilestoneForm(request.POST)
-    if form.is_valid():
-        try:
-            services.milestone_set(actor=request.user, task=task, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Milestone saved; the next scan measures the task by it."))
-            return redirect("task_detail", pk=task.pk)
-    context = _detail_context(request, task, milestone_form=form)
-    return render(request, "work/task_detail.html", context, status=400)
 
 
 @login_required

@@ -115,33 +115,6 @@ def _count() -> Any:
 
 
 @login_required
-def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    meeting = get_object_or_404(queries.visible_meetings(request.user), pk=pk)
-    today = timezone.localdate()
-    standing = queries.meeting_standing(meeting, request.user, today)
-    summary: dict[str, int] = defaultdict(int)
-    for row in standing:
-        summary[row.status] += 1
-    # The task table shows each task's plan, meeting and missing reports: read
-    # them the way the task list does, in a fixed number of queries.
-    filters = queries.TaskFilters(meeting=meeting.pk, include_closed=True)
-    assignments = list(queries.task_list(request.user, filters, today))
-    for task in assignments:
-        task.missing = queries.missing_count(task, today)  # type: ignore[attr-defined]
-    return render(
-        request,
-        "work/meeting_detail.html",
-        {
-            "meeting": meeting,
-            "standing": standing,
-            "summary": dict(summary),
-            "assignments": assignments,
-            "today": today,
-        },
-    )
-
-
-@login_required
 def meeting_create(request: AuthedRequest) -> HttpResponse:
     _require_office(request)
     office = scope_of(request.user).office

@@ -6,9 +6,8 @@ is asking (defence in depth: views check too) and records a TaskEvent for the
 task's timeline in the same transaction.
 """
 
-from ._common import ConflictError
+from ._common import ConflictError, lock_row, record_event
 from .bulk import NewTask, tasks_create_in_bulk
-from .progress import _leaf_recompute, _plan_recompute, _rollup_from
 from .reports import (
     report_due_date,
     report_is_late,
@@ -39,19 +38,18 @@ __all__ = [
     "EDITABLE_FIELDS",
     "ConflictError",
     "NewTask",
-    "_leaf_recompute",
-    "_plan_recompute",
-    "_rollup_from",
     "close_request_create",
     "close_request_decide",
     "deadline_change_decide",
     "deadline_change_request",
     "instruction_create",
     "instruction_mark_read",
+    "lock_row",
     "meeting_create",
     "milestone_delete",
     "milestone_set",
     "plan_create",
+    "record_event",
     "report_due_date",
     "report_is_late",
     "report_period_choices",

@@ -24,7 +24,7 @@ class ConflictError(ValidationError):
     """Someone else saved the same object since this person loaded it."""
 
 
-def _event(
+def record_event(
     task: Task,
     kind: str,
     actor: Actor,
@@ -34,6 +34,9 @@ def _event(
     at: dt.datetime | None = None,
     **data: Any,
 ) -> TaskEvent:
+    """Add an entry to the task's timeline, in the caller's transaction (the
+    record the notifications fan out from; the apps built on tasks write theirs
+    here too)."""
     return TaskEvent.objects.create(
         task=task,
         kind=kind,
@@ -45,7 +48,8 @@ def _event(
     )
 
 
-def _lock(model: Any, pk: int) -> Any:
+def lock_row(model: Any, pk: int) -> Any:
+    """The row read afresh under a write lock, for checking and changing it."""
     # On PostgreSQL a row lock; on SQLite the IMMEDIATE transaction already
     # serialises writers, so reading inside it is just as safe.
     return model.objects.select_for_update().get(pk=pk)

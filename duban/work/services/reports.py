@@ -25,7 +25,7 @@ from ..models import (
     Task,
     TaskState,
 )
-from ._common import ConflictError, _attach, _event, _lock
+from ._common import ConflictError, _attach, lock_row, record_event
 from .progress import _leaf_recompute
 
 # --- reports ------------------------------------------------------------------
@@ -83,7 +83,7 @@ def report_save(
     """
     now = at or timezone.now()
     today = timezone.localdate(now)
-    task = _lock(Task, task.pk)
+    task = lock_row(Task, task.pk)
     person = scope_of(actor).require_report_for(
         task.lead_unit, _("Only a liaison of the lead unit can report on this task.")
     )
@@ -162,7 +162,7 @@ def report_save(
     _attach(task, checked, person, report=report)
     if submit:
         likeness.refresh(task.pk)
-        _event(
+        record_event(
             task,
             EventKind.REPORT_SUBMITTED,
             actor,
@@ -196,7 +196,7 @@ def report_review(
     comment: str = "",
     at: dt.datetime | None = None,
 ) -> ProgressReport:
-    report = _lock(ProgressReport, report.pk)
+    report = lock_row(ProgressReport, report.pk)
     scope_of(actor).require_manage(
         report.task.lead_unit, _("Only the supervision office can review reports.")
     )
@@ -215,7 +215,7 @@ def report_review(
     report.version += 1
     report.save()
     task = report.task
-    _event(
+    record_event(
         task,
         EventKind.REPORT_ACCEPTED if accept else EventKind.REPORT_RETURNED,
         actor,

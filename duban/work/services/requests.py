@@ -23,7 +23,7 @@ from ..models import (
     Task,
     TaskState,
 )
-from ._common import _attach, _event, _lock
+from ._common import _attach, lock_row, record_event
 from .progress import _leaf_recompute, _rollup_from
 
 # --- deadline changes -----------------------------------------------------------
@@ -38,7 +38,7 @@ def deadline_change_request(
     reason: str,
     at: dt.datetime | None = None,
 ) -> DeadlineChange:
-    task = _lock(Task, task.pk)
+    task = lock_row(Task, task.pk)
     person = scope_of(actor).require_report_for(
         task.lead_unit, _("Only a liaison of the lead unit can ask for a new deadline.")
     )
@@ -66,7 +66,7 @@ def deadline_change_request(
         # auto_now_add ignores a given value: place the request at ``at`` as the event is.
         DeadlineChange.objects.filter(pk=change.pk).update(requested_at=at)
         change.requested_at = at
-    _event(
+    record_event(
         task,
         EventKind.DEADLINE_REQUESTED,
         actor,
@@ -88,7 +88,7 @@ def deadline_change_decide(
     comment: str = "",
     at: dt.datetime | None = None,
 ) -> DeadlineChange:
-    change = _lock(DeadlineChange, change.pk)
+    change = lock_row(DeadlineChange, change.pk)
     scope_of(actor).require_manage(
         change.task.lead_unit, _("Only the supervision office can decide on deadlines.")
     )
@@ -102,14 +102,14 @@ def deadline_change_decide(
     change.decided_at = now
     change.decision_comment = (comment or "").strip()
     change.save()
-    task = _lock(Task, change.task_id)
+    task = lock_row(Task, change.task_id)
     if approve:
         task.deadline = change.new_deadline
         task.deadline_moves += 1
         task.version += 1
         task._change_reason = "deadline_approved"  # type: ignore[attr-defined]
         task.save()
-    _event(
+    record_event(
         task,
         EventKind.DEADLINE_APPROVED if approve else EventKind.DEADLINE_REJECTED,
         actor,
@@ -133,7 +133,7 @@ def close_request_create(
     files: Sequence[UploadedFile] = (),
     at: dt.datetime | None = None,
 ) -> CloseRequest:
-    task = _lock(Task, task.pk)
+    task = lock_row(Task, task.pk)
     person = scope_of(actor).require_report_for(
         task.lead_unit, _("Only a liaison of the lead unit can ask to close this task.")
     )
@@ -159,7 +159,7 @@ def close_request_create(
     task.version += 1
     task._change_reason = "close_requested"  # type: ignore[attr-defined]
     task.save()
-    _event(task, EventKind.CLOSE_REQUESTED, actor, unit=task.lead_unit, at=at, text=summary)
+    record_event(task, EventKind.CLOSE_REQUESTED, actor, unit=task.lead_unit, at=at, text=summary)
     return request
 
 
@@ -172,7 +172,7 @@ def close_request_decide(
     comment: str = "",
     at: dt.datetime | None = None,
 ) -> CloseRequest:
-    request = _lock(CloseRequest, request.pk)
+    request = lock_row(CloseRequest, request.pk)
     scope_of(actor).require_manage(
         request.task.lead_unit, _("Only the supervision office can close tasks.")
     )
@@ -187,7 +187,7 @@ def close_request_decide(
     request.decided_at = now
     request.decision_comment = comment
     request.save()
-    task = _lock(Task, request.task_id)
+    task = lock_row(Task, request.task_id)
     task.state = TaskState.CLOSED if accept else TaskState.IN_PROGRESS
     task.closed_at = now if accept else None
     if not accept:
@@ -196,7 +196,7 @@ def close_request_decide(
     task.version += 1
     task._change_reason = "closed" if accept else "close_returned"  # type: ignore[attr-defined]
     task.save()
-    _event(
+    record_event(
         task, EventKind.CLOSED if accept else EventKind.CLOSE_RETURNED, actor, at=now, text=comment
     )
     _leaf_recompute(task) if not task.is_parent else _rollup_from(task)
@@ -221,7 +221,7 @@ def instruction_create(
     if at:
         Instruction.objects.filter(pk=instruction.pk).update(created_at=at)
     # The units hear of it from the worker, which reads this event.
-    _event(task, EventKind.INSTRUCTION, actor, at=at, text=text, instruction=instruction.pk)
+    record_event(task, EventKind.INSTRUCTION, actor, at=at, text=text, instruction=instruction.pk)
     return instruction
 
 

@@ -24,7 +24,7 @@ from ..models import (
     Task,
     TaskState,
 )
-from ._common import ConflictError, _event, _lock
+from ._common import ConflictError, lock_row, record_event
 from .progress import _plan_recompute, _rollup_from
 
 # --- plans and meetings -----------------------------------------------------
@@ -175,7 +175,7 @@ def task_create(
     co = [u for u in co_units if u.pk != lead_unit.pk]
     if co:
         task.co_units.set(co)
-    _event(
+    record_event(
         task,
         EventKind.CREATED,
         actor,
@@ -226,7 +226,7 @@ def task_update(
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
-    current = _lock(Task, task.pk)
+    current = lock_row(Task, task.pk)
     # The task as stored decides, then where the edit would put it.
     scope.require_manage(current.lead_unit, message)
     scope.require_manage_all(
@@ -260,7 +260,7 @@ def task_update(
     current.save()
     if co_units is not None and "co_units" in diff:
         current.co_units.set([u for u in co_units if u.pk != current.lead_unit_id])
-    _event(current, EventKind.EDITED, actor, changes=diff)
+    record_event(current, EventKind.EDITED, actor, changes=diff)
     if "weight" in diff:
         _rollup_from(current.parent) if current.parent_id else _plan_recompute(current.plan)
     return current
@@ -278,7 +278,7 @@ def _display(value: Any) -> str:
 
 @transaction.atomic
 def task_claim(*, actor: Actor, task: Task, at: dt.datetime | None = None) -> Task:
-    current = _lock(Task, task.pk)
+    current = lock_row(Task, task.pk)
     person = scope_of(actor).require_report_for(
         current.lead_unit, _("Only a liaison of the lead unit can claim this task.")
     )
@@ -290,7 +290,7 @@ def task_claim(*, actor: Actor, task: Task, at: dt.datetime | None = None) -> Ta
     current.version += 1
     current._change_reason = "claimed"  # type: ignore[attr-defined]
     current.save()
-    _event(current, EventKind.CLAIMED, actor, unit=current.lead_unit, at=current.claimed_at)
+    record_event(current, EventKind.CLAIMED, actor, unit=current.lead_unit, at=current.claimed_at)
     return current
 
 
@@ -299,7 +299,7 @@ def milestone_set(
     *, actor: Actor, task: Task, date: dt.date, percent: Any, label: str
 ) -> Milestone:
     """Add (or, on the same day, replace) a dated milestone of a task."""
-    task = _lock(Task, task.pk)
+    task = lock_row(Task, task.pk)
     scope_of(actor).require_manage(
         task.lead_unit, _("Only the supervision office can set milestones.")
     )
@@ -332,17 +332,19 @@ def milestone_set(
     milestone, _created = Milestone.objects.update_or_create(
         task=task, date=date, defaults={"percent": value, "label": label}
     )
-    _event(task, EventKind.EDITED, actor, text=label, field="milestone", new=f"{date} {value}%")
+    record_event(
+        task, EventKind.EDITED, actor, text=label, field="milestone", new=f"{date} {value}%"
+    )
     return milestone
 
 
 @transaction.atomic
 def milestone_delete(*, actor: Actor, milestone: Milestone) -> None:
-    task = _lock(Task, milestone.task_id)
+    task = lock_row(Task, milestone.task_id)
     scope_of(actor).require_manage(
         task.lead_unit, _("Only the supervision office can set milestones.")
     )
-    _event(
+    record_event(
         task,
         EventKind.EDITED,
         actor,

@@ -1,5 +1,6 @@
 """The figures every page's menu shows: unread messages and the inbox count.
-Here, above the record, because it reads the notifications and the work."""
+With the pages, above the record, because it reads the notifications, the
+work and the warnings."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from duban.work.queries import inbox_count
+from duban.notify.models import Notification
 
-from .models import Notification
+from .inbox import inbox_count
 
 # The count on the inbox link is kept in the session for this many seconds:
 # it costs a few COUNT queries, and every page shows it. The inbox page itself

@@ -1,0 +1,322 @@
+"""The pages that show tasks with their lights and warnings: the task list,
+a meeting's tasks, and the task page with every action taken on it that shows
+the page again with the typed input kept when it is refused. They compose the
+work (tasks, reports, requests) and the supervision record (warnings, notices,
+appeals), so they sit above both.
+
+Views stay thin: fetch through a scoped query (404 when out of scope), call
+one service (which checks who may act), redirect.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from duban.org.http import AuthedRequest
+from duban.supervision import services as supervision_services
+from duban.supervision.forms import AppealForm, NoticeAnswerForm, NoticeForm
+from duban.supervision.models import SupervisionNotice, TaskWarning
+from duban.supervision.queries import with_warning_level
+from duban.work import queries, services
+from duban.work.forms import (
+    CloseRequestForm,
+    DeadlineRequestForm,
+    DecisionForm,
+    InstructionForm,
+    MilestoneForm,
+    ReportForm,
+    ReviewForm,
+)
+from duban.work.models import ReportState, Task, TaskEvent
+from duban.work.permissions import can_act_for_task, can_instruct, can_manage
+from duban.work.views import apply_errors, get_task, task_filters
+
+
+@login_required
+def task_list(request: AuthedRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form, filters = task_filters(request)
+    tasks = with_warning_level(queries.task_list(request.user, filters, today))
+    page = Paginator(tasks, 50).get_page(request.GET.get("page"))
+    for task in page.object_list:
+        task.missing = queries.missing_count(task, today)  # type: ignore[attr-defined]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "work/task_list.html",
+        {"form": form, "page": page, "today": today, "query": query.urlencode()},
+    )
+
+
+@login_required
+def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    meeting = get_object_or_404(queries.visible_meetings(request.user), pk=pk)
+    today = timezone.localdate()
+    standing = queries.meeting_standing(meeting, request.user, today)
+    summary: dict[str, int] = defaultdict(int)
+    for row in standing:
+        summary[row.status] += 1
+    # The task table shows each task's plan, meeting and missing reports: read
+    # them the way the task list does, in a fixed number of queries.
+    filters = queries.TaskFilters(meeting=meeting.pk, include_closed=True)
+    assignments = list(with_warning_level(queries.task_list(request.user, filters, today)))
+    for task in assignments:
+        task.missing = queries.missing_count(task, today)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "work/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "standing": standing,
+            "summary": dict(summary),
+            "assignments": assignments,
+            "today": today,
+        },
+    )
+
+
+def page_context(request: AuthedRequest, task: Task, **forms: Any) -> dict[str, Any]:
+    """Everything the task page shows; ``forms``: a bound form with its errors
+    (``deadline_form=…``) after a refused action, so what was typed is kept."""
+    today = timezone.localdate()
+    user = request.user
+    calendar = queries.report_calendar(task, today)
+    period_choices = [
+        (row.period.label, row.period.label)
+        for row in calendar
+        if row.report is None or row.report.state in (ReportState.DRAFT, ReportState.RETURNED)
+    ]
+    children = list(task.children.select_related("lead_unit").order_by("sort_key", "id"))
+    events = list(
+        TaskEvent.objects.filter(task=task).select_related("actor", "unit").order_by("-at", "-id")
+    )
+    context: dict[str, Any] = {
+        "task": task,
+        "today": today,
+        "co_units": list(task.co_units.all()),
+        "children": children,
+        "ancestors": _ancestors(task),
+        "calendar": calendar,
+        "deadline_changes": list(
+            task.deadline_changes.select_related("requested_by", "decided_by")
+        ),
+        "close_requests": list(
+            task.close_requests.select_related("requested_by", "decided_by").prefetch_related(
+                "attachments"
+            )
+        ),
+        "instructions": list(task.instructions.select_related("leader")),
+        "warnings": list(
+            task.warnings.filter(cleared_at__isnull=True, withdrawn_at__isnull=True)
+            .prefetch_related("appeals")
+            .order_by("-level")
+        ),
+        "appeal_form": forms.get("appeal_form") or AppealForm(),
+        "notices": list(task.notices.select_related("issued_by", "answered_by")),
+        "notice_form": forms.get("notice_form") or NoticeForm(),
+        "answer_form": forms.get("answer_form") or NoticeAnswerForm(),
+        "past_warnings": list(
+            task.warnings.filter(Q(cleared_at__isnull=False) | Q(withdrawn_at__isnull=False))
+            .prefetch_related("appeals")
+            .order_by("-raised_at")[:20]
+        ),
+        "events": events,
+        "can_act": can_act_for_task(user, task),
+        "can_manage": can_manage(user),
+        "can_instruct": can_instruct(user),
+        "missing": queries.missing_count(task, today),
+        "report_form": forms.get("report_form")
+        or (ReportForm(periods=period_choices) if period_choices else None),
+        "deadline_form": forms.get("deadline_form") or DeadlineRequestForm(),
+        "close_form": forms.get("close_form") or CloseRequestForm(),
+        "instruction_form": forms.get("instruction_form") or InstructionForm(),
+        "milestone_form": forms.get("milestone_form") or MilestoneForm(),
+        "milestones": list(task.milestones.all()),
+        "review_form": ReviewForm(),
+        "decision_form": DecisionForm(),
+        "errors": forms.get("errors"),
+    }
+    # The light in the page title follows the active warnings, as in the lists.
+    task.warning_level = max((w.level for w in context["warnings"]), default=None)  # type: ignore[attr-defined]
+    return context
+
+
+def _ancestors(task: Task) -> list[Task]:
+    chain = []
+    node = task.parent
+    while node is not None:
+        chain.append(node)
+        node = node.parent
+    return list(reversed(chain))
+
+
+@login_required
+def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    task = get_task(request, pk)
+    return render(request, "work/task_detail.html", page_context(request, task))
+
+
+@login_required
+@require_POST
+def deadline_request(request: AuthedRequest, pk: int) -> HttpResponse:
+    task = get_task(request, pk)
+    form = DeadlineRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            services.deadline_change_request(
+                actor=request.user,
+                task=task,
+                new_deadline=form.cleaned_data["new_deadline"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Your request for a new deadline was sent to the office."))
+            return redirect("task_detail", pk=task.pk)
+    context = page_context(request, task, deadline_form=form)
+    return render(request, "work/task_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def close_request(request: AuthedRequest, pk: int) -> HttpResponse:
+    task = get_task(request, pk)
+    form = CloseRequestForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.close_request_create(
+                actor=request.user,
+                task=task,
+                summary=form.cleaned_data["summary"],
+                files=form.cleaned_data["attachments"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Your request to close the task was sent to the office."))
+            return redirect("task_detail", pk=task.pk)
+    context = page_context(request, task, close_form=form)
+    return render(request, "work/task_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def instruction_create(request: AuthedRequest, pk: int) -> HttpResponse:
+    task = get_task(request, pk)
+    if not can_instruct(request.user):
+        raise PermissionDenied(_("Only a leader can write an instruction."))
+    form = InstructionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.instruction_create(
+                actor=request.user, task=task, text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request, _("Instruction recorded; the lead unit sees it in its inbox.")
+            )
+            return redirect("task_detail", pk=task.pk)
+    context = page_context(request, task, instruction_form=form)
+    return render(request, "work/task_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def milestone_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    task = get_task(request, pk)
+    if not can_manage(request.user):
+        raise PermissionDenied(_("Only the supervision office can set milestones."))
+    form = MilestoneForm(request.POST)
+    if form.is_valid():
+        try:
+            services.milestone_set(actor=request.user, task=task, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Milestone saved; the next scan measures the task by it."))
+            return redirect("task_detail", pk=task.pk)
+    context = page_context(request, task, milestone_form=form)
+    return render(request, "work/task_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def notice_issue(request: AuthedRequest, pk: int) -> HttpResponse:
+    task = get_task(request, pk)
+    form = NoticeForm(request.POST)
+    if form.is_valid():
+        try:
+            notice = supervision_services.notice_issue(
+                actor=request.user,
+                task=task,
+                reason=form.cleaned_data["reason"],
+                answer_by=form.cleaned_data["answer_by"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(notice)s issued to %(unit)s.") % {"notice": notice, "unit": notice.unit},
+            )
+            return redirect("task_detail", pk=task.pk)
+    context = page_context(request, task, notice_form=form)
+    return render(request, "work/task_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def notice_answer(request: AuthedRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(
+        SupervisionNotice.objects.filter(task__in=queries.visible_tasks(request.user)), pk=pk
+    )
+    form = NoticeAnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            supervision_services.notice_answer(
+                actor=request.user, notice=notice, answer=form.cleaned_data["answer"]
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Your answer was sent to the office."))
+            return redirect("task_detail", pk=notice.task_id)
+    context = page_context(request, notice.task, answer_form=form)
+    return render(request, "work/task_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def appeal_file(request: AuthedRequest, pk: int) -> HttpResponse:
+    warning = get_object_or_404(
+        TaskWarning.objects.filter(task__in=queries.visible_tasks(request.user)), pk=pk
+    )
+    form = AppealForm(request.POST)
+    if form.is_valid():
+        try:
+            supervision_services.appeal_file(
+                actor=request.user, warning=warning, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Your appeal was sent to the office."))
+            return redirect("task_detail", pk=warning.task_id)
+    context = page_context(request, warning.task, appeal_form=form)
+    return render(request, "work/task_detail.html", context, status=400)
