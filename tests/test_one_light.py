@@ -18,6 +18,8 @@ import pytest
 
 from duban.cockpit.charts import overview, unit_summary
 from duban.lib import rules
+from duban.notify.digest import weekly_digest
+from duban.notify.models import Kind, Notification
 from duban.supervision.models import TaskWarning
 
 from . import factories as f
@@ -92,3 +94,9 @@ def test_every_page_shows_the_same_light(as_, office, leader, liaison_a, cases):
     first = overview(leader)["leader"]
     unit_row = first["units"][0]
     assert (unit_row["red"], unit_row["yellow"]) == (counted["red"], counted["yellow"])
+
+    weekly_digest(now=f.NOW)
+    for person in (liaison_a, leader):
+        digest = Notification.objects.get(recipient=person, kind=Kind.DIGEST).data
+        assert (digest["red"], digest["yellow"]) == (counted["red"], counted["yellow"])
+        assert digest["open"] == len(expected)

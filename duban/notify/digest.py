@@ -13,10 +13,11 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from duban.lib import periods, rules
+from duban.lib import periods
 from duban.org.models import Person, Role, Unit
-from duban.supervision.models import SupervisionNotice, TaskWarning
-from duban.work.models import OPEN_STATES, ProgressReport, ReportState, Task
+from duban.supervision.models import SupervisionNotice
+from duban.supervision.queries import light_counts, with_light_level
+from duban.work.models import FILED, OPEN_STATES, ProgressReport, Task, owes_for, stopped_on
 
 from .fanout import Message, liaisons_of, send
 from .models import Kind
@@ -25,49 +26,40 @@ FIELDS = ("open", "owed", "overdue", "red", "yellow", "reminder", "notices")
 
 
 def _figures(group: str, today: dt.date, last_week: periods.Period) -> dict[int, dict[str, int]]:
-    """Figures per unit (group="lead_unit_id") or per leader (group="leader_id")."""
+    """Figures per unit (group="lead_unit_id") or per leader (group="leader_id"),
+    each read by its one definition: the open tasks by light
+    (``supervision.queries.with_light_level``, as the lists and the cockpit), the
+    reports last week's tasks owed (``owes_for``, whatever became of the task
+    since) and are not filed (``FILED``)."""
     figures: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIELDS, 0))
-    filed = ProgressReport.objects.filter(
-        task=OuterRef("pk"),
-        period_label=last_week.label,
-        state__in=(ReportState.SUBMITTED, ReportState.ACCEPTED),
+    open_tasks = with_light_level(
+        Task.objects.filter(state__in=OPEN_STATES, **{f"{group}__isnull": False}), today
     )
-    open_tasks = Task.objects.filter(state__in=OPEN_STATES, **{f"{group}__isnull": False})
     rows = (
         open_tasks.values(group)
         .annotate(
             open=Count("id"),
             overdue=Count("id", filter=Q(deadline__lt=today)),
-            owed=Count(
-                "id",
-                filter=Q(
-                    cadence=periods.WEEKLY,
-                    is_parent=False,
-                    close_requested_at__isnull=True,
-                    start_date__lte=last_week.end,
-                    deadline__gte=last_week.start,
-                )
-                & ~Q(Exists(filed)),
-            ),
+            **{name: Count("id", filter=band) for name, band in light_counts().items()},
         )
-        .values_list(group, "open", "overdue", "owed")
+        .values_list(group, "open", "overdue", "red", "yellow", "reminder")
     )
-    for key, n_open, overdue, owed in rows:
-        figures[key].update(open=n_open, overdue=overdue, owed=owed)
-    task_group = "unit_id" if group == "lead_unit_id" else "task__leader_id"
-    warnings = (
-        TaskWarning.objects.filter(cleared_at__isnull=True, withdrawn_at__isnull=True)
-        .values(task_group)
-        .annotate(
-            red=Count("id", filter=Q(level__gte=rules.RED)),
-            yellow=Count("id", filter=Q(level__in=(rules.YELLOW, rules.NOTICE))),
-            reminder=Count("id", filter=Q(level=rules.REMINDER)),
-        )
-        .values_list(task_group, "red", "yellow", "reminder")
+    for key, n_open, overdue, red, yellow, reminder in rows:
+        figures[key].update(open=n_open, overdue=overdue, red=red, yellow=yellow, reminder=reminder)
+    filed = ProgressReport.objects.filter(
+        task=OuterRef("pk"), period_label=last_week.label, state__in=FILED
     )
-    for key, red, yellow, reminder in warnings:
-        if key is not None:
-            figures[key].update(red=red, yellow=yellow, reminder=reminder)
+    owed = (
+        Task.objects.filter(**{f"{group}__isnull": False})
+        .annotate(stopped_on=stopped_on())
+        .filter(owes_for(last_week))
+        .exclude(Exists(filed))
+        .values(group)
+        .annotate(n=Count("id"))
+        .values_list(group, "n")
+    )
+    for key, n in owed:
+        figures[key]["owed"] = n
     notice_group = "unit_id" if group == "lead_unit_id" else "task__leader_id"
     for key, n in (
         SupervisionNotice.objects.filter(answered_at__isnull=True)

@@ -95,7 +95,7 @@ def render(kind: str, data: dict[str, Any]) -> Text:
             _("Reports owed for %(period)s and not yet filed: %(n)s")
             % {"period": data.get("week", ""), "n": data.get("owed", 0)},
             _("Overdue tasks: %(n)s") % {"n": data.get("overdue", 0)},
-            _("Active warnings: %(red)s red, %(yellow)s yellow, %(reminder)s reminders")
+            _("Open tasks by light: %(red)s red, %(yellow)s yellow, %(reminder)s with a reminder")
             % {
                 "red": data.get("red", 0),
                 "yellow": data.get("yellow", 0),

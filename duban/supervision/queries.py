@@ -4,11 +4,14 @@ and notices for a unit, appeals for the office)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce, Greatest
 
+from duban.lib import rules
 from duban.org.scope import scope_of
 from duban.work.models import Task
 from duban.work.queries import visible_tasks
@@ -28,6 +31,29 @@ def with_warning_level(tasks: QuerySet[Task]) -> QuerySet[Task]:
             .values("level")[:1]
         )
     )
+
+
+def with_light_level(tasks: QuerySet[Task], today: dt.date) -> QuerySet[Task]:
+    """``light_level`` on each task: ``rules.light_level`` in SQL (the worst
+    active warning, red once the deadline has passed), for counting lights in
+    aggregate queries; ``warning_level`` comes with it."""
+    return with_warning_level(tasks).annotate(
+        # max(warning level or 0, RED if overdue else 0), as rules.light_level.
+        light_level=Greatest(
+            Coalesce("warning_level", Value(0)),
+            Case(When(Q(deadline__lt=today), then=Value(rules.RED)), default=Value(0)),
+        )
+    )
+
+
+def light_counts(level: str = "light_level") -> dict[str, Q]:
+    """Filters on ``light_level`` for counting the open tasks of each light:
+    red, yellow, and green with a reminder (``rules.light``'s bands)."""
+    return {
+        "red": Q(**{f"{level}__gte": rules.RED}),
+        "yellow": Q(**{f"{level}__gte": rules.YELLOW, f"{level}__lt": rules.RED}),
+        "reminder": Q(**{level: rules.REMINDER}),
+    }
 
 
 @dataclass

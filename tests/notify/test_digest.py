@@ -5,6 +5,7 @@ right, and running it twice in a week adds nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils.translation import override
@@ -17,6 +18,7 @@ from duban.ops.jobs import scan_and_notify
 from duban.org.models import Role
 from duban.supervision import services as supervision
 from duban.supervision.models import TaskWarning
+from duban.work import services as work
 from tests import factories as f
 
 from .support import add_hook
@@ -99,8 +101,9 @@ def test_each_units_liaisons_get_the_units_figures(
         "open": 3,
         "owed": 1,  # 1.1 has no report for W12; 1.2 filed; 1.3 was due before W12
         "overdue": 1,  # 1.3
-        "red": 1,  # 1.3 overdue
-        "yellow": 3 + 1,  # 1.1's three (a notice counts as yellow), 1.3's missing report
+        # Lights, not warnings (rules.light, as the lists and the cockpit):
+        "red": 1,  # 1.3, overdue (and its red warning)
+        "yellow": 1,  # 1.1, with three yellow warnings (a notice counts as yellow)
         "reminder": 0,
         "notices": 1,
     }
@@ -111,9 +114,9 @@ def test_each_units_liaisons_get_the_units_figures(
         "open": 1,
         "owed": 1,
         "overdue": 0,
-        "red": 1,
-        "yellow": 1,
-        "reminder": 1,
+        "red": 1,  # 2.1: a red, a yellow warning and a reminder make one red light
+        "yellow": 0,
+        "reminder": 0,
         "notices": 0,
     }
     assert digests(liaison_c) == {}  # unit C leads no task
@@ -144,7 +147,7 @@ def test_a_leader_gets_one_digest_for_the_tasks_they_answer_for(week, leader, of
         "owed": 1,
         "overdue": 1,
         "red": 1,
-        "yellow": 4,
+        "yellow": 1,
         "reminder": 0,
         "notices": 1,
     }
@@ -161,7 +164,7 @@ def test_the_digest_reads_in_both_languages(week, leader, liaison_a):
         "Open tasks: 3",
         "Reports owed for 2026-W12 and not yet filed: 1",
         "Overdue tasks: 1",
-        "Active warnings: 1 red, 4 yellow, 0 reminders",
+        "Open tasks by light: 1 red, 1 yellow, 0 with a reminder",
         "Supervision notices waiting for an answer: 1",
     ]
     with override("zh-hans"):
@@ -192,3 +195,24 @@ def test_a_closed_task_drops_out_of_the_digest(week, office, liaison_b, unit_b):
     weekly_digest()
     assert digests(liaison_b) == {}  # unit B has nothing open
     assert not Notification.objects.filter(key__endswith=f":u{unit_b.pk}").exists()
+
+
+def test_a_report_owed_for_last_week_stays_owed_when_the_unit_asks_to_close_on_monday(
+    week, liaison_b, unit_b
+):
+    # 2.1 ran all of W12 without a report; put up for closing this morning, it
+    # still owes W12 (owes_for: only a stop before the week ended releases it).
+    work.close_request_create(
+        actor=liaison_b, task=week["soon"], summary="已完成。", files=[f.pdf()]
+    )
+    weekly_digest()
+    data = digests(liaison_b)[f"digest:2026-W13:u{unit_b.pk}"]
+    assert (data["open"], data["owed"]) == (1, 1)
+
+
+def test_the_digest_counts_lights_as_the_task_list_shows_them(as_, week, office, unit_a):
+    weekly_digest()
+    data = Notification.objects.filter(key=f"digest:2026-W13:u{unit_a.pk}").first().data
+    html = as_(office).get(f"/tasks/?unit={unit_a.pk}").content.decode()
+    shown = re.findall(r'<tr data-task="\d+">.*?class="light light-(\w+)"', html, re.S)
+    assert (data["red"], data["yellow"]) == (shown.count("red"), shown.count("yellow"))
