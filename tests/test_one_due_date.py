@@ -72,8 +72,14 @@ def test_every_reader_uses_the_plans_grace(as_, office, liaison_a, two_plans):
     # W10 filed by both, W11 by neither.
     status = as_(office).get("/reporting/?period=2026-W10").context["status"]
     assert (status.total.owing, status.total.filed) == (2, 2)
-    status = as_(office).get("/reporting/?period=2026-W11").context["status"]
+    response = as_(office).get("/reporting/?period=2026-W11")
+    status = response.context["status"]
     assert (status.total.owing, status.total.filed) == (2, 0)
+    # Each is due by its own plan: the usual one is missing on the 18th, the
+    # lenient one not yet; the headline gives both due dates.
+    assert status.total.missing == 1
+    assert (status.due, status.last_due) == (dt.date(2026, 3, 16), dt.date(2026, 3, 19))
+    assert "2026-03-16 – 2026-03-19" in response.content.decode()
 
     # The scan: a missing report for the usual plan only.
     scan(today=f.TODAY)

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from duban.lib.rules import Thresholds, thresholds_from
 from duban.org.models import Person, Unit
@@ -64,7 +65,7 @@ class PlanWarningSettingsForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     report_grace_days = forms.IntegerField(
-        label=_("Days of grace for a report"), min_value=0, max_value=14
+        label=_("Days of grace for a report"), min_value=0, max_value=14, required=False
     )
     claim_days = forms.IntegerField(label=_("Days to claim a task"), min_value=0, max_value=30)
     slow_yellow = forms.IntegerField(
@@ -90,19 +91,31 @@ class PlanWarningSettingsForm(forms.Form):
             self.add_error("slow_red", _("Red must start above yellow."))
         return data
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        grace = default_grace()
+        self.fields["report_grace_days"].help_text = ngettext(
+            "Leave blank to follow the installation's (%(n)s day now).",
+            "Leave blank to follow the installation's (%(n)s days now).",
+            grace,
+        ) % {"n": grace}
+
     def settings(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
+        if data.get("report_grace_days") is None:
+            # Blank follows the installation's grace, and keeps following it.
+            data.pop("report_grace_days", None)
         data["formalism_similarity"] = data["formalism_similarity"] / 100
         data["enabled"] = sorted(data["enabled"])
         return data
 
     @classmethod
     def initial_for(cls, stored: dict[str, Any]) -> dict[str, Any]:
-        # A plan that sets no grace shows the installation's (Plan.report_grace_days).
+        # A plan that sets no grace shows a blank (the installation's, in the help).
         limits = thresholds_from(stored, Thresholds(report_grace_days=default_grace()))
         return {
             "enabled": sorted(limits.enabled),
-            "report_grace_days": limits.report_grace_days,
+            "report_grace_days": stored.get("report_grace_days"),
             "claim_days": limits.claim_days,
             "slow_yellow": limits.slow_yellow,
             "slow_red": limits.slow_red,

@@ -9,12 +9,20 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 
 from duban.lib import periods
 from duban.org.models import Unit
 
-from .models import ProgressReport, ReportState, Task, default_grace, owes_for, stopped_on
+from .models import (
+    ProgressReport,
+    ReportState,
+    Task,
+    default_grace,
+    owed_cutoff,
+    owes_for,
+    stopped_on,
+)
 from .queries import COUNTED, visible_tasks
 from .services import report_due_date
 
@@ -27,6 +35,8 @@ class UnitStatus:
     late: int
     returned: int
     no_change: int
+    # Not filed and past due by the task's own plan (Task.owed_cutoff): missing.
+    missing: int = 0
 
     @property
     def filed(self) -> int:
@@ -40,9 +50,10 @@ class UnitStatus:
 @dataclass
 class PeriodStatus:
     period: periods.Period
-    due: dt.date
+    due: dt.date  # the earliest due date among the owing tasks' plans
     is_due: bool
     rows: list[UnitStatus]
+    last_due: dt.date | None = None  # the latest, when plans with other grace owe too
 
     @property
     def total(self) -> UnitStatus:
@@ -53,6 +64,7 @@ class PeriodStatus:
             late=sum(r.late for r in self.rows),
             returned=sum(r.returned for r in self.rows),
             no_change=sum(r.no_change for r in self.rows),
+            missing=sum(r.missing for r in self.rows),
         )
 
 
@@ -63,10 +75,15 @@ def owing_tasks(person: Any, period: periods.Period) -> Any:
 
 
 def period_status(person: Any, period: periods.Period, today: dt.date) -> PeriodStatus:
+    """Each unit's reports for the period. Each task's report is due by its own
+    plan's grace (``owed_cutoff``: owed once the cutoff is past the period's end),
+    so the headline gives the range of due dates and "missing" counts per task."""
     report = ProgressReport.objects.filter(task=OuterRef("pk"), period_label=period.label)
     filed = report.filter(state__in=COUNTED)
+    past_due = Q(owed_before__gt=period.end)
     counts = (
         owing_tasks(person, period)
+        .annotate(owed_before=owed_cutoff(today))
         .values("lead_unit")
         .annotate(
             owing=Count("id"),
@@ -74,6 +91,10 @@ def period_status(person: Any, period: periods.Period, today: dt.date) -> Period
             late=Count("id", filter=Exists(filed.filter(is_late=True))),
             returned=Count("id", filter=Exists(report.filter(state=ReportState.RETURNED))),
             no_change=Count("id", filter=Exists(filed.filter(no_change=True))),
+            missing=Count("id", filter=Q(past_due, ~Exists(filed))),
+            # The cutoff is today less the grace: the latest cutoff, the least grace.
+            least_grace=Max("owed_before"),
+            most_grace=Min("owed_before"),
         )
         .order_by()
     )
@@ -82,20 +103,25 @@ def period_status(person: Any, period: periods.Period, today: dt.date) -> Period
     rows = [
         UnitStatus(
             unit=unit,
-            owing=by_unit[unit.pk]["owing"],
-            on_time=by_unit[unit.pk]["on_time"],
-            late=by_unit[unit.pk]["late"],
-            returned=by_unit[unit.pk]["returned"],
-            no_change=by_unit[unit.pk]["no_change"],
+            **{
+                name: by_unit[unit.pk][name]
+                for name in ("owing", "on_time", "late", "returned", "no_change", "missing")
+            },
         )
         for unit in units
     ]
     # The units that owe the most and filed the least come first.
     rows.sort(key=lambda r: (-r.not_filed, -r.owing, r.unit.path))
-    # The headline due date is the installation's; a plan with its own grace
-    # is due by its own (each report's lateness was fixed by it when filed).
-    due = report_due_date(period, default_grace())
-    return PeriodStatus(period=period, due=due, is_due=due < today, rows=rows)
+    graces = {today - row[key] for row in by_unit.values() for key in ("least_grace", "most_grace")}
+    first = report_due_date(period, min(graces, default=dt.timedelta(default_grace())).days)
+    last = report_due_date(period, max(graces, default=dt.timedelta(default_grace())).days)
+    return PeriodStatus(
+        period=period,
+        due=first,
+        is_due=first < today,
+        rows=rows,
+        last_due=last if last != first else None,
+    )
 
 
 def not_filed_tasks(person: Any, period: periods.Period, unit_id: int) -> list[Task]:

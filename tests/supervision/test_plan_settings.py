@@ -78,3 +78,22 @@ def test_the_settings_page_keeps_the_input_and_explains_errors(as_, office, plan
     plan.refresh_from_db()
     assert plan.warning_settings["slow_red"] == 25
     assert plan.warning_settings["formalism_similarity"] == 0.9
+
+
+def test_a_plan_saved_without_its_own_grace_keeps_following_the_installation(
+    as_, office, plan, settings
+):
+    client = as_(office)
+    shown = client.get(f"/plans/{plan.pk}/warnings/").content.decode()
+    assert 'name="report_grace_days"' in shown and "1 day now" in shown
+    saved = client.post(f"/plans/{plan.pk}/warnings/", {**FORM, "report_grace_days": ""})
+    assert saved.status_code == 302
+    plan.refresh_from_db()
+    assert "report_grace_days" not in plan.warning_settings
+    settings.DUBAN_REPORT_GRACE_DAYS = 3  # the installation changes its grace later
+    assert plan.report_grace_days == 3
+    # A plan that sets its own keeps it.
+    client.post(f"/plans/{plan.pk}/warnings/", {**FORM, "report_grace_days": 5})
+    plan.refresh_from_db()
+    assert plan.report_grace_days == 5
+    assert 'value="5"' in client.get(f"/plans/{plan.pk}/warnings/").content.decode()
