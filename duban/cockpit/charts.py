@@ -311,9 +311,8 @@ def _places(person: Any, recorded: Recorded) -> list[dict[str, Any]]:
     """A liaison's units' places in the quarter's standing."""
     if not person.is_liaison:
         return []
-    mine = set(scope_of(person).unit_ids)
-    own = [r for rows in recorded.by_category.values() for r in rows if r[0] in mine]
-    names = Unit.objects.in_bulk([r[0] for r in own])
+    names = {u.pk: u for u in scope_of(person).own_units()}
+    own = [r for rows in recorded.by_category.values() for r in rows if r[0] in names]
     categories = dict(Category.choices)
     return [
         {

@@ -182,12 +182,21 @@ class Scope:
             own = self.office
             inside = Q(pk__in=self.units().filter(runs).values("pk"))
             return Unit.objects.filter(inside | Q(pk=own.pk)) if own else Unit.objects.none()
-        mine = self.__dict__.get("_mine") or list(Unit.objects.filter(pk__in=self.unit_ids))
+        mine = self.own_units()
         above = {pk for u in mine for pk in u.ancestor_ids}
         known = self.__dict__.get("_known_offices")
         if known is not None:  # no query to find them: the scope's own read had them
             return Unit.objects.filter(pk__in=sorted(above & set(known)))
         return Unit.objects.filter(runs, pk__in=above)
+
+    def own_units(self) -> list[Unit]:
+        """The units the person belongs to, with their names (read with the
+        scope: no query), in tree order."""
+        mine = self.__dict__.get("_mine")
+        if mine is None:
+            mine = list(Unit.objects.filter(pk__in=self.unit_ids).order_by("path"))
+            self.__dict__["_mine"] = mine
+        return list(mine)
 
     def office_q(self, field: str = "office") -> Q:
         """A filter keeping the office records (``field``: their office) the actor may read."""
