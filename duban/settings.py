@@ -68,7 +68,9 @@ INSTALLED_APPS = [
     "duban.documents",
     "duban.projects",
     "duban.cockpit",
+    "duban.api",
     "duban.ops",
+    "ninja",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -228,6 +230,19 @@ DUBAN_WEBHOOK_TIMEOUT = envint("DUBAN_WEBHOOK_TIMEOUT", 10)
 # Monday at this local hour, queued messages retried every minute.
 DUBAN_SCAN_EVERY_MINUTES = envint("DUBAN_SCAN_EVERY_MINUTES", 60)
 DUBAN_DIGEST_HOUR = envint("DUBAN_DIGEST_HOUR", 8)
+
+# The API: requests per token (or browser session) per minute. The counts live
+# in files under the data directory, shared by every worker process.
+DUBAN_API_RATE = os.environ.get("DUBAN_API_RATE", "600/m")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache" / "api"),
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 10000},
+    },
+}
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # --- security -------------------------------------------------------------

@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from duban.api import views as api_views
+from duban.api.v1 import api as api_v1
 from duban.assessment import views as assessment_views
 from duban.cockpit import views as cockpit_views
 from duban.documents import views as document_views
@@ -125,6 +127,9 @@ urlpatterns = [
         name="hook_action",
     ),
     path("i18n/setlang/", notify_views.set_language, name="set_language"),
+    path("api/v1/", api_v1.urls),
+    path("me/tokens/", api_views.token_list, name="token_list"),
+    path("me/tokens/<int:pk>/revoke/", api_views.token_revoke, name="token_revoke"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 import time_machine
+from django.core.cache import caches
 from django.core.management import call_command
 from django.test import Client
 from django.utils import translation
@@ -39,6 +40,16 @@ def _test_settings(request, settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The API's request counts: in this process only, from nothing in each test
+    # (ids repeat from test to test and from one xdist worker to the next).
+    settings.CACHES = {
+        **settings.CACHES,
+        "api": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "api-tests",
+        },
+    }
+    caches["api"].clear()
     if request.node.get_closest_marker("browser"):
         # The browser suite (tests/browser/) runs a live server on the real clock
         # in the product's own default language.

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from duban.api.models import AnsweredRequest, ApiToken
 from duban.assessment.models import (
     Adjustment,
     Assessment,
@@ -210,6 +211,8 @@ def upload(name: str, content: bytes, content_type: str = "application/octet-str
 # --- what the database holds -------------------------------------------------------
 
 WRITTEN = (
+    ApiToken,
+    AnsweredRequest,
     Milestone,
     Indicator,
     IndicatorTarget,
@@ -258,6 +261,7 @@ def snapshot() -> dict[str, Any]:
         TaskWarning.objects.values_list("pk", "level", "cleared_at", "withdrawn_at")
     )
     state["appeals"] = sorted(WarningAppeal.objects.values_list("pk", "state"))
+    state["tokens"] = sorted(ApiToken.objects.values_list("pk", "revoked_at", "can_write"))
     state["notices"] = sorted(SupervisionNotice.objects.values_list("pk", "answered_at"))
     state["messages"] = sorted(Notification.objects.values_list("pk", "read_at"))
     state["outbox"] = sorted(Delivery.objects.values_list("pk", "state", "next_attempt_at"))

@@ -61,6 +61,7 @@ class AnsweredRequest(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["person", "key"], name="api_answered_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["person", "key"], name="api_answered_once")]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.status}"

@@ -56,6 +56,13 @@ def light_counts(level: str = "light_level") -> dict[str, Q]:
     }
 
 
+def active_warnings(person: Any) -> QuerySet[TaskWarning]:
+    """The active warnings (neither cleared nor withdrawn) on the tasks the person sees."""
+    return TaskWarning.objects.filter(
+        cleared_at__isnull=True, withdrawn_at__isnull=True, task__in=visible_tasks(person)
+    )
+
+
 @dataclass
 class Waiting:
     """The supervision part of a person's inbox."""

@@ -28,6 +28,7 @@ from .forms import (
     PlanWarningSettingsForm,
 )
 from .models import Level, TaskWarning, WarningAppeal
+from .queries import active_warnings
 
 
 def _weekly_trend(person: Any, weeks: int) -> list[dict[str, Any]]:
@@ -79,9 +80,7 @@ def board_warnings(request: AuthedRequest) -> tuple[BoardFilterForm, Any]:
     form = BoardFilterForm(
         request.GET or None, units=visible_units(request.user), plans=visible_plans(request.user)
     )
-    warnings = TaskWarning.objects.filter(
-        cleared_at__isnull=True, withdrawn_at__isnull=True, task__in=visible_tasks(request.user)
-    )
+    warnings = active_warnings(request.user)
     if form.is_valid():
         data = form.cleaned_data
         if data["level"]:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from duban.lib import periods
+from duban.lib import periods, rules
 from duban.org.models import localized
 
 
@@ -350,6 +350,15 @@ class Task(models.Model):
     def report_grace_days(self) -> int:
         """The days after a period's end by which its report is due: the plan's."""
         return self.plan.report_grace_days if self.plan_id and self.plan else default_grace()
+
+    def light(self, today: dt.date) -> str:
+        """The task's traffic light (``rules.light``), from the level of its
+        active warnings annotated on it (``supervision.queries.with_warning_level``)."""
+        return rules.light(
+            getattr(self, "warning_level", None),
+            overdue=self.deadline < today,
+            closed=self.state == TaskState.CLOSED,
+        )
 
     def owed_cutoff(self, today: dt.date) -> dt.date:
         """Reports of periods ending before this day are owed (their due date has

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from duban.api.tokens import token_create
 from duban.work import services
 from duban.work.models import Task
 
@@ -33,6 +34,10 @@ class World:
     def __init__(self, office, leader, liaison_a, plan, task, unit_a):
         self.office, self.leader, self.liaison_a = office, leader, liaison_a
         self.plan, self.task, self.unit_a = plan, task, unit_a
+
+    @cached_property
+    def token(self):
+        return token_create(actor=self.liaison_a, name="OA", days=30, can_write=True).token
 
     @cached_property
     def claimed(self) -> Task:
@@ -282,6 +287,14 @@ LEAD_UNIT_ACTS = (302, 302, 404, 403, 403)
 
 MATRIX = [
     R("home", "GET", lambda w: "/", (302, 302, 302, 302, 302)),
+    R("token_list", "GET", lambda w: "/me/tokens/", ALL_200),
+    R("token_list", "POST", lambda w: "/me/tokens/", ALL_200, lambda w: {"name": "OA", "days": 30}),
+    R(
+        "token_revoke",
+        "POST",
+        lambda w: f"/me/tokens/{w.token.pk}/revoke/",
+        (302, 302, 404, 404, 404),
+    ),
     R("inbox", "GET", lambda w: "/inbox/", ALL_200),
     R("cockpit", "GET", lambda w: "/cockpit/", ALL_200),
     R("cockpit_screen", "GET", lambda w: "/cockpit/screen/", ALL_200),
@@ -698,7 +711,8 @@ def test_permission_matrix(as_, request, world, row):
 def _named_urls(patterns, prefix=""):
     for p in patterns:
         if isinstance(p, URLResolver):
-            if str(p.pattern) in ("admin/", "i18n/"):
+            # The API has its own matrix (tests/api/test_matrix.py).
+            if str(p.pattern) in ("admin/", "i18n/", "api/v1/"):
                 continue
             yield from _named_urls(p.url_patterns)
         elif isinstance(p, URLPattern) and p.name:

@@ -21,6 +21,9 @@ from .test_permissions import MATRIX, World, _ids
 # (office_d, leader_d) for each (page, method) of the main matrix.
 OUTSIDERS: dict[tuple[str, str], tuple[int, int]] = {
     ("home", "GET"): (302, 302),
+    ("token_list", "GET"): (200, 200),
+    ("token_list", "POST"): (200, 200),
+    ("token_revoke", "POST"): (404, 404),
     ("inbox", "GET"): (200, 200),
     ("cockpit", "GET"): (200, 200),
     ("cockpit_screen", "GET"): (200, 200),

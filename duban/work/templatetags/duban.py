@@ -12,7 +12,6 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from duban.lib import rules
 from duban.work.models import Task
 
 register = template.Library()
@@ -64,11 +63,7 @@ def task_state(task: Any) -> str:
 def light(task: Any, today: dt.date) -> str:
     """The task's traffic light (``duban.lib.rules.light``, the one definition
     the cockpit counts by too)."""
-    return rules.light(
-        getattr(task, "warning_level", None),
-        overdue=task.deadline < today,
-        closed=task.state == "closed",
-    )
+    return str(task.light(today))
 
 
 @register.filter

@@ -1,0 +1,74 @@
+"""``Idempotency-Key`` on POSTs: a retried request (a timeout, a lost answer)
+is done once. The first answer is stored with the key, in the same
+transaction as the work; the same key with the same request gets that answer
+again (``Idempotent-Replayed: true``), with another request a 422."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any, cast
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Schema
+
+from duban.org.models import Person
+
+from .models import AnsweredRequest
+from .problems import problem
+
+Answer = tuple[int, type[Schema], Any]
+MAX_KEY = 255
+
+
+def render(status: int, schema: type[Schema], data: Any) -> HttpResponse:
+    body = schema.model_validate(data).model_dump_json(by_alias=False)
+    return HttpResponse(body, status=status, content_type="application/json")
+
+
+def _replay(stored: AnsweredRequest) -> HttpResponse:
+    response = HttpResponse(
+        bytes(stored.body), status=stored.status, content_type=stored.content_type
+    )
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def answer_once(request: HttpRequest, work: Callable[[], Answer]) -> HttpResponse:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        return render(*work())
+    if len(key) > MAX_KEY or not key.isprintable():
+        return problem(400, _("An Idempotency-Key is up to 255 printable characters."))
+    person = cast(Person, request.user)
+    fingerprint = hashlib.sha256(
+        b"\n".join([request.method.encode(), request.path.encode(), request.body])  # type: ignore[union-attr]
+    ).hexdigest()
+    earlier = AnsweredRequest.objects.filter(person=person, key=key).first()
+    if earlier is not None:
+        if earlier.fingerprint != fingerprint:
+            return problem(
+                422, _("This Idempotency-Key was used for another request: use a new key.")
+            )
+        return _replay(earlier)
+    try:
+        with transaction.atomic():
+            response = render(*work())
+            AnsweredRequest.objects.create(
+                person=person,
+                key=key,
+                fingerprint=fingerprint,
+                status=response.status_code,
+                body=response.content,
+                content_type=response["Content-Type"],
+            )
+    except IntegrityError:
+        # The same request at the same moment: the other one did the work, and
+        # this one's writes were rolled back with it.
+        earlier = AnsweredRequest.objects.filter(person=person, key=key).first()
+        if earlier is None:
+            raise
+        return _replay(earlier)
+    return response

@@ -1,0 +1,165 @@
+"""What the API reads and writes. Dates are ISO 8601; money and percentages
+are decimal strings (money in yuan, as ``amount_unit`` says where it appears)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Field, Schema
+
+
+class UnitRef(Schema):
+    id: int
+    code: str
+    name: str
+    name_en: str
+
+
+class PersonOut(Schema):
+    id: int
+    username: str
+    full_name: str
+    role: str
+    units: list[UnitRef]
+
+
+class MeOut(PersonOut):
+    token: str | None = Field(None, description="The token's name, when a token signs the request")
+    token_may_write: bool | None = None
+
+
+class UnitOut(Schema):
+    id: int
+    code: str
+    name: str
+    name_en: str
+    short_name: str
+    kind: str
+    parent_id: int | None
+    runs_office: bool
+
+
+class TaskOut(Schema):
+    id: int
+    serial: str
+    title: str
+    title_en: str
+    description: str
+    plan_id: int | None
+    parent_id: int | None
+    meeting_id: int | None
+    lead_unit: UnitRef
+    co_unit_ids: list[int]
+    leader_id: int | None
+    source: str
+    start_date: dt.date
+    deadline: dt.date
+    original_deadline: dt.date
+    deadline_moves: int
+    cadence: str
+    state: str
+    progress: Decimal = Field(description="Percent complete, a decimal string")
+    light: str = Field(description="green, yellow, red or done (the lists' traffic light)")
+    is_parent: bool
+    metric: str
+    metric_unit: str
+    target_value: Decimal | None
+    weight: Decimal
+    version: int = Field(description="Sent back in If-Match (as the ETag) to edit")
+    updated_at: dt.datetime
+
+
+class TaskPage(Schema):
+    results: list[TaskOut]
+    next: str | None = Field(description="The cursor of the next page (None: this is the last)")
+
+
+class TaskIn(Schema):
+    title: str
+    lead_unit_id: int
+    start_date: dt.date
+    deadline: dt.date
+    plan_id: int | None = None
+    parent_id: int | None = None
+    meeting_id: int | None = None
+    serial: str = ""
+    title_en: str = ""
+    description: str = ""
+    source: str | None = None
+    co_unit_ids: list[int] = []
+    leader_id: int | None = None
+    cadence: str = "weekly"
+    metric: str = ""
+    metric_unit: str = ""
+    target_value: Decimal | None = None
+    weight: Decimal = Decimal("1")
+
+
+class TaskPatch(Schema):
+    """The fields to change; the others stay as they are."""
+
+    serial: str | None = None
+    title: str | None = None
+    title_en: str | None = None
+    description: str | None = None
+    lead_unit_id: int | None = None
+    co_unit_ids: list[int] | None = None
+    leader_id: int | None = None
+    start_date: dt.date | None = None
+    deadline: dt.date | None = None
+    cadence: str | None = None
+    metric: str | None = None
+    metric_unit: str | None = None
+    target_value: Decimal | None = None
+    weight: Decimal | None = None
+
+
+class ReportOut(Schema):
+    id: int
+    task_id: int
+    unit_id: int
+    period: str = Field(alias="period_label")
+    period_start: dt.date
+    period_end: dt.date
+    state: str
+    text: str
+    percent: Decimal
+    value: Decimal | None
+    no_change: bool
+    is_late: bool
+    submitted_at: dt.datetime | None
+    reviewed_at: dt.datetime | None
+    review_comment: str
+    version: int
+
+
+class ReportIn(Schema):
+    period: str = Field(description="The period's label: 2026-W48, 2026-11")
+    text: str
+    percent: Decimal
+    value: Decimal | None = None
+    no_change: bool = False
+    submit: bool = Field(True, description="False keeps it as a draft")
+    version: int | None = Field(None, description="The draft's version, when editing one")
+
+
+class ReviewIn(Schema):
+    accept: bool
+    comment: str = ""
+
+
+class WarningOut(Schema):
+    id: int
+    task_id: int
+    unit_id: int
+    rule: str
+    level: int = Field(description="1 reminder, 2 yellow, 3 notice (counts as yellow), 4 red")
+    reason: str = Field(description="Why, in the caller's language")
+    raised_at: dt.datetime
+    changed_at: dt.datetime
+
+
+class WarningPage(Schema):
+    results: list[WarningOut]
+    next: str | None

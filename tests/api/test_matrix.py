@@ -1,0 +1,180 @@
+"""The API's permission matrix (STYLE.md, habit 15): every operation of the
+OpenAPI document, for every persona, with a token of their own: what they get,
+and that a refused request writes nothing. Everything acted on is unit A's, in
+the zone; ``office_d`` works for a district that runs its own office."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from duban.api.v1 import api as ninja_api
+from duban.org.models import Role, Unit
+from duban.supervision.models import TaskWarning
+from tests import factories as f
+
+from .conftest import Api
+
+PERSONAS = ("anonymous", "liaison_a", "liaison_b", "leader", "office", "office_d")
+ALL = (401, 200, 200, 200, 200, 200)
+PUBLIC = (200,) * 6
+READ_A = (401, 200, 404, 200, 200, 404)
+
+
+class World:
+    def __init__(self, office, liaison_a, unit_a, plan):
+        self.office, self.liaison_a, self.unit_a, self.plan = office, liaison_a, unit_a, plan
+
+    @cached_property
+    def task(self):
+        return f.task(self.office, self.unit_a, plan=self.plan, title="待签收")
+
+    @cached_property
+    def claimed(self):
+        task = f.claimed(self.office, self.liaison_a, self.unit_a, plan=self.plan, title="在办")
+        TaskWarning.objects.create(
+            task=task, unit=self.unit_a, rule="inaction_report", level=2, facts={"days": 9}
+        )
+        return task
+
+    @cached_property
+    def report(self):
+        return f.report(self.liaison_a, self.claimed, period=f.LAST_WEEK)
+
+
+@dataclass
+class Row:
+    method: str
+    path: str  # as in the OpenAPI document
+    url: Callable[[World], str]
+    expect: tuple[int, ...]
+    body: Callable[[World], dict] | None = None
+    headers: dict[str, str] | None = None
+
+
+def _new_task(w: World) -> dict:
+    return {
+        "title": "接口交办",
+        "lead_unit_id": w.unit_a.pk,
+        "start_date": "2026-03-18",
+        "deadline": "2026-06-30",
+    }
+
+
+MATRIX = [
+    Row("GET", "/api/v1/openapi.json", lambda w: "/api/v1/openapi.json", PUBLIC),
+    Row("GET", "/api/v1/me", lambda w: "/api/v1/me", ALL),
+    Row("GET", "/api/v1/units", lambda w: "/api/v1/units", ALL),
+    Row("GET", "/api/v1/tasks", lambda w: "/api/v1/tasks", ALL),
+    Row(
+        "POST",
+        "/api/v1/tasks",
+        lambda w: "/api/v1/tasks",
+        (401, 403, 404, 403, 201, 404),
+        _new_task,
+    ),
+    Row("GET", "/api/v1/tasks/{task_id}", lambda w: f"/api/v1/tasks/{w.task.pk}", READ_A),
+    Row(
+        "PATCH",
+        "/api/v1/tasks/{task_id}",
+        lambda w: f"/api/v1/tasks/{w.task.pk}",
+        (401, 403, 404, 403, 200, 404),
+        lambda w: {"title": "改过的标题"},
+        {"If-Match": "*"},
+    ),
+    Row(
+        "POST",
+        "/api/v1/tasks/{task_id}/claim",
+        lambda w: f"/api/v1/tasks/{w.task.pk}/claim",
+        (401, 200, 404, 403, 403, 404),
+    ),
+    Row(
+        "GET",
+        "/api/v1/tasks/{task_id}/reports",
+        lambda w: f"/api/v1/tasks/{w.claimed.pk}/reports",
+        READ_A,
+    ),
+    Row(
+        "POST",
+        "/api/v1/tasks/{task_id}/reports",
+        lambda w: f"/api/v1/tasks/{w.claimed.pk}/reports",
+        (401, 201, 404, 403, 403, 404),
+        lambda w: {"period": f.THIS_WEEK, "text": "本周完成环评。", "percent": "30"},
+    ),
+    Row(
+        "POST",
+        "/api/v1/reports/{report_id}/review",
+        lambda w: f"/api/v1/reports/{w.report.pk}/review",
+        (401, 403, 404, 403, 200, 404),
+        lambda w: {"accept": True},
+    ),
+    Row("GET", "/api/v1/warnings", lambda w: "/api/v1/warnings", ALL),
+]
+
+
+def _succeeds(row: Row, persona: str) -> bool:
+    return persona != "anonymous" and row.expect[PERSONAS.index(persona)] < 300
+
+
+def _ids(row: Row) -> str:
+    return f"{row.method} {row.path} " + " ".join(map(str, row.expect))
+
+
+@pytest.fixture
+def world(office, liaison_a, unit_a, plan):
+    return World(office, liaison_a, unit_a, plan)
+
+
+@pytest.fixture
+def office_d(db):
+    district = f.unit("D", "辛店镇", name_en="Xindian Town", kind="district")
+    Unit.objects.filter(pk=district.pk).update(runs_office=True)
+    return f.person("office_d", Role.OFFICE, units=[district])
+
+
+@pytest.mark.parametrize("row", MATRIX, ids=_ids)
+def test_the_api_matrix(request, world, office_d, row):
+    statuses: dict[str, int] = {}
+    wrote: dict[str, bool] = {}
+    for persona in sorted(PERSONAS, key=lambda p: _succeeds(row, p)):
+        url = row.url(world)
+        body = row.body(world) if row.body else None
+        if persona == "anonymous":
+            client, headers = Client(), {}
+        else:
+            caller = Api(request.getfixturevalue(persona))
+            client, headers = caller.client, caller.headers
+        before = f.snapshot()
+        kwargs: dict[str, Any] = {"headers": {**headers, **(row.headers or {})}}
+        if body is not None:
+            kwargs.update(data=body, content_type="application/json")
+        response = getattr(client, row.method.lower())(url, **kwargs)
+        statuses[persona] = response.status_code
+        if response.status_code >= 400:
+            assert response["Content-Type"] == "application/problem+json", (persona, response)
+        wrote[persona] = f.snapshot() != before
+    assert statuses == dict(zip(PERSONAS, row.expect, strict=True))
+    refused = [p for p in PERSONAS if not _succeeds(row, p)]
+    # Each persona's token is made before the snapshot: only the request counts.
+    assert [p for p in refused if wrote[p]] == [], "a refused request writes nothing"
+
+
+def test_the_matrix_covers_every_operation():
+    spec = ninja_api.get_openapi_schema(path_prefix="/api/v1/")
+    operations = {(method.upper(), path) for path, item in spec["paths"].items() for method in item}
+    assert operations | {("GET", "/api/v1/openapi.json")} == {(r.method, r.path) for r in MATRIX}
+
+
+def test_what_a_token_sees_is_what_the_person_sees_on_the_pages(
+    as_, world, liaison_a, liaison_b, office_d
+):
+    assert world.claimed.pk and world.task.pk
+    for person in (liaison_a, liaison_b, office_d):
+        listed = {t["id"] for t in Api(person).get("/tasks?include_closed=true").json()["results"]}
+        page = as_(person).get("/tasks/?closed=on")
+        assert listed == {t.pk for t in page.context["page"].object_list}
