@@ -163,3 +163,90 @@ class WarningOut(Schema):
 class WarningPage(Schema):
     results: list[WarningOut]
     next: str | None
+
+
+class MeetingOut(Schema):
+    id: int
+    kind: str
+    number: int | None
+    title: str
+    date: dt.date
+    chair: str
+    location: str
+    office_id: int
+
+
+class DeadlineRequestIn(Schema):
+    new_deadline: dt.date
+    reason: str
+
+
+class DeadlineRequestOut(Schema):
+    id: int
+    task_id: int
+    old_deadline: dt.date
+    new_deadline: dt.date
+    reason: str
+    state: str
+    requested_at: dt.datetime
+    decided_at: dt.datetime | None
+    decision_comment: str
+
+
+class DecisionIn(Schema):
+    approve: bool
+    comment: str = ""
+
+
+class InstructionIn(Schema):
+    text: str
+
+
+class InstructionOut(Schema):
+    id: int
+    task_id: int
+    leader_id: int | None
+    text: str
+    created_at: dt.datetime
+    read_at: dt.datetime | None
+
+
+class NoticeIn(Schema):
+    reason: str = Field(description="What the unit must do or explain")
+    answer_by: dt.date
+
+
+class NoticeOut(Schema):
+    id: int
+    task_id: int
+    unit_id: int
+    office_id: int
+    number: str = Field(description="The official number: 督办〔2026〕3号")
+    reason: str
+    answer_by: dt.date
+    issued_at: dt.datetime
+    answer: str
+    answered_at: dt.datetime | None
+
+
+class AnswerIn(Schema):
+    answer: str
+
+
+class AppealIn(Schema):
+    reason: str
+
+
+class AppealOut(Schema):
+    id: int
+    warning_id: int
+    reason: str
+    state: str
+    filed_at: dt.datetime
+    decided_at: dt.datetime | None
+    comment: str
+
+
+class AppealDecisionIn(Schema):
+    withdraw: bool
+    comment: str = ""

@@ -34,8 +34,11 @@ from duban.work import queries, services
 from duban.work.models import ProgressReport, Task
 
 from . import cursor
+from .common import caller as _person
+from .common import scoped_task as _task
 from .idempotency import answer_once, render
 from .problems import problem
+from .requests import router as requests_router
 from .schemas import (
     MeOut,
     ReportIn,
@@ -202,10 +205,6 @@ def _bad_cursor(request: HttpRequest, error: cursor.BadCursor) -> HttpResponse:
 # --- helpers ------------------------------------------------------------------------
 
 
-def _person(request: HttpRequest) -> Person:
-    return request.user  # type: ignore[return-value]
-
-
 def _unit_ref(unit: Unit) -> dict[str, Any]:
     return {"id": unit.pk, "code": unit.code, "name": unit.name, "name_en": unit.name_en}
 
@@ -253,16 +252,6 @@ def _read(
 
 def _json(status: int, schema: type[Schema], data: Any) -> HttpResponse:
     return render(status, schema, data)
-
-
-def _tasks(person: Person) -> Any:
-    return with_warning_level(
-        queries.visible_tasks(person).select_related("lead_unit").prefetch_related("co_units")
-    )
-
-
-def _task(person: Person, pk: int) -> Task:
-    return get_object_or_404(_tasks(person), pk=pk)
 
 
 # --- who is asking, units -----------------------------------------------------------
@@ -570,3 +559,6 @@ def warning_list(request: HttpRequest, query: Query[WarningQuery]) -> HttpRespon
         for w in found
     ]
     return _json(200, WarningPage, {"results": results, "next": after})
+
+
+api.add_router("/", requests_router)

@@ -5,6 +5,7 @@ the zone; ``office_d`` works for a district that runs its own office."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -14,8 +15,10 @@ import pytest
 from django.test import Client
 
 from duban.api.v1 import api as ninja_api
-from duban.org.models import Role, Unit
+from duban.org.models import Person, Role, Unit
+from duban.supervision import services as supervision
 from duban.supervision.models import TaskWarning
+from duban.work import services as work
 from tests import factories as f
 
 from .conftest import Api
@@ -45,6 +48,43 @@ class World:
     @cached_property
     def report(self):
         return f.report(self.liaison_a, self.claimed, period=f.LAST_WEEK)
+
+    @cached_property
+    def warning(self):
+        return self.claimed.warnings.get()
+
+    @cached_property
+    def meeting(self):
+        return f.meeting(self.office, f.TODAY, number=80)
+
+    @cached_property
+    def change(self):
+        return work.deadline_change_request(
+            actor=self.liaison_a,
+            task=self.claimed,
+            new_deadline=self.claimed.deadline + dt.timedelta(days=30),
+            reason="等待审批",
+        )
+
+    @cached_property
+    def instruction(self):
+        leader = Person.objects.get(username="leader")
+        return work.instruction_create(actor=leader, task=self.claimed, text="加快进度。")
+
+    @cached_property
+    def notice(self):
+        return supervision.notice_issue(
+            actor=self.office,
+            task=self.claimed,
+            reason="请说明。",
+            answer_by=f.TODAY + dt.timedelta(days=5),
+        )
+
+    @cached_property
+    def appeal(self):
+        return supervision.appeal_file(
+            actor=self.liaison_a, warning=self.warning, reason="已报送。"
+        )
 
 
 @dataclass
@@ -114,6 +154,87 @@ MATRIX = [
         lambda w: {"accept": True},
     ),
     Row("GET", "/api/v1/warnings", lambda w: "/api/v1/warnings", ALL),
+    Row("GET", "/api/v1/meetings", lambda w: "/api/v1/meetings", ALL),
+    Row(
+        "GET",
+        "/api/v1/meetings/{meeting_id}",
+        lambda w: f"/api/v1/meetings/{w.meeting.pk}",
+        (401, 200, 200, 200, 200, 404),
+    ),
+    Row(
+        "GET",
+        "/api/v1/tasks/{task_id}/deadline-requests",
+        lambda w: f"/api/v1/tasks/{w.claimed.pk}/deadline-requests",
+        READ_A,
+    ),
+    Row(
+        "POST",
+        "/api/v1/tasks/{task_id}/deadline-requests",
+        lambda w: f"/api/v1/tasks/{w.claimed.pk}/deadline-requests",
+        (401, 201, 404, 403, 403, 404),
+        lambda w: {"new_deadline": "2026-09-30", "reason": "征地手续未完成。"},
+    ),
+    Row(
+        "POST",
+        "/api/v1/deadline-requests/{request_id}/decide",
+        lambda w: f"/api/v1/deadline-requests/{w.change.pk}/decide",
+        (401, 403, 404, 403, 200, 404),
+        lambda w: {"approve": True},
+    ),
+    Row(
+        "GET",
+        "/api/v1/tasks/{task_id}/instructions",
+        lambda w: f"/api/v1/tasks/{w.claimed.pk}/instructions",
+        READ_A,
+    ),
+    Row(
+        "POST",
+        "/api/v1/tasks/{task_id}/instructions",
+        lambda w: f"/api/v1/tasks/{w.claimed.pk}/instructions",
+        (401, 403, 404, 201, 403, 404),
+        lambda w: {"text": "请加快推进。"},
+    ),
+    Row(
+        "POST",
+        "/api/v1/instructions/{instruction_id}/read",
+        lambda w: f"/api/v1/instructions/{w.instruction.pk}/read",
+        # As on the pages: only the lead unit's reading counts; anyone else's changes nothing.
+        (401, 200, 404, 200, 200, 404),
+    ),
+    Row(
+        "GET",
+        "/api/v1/tasks/{task_id}/notices",
+        lambda w: f"/api/v1/tasks/{w.claimed.pk}/notices",
+        READ_A,
+    ),
+    Row(
+        "POST",
+        "/api/v1/tasks/{task_id}/notices",
+        lambda w: f"/api/v1/tasks/{w.claimed.pk}/notices",
+        (401, 403, 404, 403, 201, 404),
+        lambda w: {"reason": "请说明进度滞后原因。", "answer_by": "2026-03-25"},
+    ),
+    Row(
+        "POST",
+        "/api/v1/notices/{notice_id}/answer",
+        lambda w: f"/api/v1/notices/{w.notice.pk}/answer",
+        (401, 200, 404, 403, 403, 404),
+        lambda w: {"answer": "已加派人手。"},
+    ),
+    Row(
+        "POST",
+        "/api/v1/warnings/{warning_id}/appeals",
+        lambda w: f"/api/v1/warnings/{w.warning.pk}/appeals",
+        (401, 201, 404, 403, 403, 404),
+        lambda w: {"reason": "本周已报送。"},
+    ),
+    Row(
+        "POST",
+        "/api/v1/appeals/{appeal_id}/decide",
+        lambda w: f"/api/v1/appeals/{w.appeal.pk}/decide",
+        (401, 403, 404, 403, 200, 404),
+        lambda w: {"withdraw": True, "comment": "核实属实。"},
+    ),
 ]
 
 
@@ -126,7 +247,7 @@ def _ids(row: Row) -> str:
 
 
 @pytest.fixture
-def world(office, liaison_a, unit_a, plan):
+def world(office, leader, liaison_a, unit_a, plan):
     return World(office, liaison_a, unit_a, plan)
 
 
