@@ -26,6 +26,7 @@ from .schemas import (
     DeadlineRequestIn,
     DeadlineRequestOut,
     DecisionIn,
+    Id,
     InstructionIn,
     InstructionOut,
     MeetingOut,
@@ -64,7 +65,7 @@ def meeting_list(request: HttpRequest) -> Any:
     tags=["meetings"],
     summary="One meeting (its tasks: /tasks?meeting=ID)",
 )
-def meeting_read(request: HttpRequest, meeting_id: int) -> Any:
+def meeting_read(request: HttpRequest, meeting_id: Id) -> Any:
     return get_object_or_404(queries.visible_meetings(caller(request)), pk=meeting_id)
 
 
@@ -77,7 +78,7 @@ def meeting_read(request: HttpRequest, meeting_id: int) -> Any:
     tags=["requests"],
     summary="A task's requests for a new deadline",
 )
-def deadline_list(request: HttpRequest, task_id: int) -> Any:
+def deadline_list(request: HttpRequest, task_id: Id) -> Any:
     return list(
         scoped_task(caller(request), task_id).deadline_changes.order_by("-requested_at", "-id")
     )
@@ -89,7 +90,7 @@ def deadline_list(request: HttpRequest, task_id: int) -> Any:
     tags=["requests"],
     summary="Ask for a new deadline (the lead unit's liaison)",
 )
-def deadline_ask(request: HttpRequest, task_id: int, data: DeadlineRequestIn) -> HttpResponse:
+def deadline_ask(request: HttpRequest, task_id: Id, data: DeadlineRequestIn) -> HttpResponse:
     person = caller(request)
 
     def ask() -> Answer:
@@ -110,7 +111,7 @@ def deadline_ask(request: HttpRequest, task_id: int, data: DeadlineRequestIn) ->
     tags=["requests"],
     summary="Approve or refuse a new deadline (the office)",
 )
-def deadline_decide(request: HttpRequest, request_id: int, data: DecisionIn) -> HttpResponse:
+def deadline_decide(request: HttpRequest, request_id: Id, data: DecisionIn) -> HttpResponse:
     person = caller(request)
     change = get_object_or_404(
         DeadlineChange.objects.filter(task__in=queries.visible_tasks(person)), pk=request_id
@@ -134,7 +135,7 @@ def deadline_decide(request: HttpRequest, request_id: int, data: DecisionIn) -> 
     tags=["instructions"],
     summary="Leaders' instructions on a task",
 )
-def instruction_list(request: HttpRequest, task_id: int) -> Any:
+def instruction_list(request: HttpRequest, task_id: Id) -> Any:
     return list(scoped_task(caller(request), task_id).instructions.order_by("-created_at", "-id"))
 
 
@@ -144,7 +145,7 @@ def instruction_list(request: HttpRequest, task_id: int) -> Any:
     tags=["instructions"],
     summary="Write an instruction on a task (a leader)",
 )
-def instruction_write(request: HttpRequest, task_id: int, data: InstructionIn) -> HttpResponse:
+def instruction_write(request: HttpRequest, task_id: Id, data: InstructionIn) -> HttpResponse:
     person = caller(request)
 
     def write() -> Answer:
@@ -162,7 +163,7 @@ def instruction_write(request: HttpRequest, task_id: int, data: InstructionIn) -
     tags=["instructions"],
     summary="Mark an instruction read (the lead unit's liaison)",
 )
-def instruction_read(request: HttpRequest, instruction_id: int) -> HttpResponse:
+def instruction_read(request: HttpRequest, instruction_id: Id) -> HttpResponse:
     person = caller(request)
     found = get_object_or_404(
         Instruction.objects.filter(task__in=queries.visible_tasks(person)), pk=instruction_id
@@ -184,7 +185,7 @@ def instruction_read(request: HttpRequest, instruction_id: int) -> HttpResponse:
     tags=["notices"],
     summary="A task's supervision notices",
 )
-def notice_list(request: HttpRequest, task_id: int) -> Any:
+def notice_list(request: HttpRequest, task_id: Id) -> Any:
     task = scoped_task(caller(request), task_id)
     return [_notice(n) for n in task.notices.order_by("-issued_at", "-id")]
 
@@ -195,7 +196,7 @@ def notice_list(request: HttpRequest, task_id: int) -> Any:
     tags=["notices"],
     summary="Issue a supervision notice (督办单) on a task (the office)",
 )
-def notice_issue(request: HttpRequest, task_id: int, data: NoticeIn) -> HttpResponse:
+def notice_issue(request: HttpRequest, task_id: Id, data: NoticeIn) -> HttpResponse:
     person = caller(request)
 
     def issue() -> Answer:
@@ -216,7 +217,7 @@ def notice_issue(request: HttpRequest, task_id: int, data: NoticeIn) -> HttpResp
     tags=["notices"],
     summary="Answer a supervision notice (the lead unit's liaison)",
 )
-def notice_answer(request: HttpRequest, notice_id: int, data: AnswerIn) -> HttpResponse:
+def notice_answer(request: HttpRequest, notice_id: Id, data: AnswerIn) -> HttpResponse:
     person = caller(request)
     notice = get_object_or_404(
         SupervisionNotice.objects.filter(task__in=queries.visible_tasks(person)), pk=notice_id
@@ -238,7 +239,7 @@ def notice_answer(request: HttpRequest, notice_id: int, data: AnswerIn) -> HttpR
     tags=["warnings"],
     summary="Appeal against a warning (the lead unit's liaison)",
 )
-def appeal_file(request: HttpRequest, warning_id: int, data: AppealIn) -> HttpResponse:
+def appeal_file(request: HttpRequest, warning_id: Id, data: AppealIn) -> HttpResponse:
     person = caller(request)
     warning = get_object_or_404(active_warnings(person), pk=warning_id)
 
@@ -255,7 +256,7 @@ def appeal_file(request: HttpRequest, warning_id: int, data: AppealIn) -> HttpRe
     tags=["warnings"],
     summary="Withdraw the warning or uphold it (the office)",
 )
-def appeal_decide(request: HttpRequest, appeal_id: int, data: AppealDecisionIn) -> HttpResponse:
+def appeal_decide(request: HttpRequest, appeal_id: Id, data: AppealDecisionIn) -> HttpResponse:
     person = caller(request)
     appeal = get_object_or_404(
         WarningAppeal.objects.filter(warning__task__in=queries.visible_tasks(person)), pk=appeal_id

@@ -5,8 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated
 
 from ninja import Field, Schema
+from pydantic import AfterValidator
+
+
+def _no_nul(value: str) -> str:
+    # A NUL cannot be stored (PostgreSQL refuses it): say so, as Django's forms do.
+    if "\x00" in value:
+        raise ValueError("Null characters are not allowed.")
+    return value
+
+
+# What a client sends: text without NUL, ids the database can hold.
+Text = Annotated[str, AfterValidator(_no_nul)]
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 class UnitRef(Schema):
@@ -76,22 +90,22 @@ class TaskPage(Schema):
 
 
 class TaskIn(Schema):
-    title: str
-    lead_unit_id: int
+    title: Text
+    lead_unit_id: Id
     start_date: dt.date
     deadline: dt.date
-    plan_id: int | None = None
-    parent_id: int | None = None
-    meeting_id: int | None = None
-    serial: str = ""
-    title_en: str = ""
-    description: str = ""
-    source: str | None = None
-    co_unit_ids: list[int] = []
-    leader_id: int | None = None
-    cadence: str = "weekly"
-    metric: str = ""
-    metric_unit: str = ""
+    plan_id: Id | None = None
+    parent_id: Id | None = None
+    meeting_id: Id | None = None
+    serial: Text = ""
+    title_en: Text = ""
+    description: Text = ""
+    source: Text | None = None
+    co_unit_ids: list[Id] = []
+    leader_id: Id | None = None
+    cadence: Text = "weekly"
+    metric: Text = ""
+    metric_unit: Text = ""
     target_value: Decimal | None = None
     weight: Decimal = Decimal("1")
 
@@ -99,18 +113,18 @@ class TaskIn(Schema):
 class TaskPatch(Schema):
     """The fields to change; the others stay as they are."""
 
-    serial: str | None = None
-    title: str | None = None
-    title_en: str | None = None
-    description: str | None = None
-    lead_unit_id: int | None = None
-    co_unit_ids: list[int] | None = None
-    leader_id: int | None = None
+    serial: Text | None = None
+    title: Text | None = None
+    title_en: Text | None = None
+    description: Text | None = None
+    lead_unit_id: Id | None = None
+    co_unit_ids: list[Id] | None = None
+    leader_id: Id | None = None
     start_date: dt.date | None = None
     deadline: dt.date | None = None
-    cadence: str | None = None
-    metric: str | None = None
-    metric_unit: str | None = None
+    cadence: Text | None = None
+    metric: Text | None = None
+    metric_unit: Text | None = None
     target_value: Decimal | None = None
     weight: Decimal | None = None
 
@@ -135,8 +149,8 @@ class ReportOut(Schema):
 
 
 class ReportIn(Schema):
-    period: str = Field(description="The period's label: 2026-W48, 2026-11")
-    text: str
+    period: Text = Field(description="The period's label: 2026-W48, 2026-11")
+    text: Text
     percent: Decimal
     value: Decimal | None = None
     no_change: bool = False
@@ -146,7 +160,7 @@ class ReportIn(Schema):
 
 class ReviewIn(Schema):
     accept: bool
-    comment: str = ""
+    comment: Text = ""
 
 
 class WarningOut(Schema):
@@ -178,7 +192,7 @@ class MeetingOut(Schema):
 
 class DeadlineRequestIn(Schema):
     new_deadline: dt.date
-    reason: str
+    reason: Text
 
 
 class DeadlineRequestOut(Schema):
@@ -199,7 +213,7 @@ class DecisionIn(Schema):
 
 
 class InstructionIn(Schema):
-    text: str
+    text: Text
 
 
 class InstructionOut(Schema):
@@ -212,7 +226,7 @@ class InstructionOut(Schema):
 
 
 class NoticeIn(Schema):
-    reason: str = Field(description="What the unit must do or explain")
+    reason: Text = Field(description="What the unit must do or explain")
     answer_by: dt.date
 
 
@@ -230,11 +244,11 @@ class NoticeOut(Schema):
 
 
 class AnswerIn(Schema):
-    answer: str
+    answer: Text
 
 
 class AppealIn(Schema):
-    reason: str
+    reason: Text
 
 
 class AppealOut(Schema):
@@ -249,4 +263,4 @@ class AppealOut(Schema):
 
 class AppealDecisionIn(Schema):
     withdraw: bool
-    comment: str = ""
+    comment: Text = ""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from django.core.cache import caches
@@ -21,7 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Query, Schema
+from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as SchemaError
 from ninja.security import HttpBearer, SessionAuth
@@ -37,9 +37,11 @@ from . import cursor
 from .common import caller as _person
 from .common import scoped_task as _task
 from .idempotency import answer_once, render
+from .problems import PROBLEM as PROBLEM_TYPE
 from .problems import problem
 from .requests import router as requests_router
 from .schemas import (
+    Id,
     MeOut,
     ReportIn,
     ReportOut,
@@ -48,6 +50,7 @@ from .schemas import (
     TaskOut,
     TaskPage,
     TaskPatch,
+    Text,
     UnitOut,
     WarningPage,
 )
@@ -92,7 +95,45 @@ class PerCaller(AuthRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
-api = NinjaAPI(
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "An error (RFC 9457), worded in the caller's language",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "object",
+            "description": "The reasons, per field",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+}
+
+
+class DubanApi(NinjaAPI):
+    """The document says what every operation may answer besides its result:
+    a problem (4XX, ``application/problem+json``), and 304 for a read with an ETag."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):  # type: ignore[no-untyped-def]
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        problem_ref = {"$ref": "#/components/schemas/Problem"}
+        for item in schema["paths"].values():
+            for operation in item.values():
+                responses = operation.setdefault("responses", {})
+                responses["4XX"] = {
+                    "description": "A problem: the request was refused, with the reason",
+                    "content": {PROBLEM_TYPE: {"schema": problem_ref}},
+                }
+                if "ETag" in operation.get("summary", ""):
+                    responses["304"] = {"description": "Not modified since the ETag sent"}
+        return schema
+
+
+api = DubanApi(
     title="duban",
     version="1",
     description=(
@@ -294,17 +335,21 @@ TASK_SORTS: dict[str, tuple[cursor.Key, ...]] = {
 }
 
 
+TaskSort = Literal["deadline", "-deadline", "progress", "-progress", "unit", "-updated", "id"]
+assert set(TaskSort.__args__) == set(TASK_SORTS)  # type: ignore[attr-defined]
+
+
 class TaskQuery(Schema):
-    plan: int | None = None
-    meeting: int | None = None
-    unit: int | None = None
-    leader: int | None = None
-    state: str = ""
-    due: str = ""
-    q: str = ""
+    plan: Id | None = None
+    meeting: Id | None = None
+    unit: Id | None = None
+    leader: Id | None = None
+    state: Text = ""
+    due: Text = ""
+    q: Text = ""
     include_closed: bool = False
-    sort: str = "deadline"
-    cursor: str | None = None
+    sort: TaskSort = "deadline"
+    cursor: Text | None = None
     page_size: int = 50
 
 
@@ -343,7 +388,7 @@ def task_list(request: HttpRequest, query: Query[TaskQuery]) -> HttpResponse:
 
 
 @api.get("/tasks/{task_id}", response=TaskOut, tags=["tasks"], summary="One task, with its ETag")
-def task_read(request: HttpRequest, task_id: int) -> HttpResponse:
+def task_read(request: HttpRequest, task_id: Id) -> HttpResponse:
     task = _task(_person(request), task_id)
     return _read(request, "task", task, _task_out(task, timezone.localdate()), TaskOut)
 
@@ -418,7 +463,7 @@ def task_create(request: HttpRequest, data: TaskIn) -> HttpResponse:
     tags=["tasks"],
     summary="Edit a task (the office); needs If-Match",
 )
-def task_update(request: HttpRequest, task_id: int, data: TaskPatch) -> HttpResponse:
+def task_update(request: HttpRequest, task_id: Id, data: TaskPatch) -> HttpResponse:
     person = _person(request)
     task = _task(person, task_id)
     version = _if_match(request, "task", task)
@@ -440,7 +485,7 @@ def task_update(request: HttpRequest, task_id: int, data: TaskPatch) -> HttpResp
 @api.post(
     "/tasks/{task_id}/claim", response=TaskOut, tags=["tasks"], summary="Claim a task (its liaison)"
 )
-def task_claim(request: HttpRequest, task_id: int) -> HttpResponse:
+def task_claim(request: HttpRequest, task_id: Id) -> HttpResponse:
     person = _person(request)
 
     def claim() -> tuple[int, type[Schema], Any]:
@@ -459,7 +504,7 @@ def task_claim(request: HttpRequest, task_id: int) -> HttpResponse:
     tags=["reports"],
     summary="A task's reports",
 )
-def report_list(request: HttpRequest, task_id: int) -> Any:
+def report_list(request: HttpRequest, task_id: Id) -> Any:
     task = _task(_person(request), task_id)
     return list(task.reports.order_by("-period_start", "-id"))
 
@@ -474,7 +519,7 @@ def report_list(request: HttpRequest, task_id: int) -> Any:
         "Send an Idempotency-Key: a retried request files one report, not two."
     ),
 )
-def report_file(request: HttpRequest, task_id: int, data: ReportIn) -> HttpResponse:
+def report_file(request: HttpRequest, task_id: Id, data: ReportIn) -> HttpResponse:
     person = _person(request)
 
     def file() -> tuple[int, type[Schema], Any]:
@@ -500,7 +545,7 @@ def report_file(request: HttpRequest, task_id: int, data: ReportIn) -> HttpRespo
     tags=["reports"],
     summary="Accept or return a report (the office)",
 )
-def report_review(request: HttpRequest, report_id: int, data: ReviewIn) -> HttpResponse:
+def report_review(request: HttpRequest, report_id: Id, data: ReviewIn) -> HttpResponse:
     person = _person(request)
     report = get_object_or_404(
         ProgressReport.objects.filter(task__in=queries.visible_tasks(person)), pk=report_id
@@ -521,10 +566,10 @@ WARNING_ORDER = (cursor.Key("level", True), cursor.Key("id"))
 
 
 class WarningQuery(Schema):
-    level: int | None = None
-    rule: str = ""
-    unit: int | None = None
-    cursor: str | None = None
+    level: Annotated[int, Field(ge=1, le=4)] | None = None
+    rule: Text = ""
+    unit: Id | None = None
+    cursor: Text | None = None
     page_size: int = 50
 
 

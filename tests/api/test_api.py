@@ -184,11 +184,20 @@ def test_a_task_added_while_paging_does_not_shift_the_pages(api, office, unit_a)
 
 
 @pytest.mark.parametrize(
-    "query", ["cursor=!!!", "cursor=eyJ4IjoxfQ", "sort=title", "page_size=0", "page_size=10000"]
+    ("query", "status"),
+    [
+        ("cursor=!!!", 400),
+        ("cursor=eyJ4IjoxfQ", 400),
+        ("page_size=0", 400),
+        ("page_size=10000", 400),
+        ("sort=title", 422),  # not one of the document's sorts: named in errors
+        ("unit=99999999999999999999", 422),  # no id is that large
+        ("q=%00", 422),  # PostgreSQL cannot hold a NUL
+    ],
 )
-def test_a_bad_cursor_sort_or_size_is_a_400_with_a_reason(api, office, query):
+def test_a_bad_cursor_sort_or_size_is_a_4xx_with_a_reason(api, office, query, status):
     response = api(office).get(f"/tasks?{query}")
-    assert response.status_code == 400 and response["Content-Type"] == PROBLEM
+    assert response.status_code == status and response["Content-Type"] == PROBLEM
     assert response.json()["detail"]
 
 

@@ -41,7 +41,11 @@ class World:
     def claimed(self):
         task = f.claimed(self.office, self.liaison_a, self.unit_a, plan=self.plan, title="在办")
         TaskWarning.objects.create(
-            task=task, unit=self.unit_a, rule="inaction_report", level=2, facts={"days": 9}
+            task=task,
+            unit=self.unit_a,
+            rule="slow",
+            level=2,
+            facts={"progress": 1, "expected": 20, "gap": 19, "yellow": 10, "red": 30},
         )
         return task
 

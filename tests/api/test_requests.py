@@ -63,7 +63,11 @@ def test_a_warning_withdrawn_on_appeal_leaves_the_list(
     api, office, liaison_a, unit_a, claimed_task
 ):
     warning = TaskWarning.objects.create(
-        task=claimed_task, unit=unit_a, rule="inaction_report", level=2, facts={"days": 9}
+        task=claimed_task,
+        unit=unit_a,
+        rule="slow",
+        level=2,
+        facts={"progress": 1, "expected": 20, "gap": 19, "yellow": 10, "red": 30},
     )
     appealed = api(liaison_a).post(f"/warnings/{warning.pk}/appeals", {"reason": "本周已报送。"})
     assert appealed.status_code == 201 and appealed.json()["state"] == "pending"
