@@ -264,3 +264,79 @@ class AppealOut(Schema):
 class AppealDecisionIn(Schema):
     withdraw: bool
     comment: Text = ""
+
+
+class ProjectOut(Schema):
+    id: int
+    code: str
+    name: str
+    name_en: str
+    level: str
+    industry_id: int | None
+    chain: str
+    investor: str
+    park_id: int | None
+    district_id: int | None
+    unit_id: int
+    leader_id: int | None
+    total_investment: Decimal | None
+    amount_unit: str = Field("yuan", description="Money is in yuan (元), as decimal strings")
+    stage: str
+    stage_on: dt.date | None
+    planned_sign: dt.date | None
+    planned_start: dt.date | None
+    planned_production: dt.date | None
+    signed_on: dt.date | None
+    started_on: dt.date | None
+    produced_on: dt.date | None
+    version: int
+
+
+class ProjectPage(Schema):
+    results: list[ProjectOut]
+    next: str | None
+
+
+class InvestmentReportOut(Schema):
+    id: int
+    project_id: int
+    year: int
+    month: int
+    amount: Decimal
+    year_to_date: Decimal | None
+    amount_unit: str = "yuan"
+    note: str
+    state: str
+    submitted_at: dt.datetime
+
+
+class InvestmentIn(Schema):
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    month: Annotated[int, Field(ge=1, le=12)]
+    amount: Decimal = Field(description="Completed this month, in yuan")
+    note: Text = ""
+
+
+class StageIn(Schema):
+    target: Text = Field(description="The stage to move to (signed, started, producing…)")
+    on: dt.date
+    reason: Text = ""
+
+
+class TargetOut(Schema):
+    id: int
+    indicator_id: int
+    indicator: str
+    measure: str
+    unit_id: int
+    year: int
+    target: Decimal
+    actual: Decimal | None = Field(description="Year to date (cumulative) or the latest month")
+    months: int
+    rate: Decimal | None = Field(description="% of the annual target")
+    due: Decimal = Field(description="The time-proportional target by now")
+
+
+class ActualIn(Schema):
+    month: Annotated[int, Field(ge=1, le=12)]
+    value: Decimal

@@ -39,6 +39,7 @@ from .common import scoped_task as _task
 from .idempotency import answer_once, render
 from .problems import PROBLEM as PROBLEM_TYPE
 from .problems import problem
+from .projects import router as projects_router
 from .requests import router as requests_router
 from .schemas import (
     Id,
@@ -607,3 +608,4 @@ def warning_list(request: HttpRequest, query: Query[WarningQuery]) -> HttpRespon
 
 
 api.add_router("/", requests_router)
+api.add_router("/", projects_router)

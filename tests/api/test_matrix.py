@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
@@ -16,6 +17,10 @@ from django.test import Client
 
 from duban.api.v1 import api as ninja_api
 from duban.org.models import Person, Role, Unit
+from duban.projects import indicators
+from duban.projects import services as projects
+from duban.projects.models import Industry
+from duban.projects.seed import seed_industries
 from duban.supervision import services as supervision
 from duban.supervision.models import TaskWarning
 from duban.work import services as work
@@ -82,6 +87,28 @@ class World:
             task=self.claimed,
             reason="请说明。",
             answer_by=f.TODAY + dt.timedelta(days=5),
+        )
+
+    @cached_property
+    def project(self):
+        seed_industries()
+        return projects.project_create(
+            actor=self.office,
+            code="XM-001",
+            name="氢能产业园项目",
+            industry=Industry.objects.get(code="hydrogen"),
+            investor="洛阳氢能科技有限公司",
+            unit=self.unit_a,
+            total_investment=Decimal("120000000.00"),
+        )
+
+    @cached_property
+    def target(self):
+        fai = indicators.indicator_create(
+            actor=self.office, code="fai", name="固定资产投资", measure="亿元"
+        )
+        return indicators.target_set(
+            actor=self.office, indicator=fai, unit=self.unit_a, year=2026, target=Decimal("36")
         )
 
     @cached_property
@@ -159,6 +186,38 @@ MATRIX = [
     ),
     Row("GET", "/api/v1/warnings", lambda w: "/api/v1/warnings", ALL),
     Row("GET", "/api/v1/meetings", lambda w: "/api/v1/meetings", ALL),
+    Row("GET", "/api/v1/projects", lambda w: "/api/v1/projects", ALL),
+    Row(
+        "GET", "/api/v1/projects/{project_id}", lambda w: f"/api/v1/projects/{w.project.pk}", READ_A
+    ),
+    Row(
+        "GET",
+        "/api/v1/projects/{project_id}/investment",
+        lambda w: f"/api/v1/projects/{w.project.pk}/investment",
+        READ_A,
+    ),
+    Row(
+        "POST",
+        "/api/v1/projects/{project_id}/investment",
+        lambda w: f"/api/v1/projects/{w.project.pk}/investment",
+        (401, 201, 404, 403, 403, 404),
+        lambda w: {"year": 2026, "month": 2, "amount": "3500000.00"},
+    ),
+    Row(
+        "POST",
+        "/api/v1/projects/{project_id}/stage",
+        lambda w: f"/api/v1/projects/{w.project.pk}/stage",
+        (401, 403, 404, 403, 200, 404),
+        lambda w: {"target": "signed", "on": "2026-03-10"},
+    ),
+    Row("GET", "/api/v1/indicators/targets", lambda w: "/api/v1/indicators/targets", ALL),
+    Row(
+        "POST",
+        "/api/v1/indicators/targets/{target_id}/actuals",
+        lambda w: f"/api/v1/indicators/targets/{w.target.pk}/actuals",
+        (401, 201, 404, 403, 403, 404),
+        lambda w: {"month": 2, "value": "3"},
+    ),
     Row(
         "GET",
         "/api/v1/meetings/{meeting_id}",

@@ -1,0 +1,95 @@
+"""Projects and indicators through the API, scoped as on the pages; money in yuan."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from duban.projects import indicators, services
+from duban.projects.models import Industry, InvestmentReport
+from duban.projects.seed import seed_industries
+from tests import factories as f
+
+
+@pytest.fixture
+def project(office, leader, unit_a):
+    seed_industries()
+    return services.project_create(
+        actor=office,
+        code="XM-001",
+        name="氢能产业园项目",
+        industry=Industry.objects.get(code="hydrogen"),
+        investor="洛阳氢能科技有限公司",
+        unit=unit_a,
+        leader=leader,
+        total_investment=Decimal("120000000.00"),
+        planned_sign=f.TODAY.replace(month=1, day=15),
+    )
+
+
+@pytest.fixture
+def target(office, unit_a):
+    fai = indicators.indicator_create(
+        actor=office,
+        code="fai",
+        name="固定资产投资",
+        name_en="Fixed-asset investment",
+        measure="亿元",
+    )
+    return indicators.target_set(
+        actor=office, indicator=fai, unit=unit_a, year=2026, target=Decimal("36")
+    )
+
+
+def test_a_liaison_reads_their_units_projects_in_yuan(api, liaison_a, liaison_b, project):
+    page = api(liaison_a).get("/projects").json()
+    assert [p["code"] for p in page["results"]] == ["XM-001"]
+    assert page["results"][0]["total_investment"] == "120000000.00"
+    assert page["results"][0]["amount_unit"] == "yuan"
+    assert api(liaison_b).get("/projects").json()["results"] == []
+    assert api(liaison_b).get(f"/projects/{project.pk}").status_code == 404
+
+
+def test_the_unit_files_a_months_investment_once(api, liaison_a, liaison_b, project):
+    body = {"year": 2026, "month": 2, "amount": "3500000.00", "note": "设备进场"}
+    first = api(liaison_a).post(
+        f"/projects/{project.pk}/investment", body, **{"Idempotency-Key": "inv-2026-02"}
+    )
+    again = api(liaison_a).post(
+        f"/projects/{project.pk}/investment", body, **{"Idempotency-Key": "inv-2026-02"}
+    )
+    assert first.status_code == again.status_code == 201
+    assert InvestmentReport.objects.filter(project=project).count() == 1
+    assert (
+        api(liaison_a).get(f"/projects/{project.pk}/investment").json()[0]["amount"] == "3500000.00"
+    )
+    assert api(liaison_b).post(f"/projects/{project.pk}/investment", body).status_code == 404
+    future = api(liaison_a).post(f"/projects/{project.pk}/investment", {**body, "month": 13})
+    assert future.status_code == 422 and "month" in future.json()["errors"]
+
+
+def test_a_stage_move_goes_through_the_rules(api, office, project):
+    moved = api(office).post(
+        f"/projects/{project.pk}/stage", {"target": "signed", "on": "2026-01-20"}
+    )
+    assert moved.status_code == 200 and moved.json()["stage"] == "signed"
+    wrong = api(office).post(
+        f"/projects/{project.pk}/stage", {"target": "nowhere", "on": "2026-01-20"}
+    )
+    assert wrong.status_code == 422
+
+
+def test_indicator_figures_reported_and_read(api, office, liaison_a, liaison_b, target):
+    made = api(liaison_a).post(
+        f"/indicators/targets/{target.pk}/actuals", {"month": 1, "value": "2"}
+    )
+    assert made.status_code == 201 and made.json()["actual"] == "2"
+    rows = api(office).get("/indicators/targets?year=2026").json()
+    assert [(r["id"], r["months"]) for r in rows] == [(target.pk, 1)]
+    assert (
+        api(liaison_b)
+        .post(f"/indicators/targets/{target.pk}/actuals", {"month": 2, "value": "1"})
+        .status_code
+        == 404
+    )
