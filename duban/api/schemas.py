@@ -4,22 +4,34 @@ are decimal strings (money in yuan, as ``amount_unit`` says where it appears).""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
+from django.utils.translation import gettext_noop
 from ninja import Field, Schema
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 
 
 def _no_nul(value: str) -> str:
     # A NUL cannot be stored (PostgreSQL refuses it): say so, as Django's forms do.
     if "\x00" in value:
-        raise ValueError("Null characters are not allowed.")
+        raise ValueError(gettext_noop("Null characters are not allowed."))
     return value
 
 
-# What a client sends: text without NUL, ids the database can hold.
+def _iso_day(value: object) -> object:
+    # A day is written YYYY-MM-DD; pydantic alone would also read 0 as 1970-01-01.
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError(gettext_noop("Enter a date as YYYY-MM-DD."))
+    return value
+
+
+# What a client sends: text without NUL, ids the database can hold, days as ISO dates.
 Text = Annotated[str, AfterValidator(_no_nul)]
+Day = Annotated[dt.date, BeforeValidator(_iso_day)]
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
@@ -92,8 +104,8 @@ class TaskPage(Schema):
 class TaskIn(Schema):
     title: Text
     lead_unit_id: Id
-    start_date: dt.date
-    deadline: dt.date
+    start_date: Day
+    deadline: Day
     plan_id: Id | None = None
     parent_id: Id | None = None
     meeting_id: Id | None = None
@@ -120,8 +132,8 @@ class TaskPatch(Schema):
     lead_unit_id: Id | None = None
     co_unit_ids: list[Id] | None = None
     leader_id: Id | None = None
-    start_date: dt.date | None = None
-    deadline: dt.date | None = None
+    start_date: Day | None = None
+    deadline: Day | None = None
     cadence: Text | None = None
     metric: Text | None = None
     metric_unit: Text | None = None
@@ -191,7 +203,7 @@ class MeetingOut(Schema):
 
 
 class DeadlineRequestIn(Schema):
-    new_deadline: dt.date
+    new_deadline: Day
     reason: Text
 
 
@@ -227,7 +239,7 @@ class InstructionOut(Schema):
 
 class NoticeIn(Schema):
     reason: Text = Field(description="What the unit must do or explain")
-    answer_by: dt.date
+    answer_by: Day
 
 
 class NoticeOut(Schema):
@@ -319,7 +331,7 @@ class InvestmentIn(Schema):
 
 class StageIn(Schema):
     target: Text = Field(description="The stage to move to (signed, started, producing…)")
-    on: dt.date
+    on: Day
     reason: Text = ""
 
 
@@ -340,3 +352,28 @@ class TargetOut(Schema):
 class ActualIn(Schema):
     month: Annotated[int, Field(ge=1, le=12)]
     value: Decimal
+
+
+class StandingRowOut(Schema):
+    unit_id: int
+    unit: str
+    category: str
+    rank: int
+    total: Decimal = Field(description="Points, as a decimal string")
+    facts: dict[str, int] = Field(description="The counts the score was worked out from")
+
+
+class StandingOut(Schema):
+    quarter: str
+    office_id: int
+    locked: bool = Field(description="Locked: the published ranking, frozen")
+    as_of: dt.date
+    rows: list[StandingRowOut]
+
+
+class FiguresOut(Schema):
+    at: dt.datetime = Field(description="The moment the figures describe")
+    totals: dict[str, int] = Field(description="Open tasks, red and yellow lights")
+    charts: list[dict[str, Any]] = Field(
+        description="Each panel of the cockpit: id, title, and its ECharts options"
+    )

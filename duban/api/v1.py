@@ -36,6 +36,7 @@ from duban.work.models import ProgressReport, Task
 from . import cursor
 from .common import caller as _person
 from .common import scoped_task as _task
+from .figures import router as figures_router
 from .idempotency import answer_once, render
 from .problems import PROBLEM as PROBLEM_TYPE
 from .problems import problem
@@ -176,6 +177,8 @@ def _refused(request: HttpRequest, error: ValidationError) -> HttpResponse:
 def _field_message(item: dict[str, Any]) -> str:
     """Pydantic's reason in the caller's language, from Django's own catalogue."""
     kind = str(item.get("type", ""))
+    if kind == "value_error":  # our own validators' reasons (schemas.py), translated here
+        return _(str((item.get("ctx") or {}).get("error", item.get("msg", ""))))
     if kind == "missing":
         return _("This field is required.")
     if kind.startswith(("decimal", "float")):
@@ -609,3 +612,4 @@ def warning_list(request: HttpRequest, query: Query[WarningQuery]) -> HttpRespon
 
 api.add_router("/", requests_router)
 api.add_router("/", projects_router)
+api.add_router("/", figures_router)

@@ -345,3 +345,11 @@ def test_the_reference_page_loads_nothing_from_elsewhere(as_, office):
     ]
     assert "swagger-ui-bundle.js" in html
     assert sources == []
+
+
+def test_a_day_must_be_written_as_a_date(api, office, unit_a):
+    body = {"title": "日期", "lead_unit_id": unit_a.pk, "start_date": 0, "deadline": "2026-06-30"}
+    response = api(office, language="zh-hans").post("/tasks", body)
+    assert response.status_code == 422
+    assert response.json()["errors"] == {"start_date": ["请按 YYYY-MM-DD 填写日期。"]}
+    assert api(office).get("/cockpit?as_of=0").status_code == 422

@@ -186,6 +186,8 @@ MATRIX = [
     ),
     Row("GET", "/api/v1/warnings", lambda w: "/api/v1/warnings", ALL),
     Row("GET", "/api/v1/meetings", lambda w: "/api/v1/meetings", ALL),
+    Row("GET", "/api/v1/assessment/{quarter}", lambda w: "/api/v1/assessment/2026Q1", ALL),
+    Row("GET", "/api/v1/cockpit", lambda w: "/api/v1/cockpit", ALL),
     Row("GET", "/api/v1/projects", lambda w: "/api/v1/projects", ALL),
     Row(
         "GET", "/api/v1/projects/{project_id}", lambda w: f"/api/v1/projects/{w.project.pk}", READ_A

@@ -51,6 +51,8 @@ def tokens(transactional_db):
 @schema.parametrize()
 @settings(
     max_examples=12,
+    # The same examples on every run: CI fails for a reason, not by luck.
+    derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
