@@ -239,7 +239,10 @@ def _throttled(request: HttpRequest, error: Throttled) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
-    return problem(error.status_code, str(error))
+    message = str(error)
+    if message == "Cannot parse request body":  # ninja's own words
+        message = _("The body cannot be read: send JSON.")
+    return problem(error.status_code, message)
 
 
 @api.exception_handler(cursor.BadCursor)

@@ -353,3 +353,17 @@ def test_a_day_must_be_written_as_a_date(api, office, unit_a):
     assert response.status_code == 422
     assert response.json()["errors"] == {"start_date": ["请按 YYYY-MM-DD 填写日期。"]}
     assert api(office).get("/cockpit?as_of=0").status_code == 422
+
+
+def test_every_error_under_the_api_is_a_problem(api, office):
+    caller = api(office, language="zh-hans")
+    unknown = caller.get("/nope")
+    assert unknown.status_code == 404 and unknown["Content-Type"] == PROBLEM
+    wrong = caller.client.delete("/api/v1/tasks", headers=caller.headers)
+    assert wrong.status_code == 405 and wrong["Content-Type"] == PROBLEM and "GET" in wrong["Allow"]
+    garbled = caller.client.post(
+        "/api/v1/tasks", "{not json", content_type="application/json", headers=caller.headers
+    )
+    assert (
+        garbled.status_code == 400 and garbled.json()["detail"] == "无法读取请求内容：请发送 JSON。"
+    )
