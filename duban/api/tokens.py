@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from duban.org.models import Person
-from duban.org.scope import Actor, person_of
+from duban.org.scope import Actor, person_of, scope_of
 
 from .models import ApiToken
 
@@ -33,6 +33,17 @@ class NewToken:
     secret: str  # shown once
 
 
+def _require_keeper(actor: Actor, account: Person) -> None:
+    """Only the office whose scope holds all of a service account's units keeps
+    its tokens; nobody makes tokens for another person."""
+    if not account.is_service:
+        raise PermissionDenied(_("You can only make tokens for yourself."))
+    scope_of(actor).require_manage_all(
+        list(account.units.all()) or [None],
+        _("Only the supervision office can keep a service account's tokens."),
+    )
+
+
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -41,13 +52,14 @@ def _digest(secret: str) -> str:
 def token_create(
     *, actor: Actor, name: str, days: int, can_write: bool, person: Person | None = None
 ) -> NewToken:
-    """A token for the actor themself (``person`` defaults to them)."""
+    """A token for the actor themself (``person`` defaults to them), or, made
+    by the office, for a service account placed in units of its scope."""
     me = person_of(actor)
     if me is None:
         raise PermissionDenied(_("Sign in to make a token."))
     owner = person or me
     if owner.pk != me.pk:
-        raise PermissionDenied(_("You can only make tokens for yourself."))
+        _require_keeper(actor, owner)
     name = (name or "").strip()
     errors = {}
     if not name:
@@ -74,8 +86,10 @@ def token_create(
 def token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     me = person_of(actor)
-    if me is None or token.person_id != me.pk:
+    if me is None:
         raise PermissionDenied(_("You can only revoke your own tokens."))
+    if token.person_id != me.pk:
+        _require_keeper(actor, token.person)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])

@@ -147,6 +147,9 @@ class Person(AbstractUser):
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
     email_notifications = models.BooleanField(_("send messages by email too"), default=True)
+    # A program's account (an OA system, a dashboard): it has no password and
+    # acts only through the API tokens the office makes for it.
+    is_service = models.BooleanField(_("service account"), default=False)
     units = models.ManyToManyField(
         Unit, through="Membership", related_name="people", verbose_name=_("units"), blank=True
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -114,4 +115,32 @@ def person_create(
         )
     for index, unit in enumerate(units or []):
         Membership.objects.create(person=person, unit=unit, is_primary=index == 0)
+    return person
+
+
+SERVICE_ROLES = ("office", "leader", "liaison")
+
+
+@transaction.atomic
+def service_account_create(
+    *, actor: Actor, username: str, full_name: str, role: str, units: list[Unit]
+) -> Person:
+    """An account for a program, placed in units inside the actor's scope: no
+    password (it cannot sign in on the pages), no administration, no emails;
+    it acts through the API tokens the office makes for it, with the scope of
+    its role and units, like a person."""
+    if role not in SERVICE_ROLES:
+        raise ValidationError(
+            {"role": _("A service account acts as an office, a leader or a liaison.")}
+        )
+    if not units:
+        raise ValidationError({"units": _("Place the service account in a unit.")})
+    if Person.objects.filter(username=username).exists():
+        raise ValidationError({"username": _("This username is taken.")})
+    person = person_create(
+        actor=actor, username=username, role=role, full_name=full_name, units=units
+    )
+    person.is_service, person.is_staff, person.email_notifications = True, False, False
+    person.save(update_fields=["is_service", "is_staff", "email_notifications"])
+    person.user_permissions.clear()
     return person

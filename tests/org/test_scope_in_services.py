@@ -285,6 +285,12 @@ CASES = {
         "office",
         lambda w, a: org.person_create(actor=a, username="x", role="liaison", units=[w.unit_a]),
     ),
+    "service_account_create": (
+        "office",
+        lambda w, a: org.service_account_create(
+            actor=a, username="oa", full_name="OA", role="liaison", units=[w.unit_a]
+        ),
+    ),
 }
 
 

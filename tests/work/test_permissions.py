@@ -288,7 +288,13 @@ LEAD_UNIT_ACTS = (302, 302, 404, 403, 403)
 MATRIX = [
     R("home", "GET", lambda w: "/", (302, 302, 302, 302, 302)),
     R("token_list", "GET", lambda w: "/me/tokens/", ALL_200),
-    R("token_list", "POST", lambda w: "/me/tokens/", ALL_200, lambda w: {"name": "OA", "days": 30}),
+    R(
+        "token_list",
+        "POST",
+        lambda w: "/me/tokens/",
+        ALL_200,
+        lambda w: {"name": "OA", "days": 30, "make_token": "1"},
+    ),
     R(
         "token_revoke",
         "POST",
