@@ -102,6 +102,9 @@ def actual_report(
     return actual
 
 
+CENT = Decimal("0.01")
+
+
 @dataclass
 class Progress:
     target: IndicatorTarget
@@ -131,7 +134,9 @@ def progress(targets: Any, today: dt.date, *, before: dt.datetime | None = None)
         .annotate(s=Sum("value"), n=Count("id"), m=Max("month"))
         .values_list("target", "s", "n", "m")
     ):
-        sums[target_id], counts[target_id], latest_month[target_id] = total, n, last
+        # To the field's cents: SQLite's SUM comes back as 2, PostgreSQL's as 2.00.
+        sums[target_id] = Decimal(total).quantize(CENT)
+        counts[target_id], latest_month[target_id] = n, last
     latest = {
         (target_id, month): value
         for target_id, month, value in reported.values_list("target_id", "month", "value")

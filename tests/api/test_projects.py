@@ -84,7 +84,7 @@ def test_indicator_figures_reported_and_read(api, office, liaison_a, liaison_b, 
     made = api(liaison_a).post(
         f"/indicators/targets/{target.pk}/actuals", {"month": 1, "value": "2"}
     )
-    assert made.status_code == 201 and made.json()["actual"] == "2"
+    assert made.status_code == 201 and made.json()["actual"] == "2.00"
     rows = api(office).get("/indicators/targets?year=2026").json()
     assert [(r["id"], r["months"]) for r in rows] == [(target.pk, 1)]
     assert (
