@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
+from django.http.request import RawPostDataException
 from django.utils.translation import gettext as _
 from ninja import Schema
 
@@ -36,6 +37,24 @@ def _replay(stored: AnsweredRequest) -> HttpResponse:
     return response
 
 
+def _fingerprint(request: HttpRequest) -> str:
+    """Method, path and what was sent: the body, or for a multipart request
+    (already read into POST and FILES) its fields and each file's content."""
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    try:
+        digest.update(request.body)
+    except RawPostDataException:
+        for name, values in sorted(request.POST.lists()):
+            digest.update(f"{name}={values}\n".encode())
+        for name, files in sorted(request.FILES.lists()):
+            for upload in files:
+                digest.update(f"{name}:{upload.name}:{upload.size}\n".encode())
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
+    return digest.hexdigest()
+
+
 def answer_once(request: HttpRequest, work: Callable[[], Answer]) -> HttpResponse:
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
@@ -43,9 +62,7 @@ def answer_once(request: HttpRequest, work: Callable[[], Answer]) -> HttpRespons
     if len(key) > MAX_KEY or not key.isprintable():
         return problem(400, _("An Idempotency-Key is up to 255 printable characters."))
     person = cast(Person, request.user)
-    fingerprint = hashlib.sha256(
-        b"\n".join([request.method.encode(), request.path.encode(), request.body])  # type: ignore[union-attr]
-    ).hexdigest()
+    fingerprint = _fingerprint(request)
     earlier = AnsweredRequest.objects.filter(person=person, key=key).first()
     if earlier is not None:
         if earlier.fingerprint != fingerprint:

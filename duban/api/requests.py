@@ -8,13 +8,13 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import File, Form, Router, Schema, UploadedFile
 
 from duban.supervision import services as supervision
 from duban.supervision.models import SupervisionNotice, WarningAppeal
 from duban.supervision.queries import active_warnings
 from duban.work import queries, services
-from duban.work.models import DeadlineChange, Instruction
+from duban.work.models import CloseRequest, DeadlineChange, Instruction
 
 from .common import caller, scoped_task
 from .idempotency import answer_once
@@ -23,6 +23,8 @@ from .schemas import (
     AppealDecisionIn,
     AppealIn,
     AppealOut,
+    CloseDecisionIn,
+    CloseRequestOut,
     DeadlineRequestIn,
     DeadlineRequestOut,
     DecisionIn,
@@ -32,6 +34,7 @@ from .schemas import (
     MeetingOut,
     NoticeIn,
     NoticeOut,
+    Text,
 )
 
 router = Router()
@@ -122,6 +125,76 @@ def deadline_decide(request: HttpRequest, request_id: Id, data: DecisionIn) -> H
             actor=person, change=change, approve=data.approve, comment=data.comment
         )
         return 200, DeadlineRequestOut, done
+
+    return answer_once(request, decide)
+
+
+# --- closing with evidence ---------------------------------------------------------
+
+
+def _close(close: CloseRequest) -> dict[str, Any]:
+    return {
+        **{n: getattr(close, n) for n in CloseRequestOut.model_fields if n != "evidence"},
+        "evidence": [a.original_name for a in close.attachments.all()],
+    }
+
+
+@router.get(
+    "/tasks/{task_id}/close-requests",
+    response=list[CloseRequestOut],
+    tags=["requests"],
+    summary="A task's requests to close it",
+)
+def close_list(request: HttpRequest, task_id: Id) -> Any:
+    task = scoped_task(caller(request), task_id)
+    rows = task.close_requests.prefetch_related("attachments").order_by("-requested_at", "-id")
+    return [_close(c) for c in rows]
+
+
+@router.post(
+    "/tasks/{task_id}/close-requests",
+    response={201: CloseRequestOut},
+    tags=["requests"],
+    summary="Ask to close a task, with the evidence (the lead unit's liaison)",
+    description=(
+        "multipart/form-data: `summary` and one or more `evidence` files (PDF, images, "
+        "Office files; each checked by type, content and size as on the pages)."
+    ),
+)
+def close_ask(
+    request: HttpRequest,
+    task_id: Id,
+    summary: Form[Text],
+    evidence: File[list[UploadedFile]],
+) -> HttpResponse:
+    person = caller(request)
+
+    def ask() -> Answer:
+        made = services.close_request_create(
+            actor=person, task=scoped_task(person, task_id), summary=summary, files=evidence
+        )
+        return 201, CloseRequestOut, _close(made)
+
+    return answer_once(request, ask)
+
+
+@router.post(
+    "/close-requests/{request_id}/decide",
+    response=CloseRequestOut,
+    tags=["requests"],
+    summary="Close the task, or send it back (the office)",
+)
+def close_decide(request: HttpRequest, request_id: Id, data: CloseDecisionIn) -> HttpResponse:
+    person = caller(request)
+    close = get_object_or_404(
+        CloseRequest.objects.filter(task__in=queries.visible_tasks(person)), pk=request_id
+    )
+
+    def decide() -> Answer:
+        done = services.close_request_decide(
+            actor=person, request=close, accept=data.accept, comment=data.comment
+        )
+        return 200, CloseRequestOut, _close(done)
 
     return answer_once(request, decide)
 

@@ -377,3 +377,19 @@ class FiguresOut(Schema):
     charts: list[dict[str, Any]] = Field(
         description="Each panel of the cockpit: id, title, and its ECharts options"
     )
+
+
+class CloseRequestOut(Schema):
+    id: int
+    task_id: int
+    summary: str
+    state: str
+    requested_at: dt.datetime
+    decided_at: dt.datetime | None
+    decision_comment: str
+    evidence: list[str] = Field(description="The evidence files' names")
+
+
+class CloseDecisionIn(Schema):
+    accept: bool
+    comment: Text = ""

@@ -76,6 +76,12 @@ class World:
         )
 
     @cached_property
+    def close(self):
+        return work.close_request_create(
+            actor=self.liaison_a, task=self.claimed, summary="已完成。", files=[f.pdf()]
+        )
+
+    @cached_property
     def instruction(self):
         leader = Person.objects.get(username="leader")
         return work.instruction_create(actor=leader, task=self.claimed, text="加快进度。")
@@ -126,6 +132,7 @@ class Row:
     expect: tuple[int, ...]
     body: Callable[[World], dict] | None = None
     headers: dict[str, str] | None = None
+    multipart: bool = False
 
 
 def _new_task(w: World) -> dict:
@@ -248,6 +255,27 @@ MATRIX = [
     ),
     Row(
         "GET",
+        "/api/v1/tasks/{task_id}/close-requests",
+        lambda w: f"/api/v1/tasks/{w.claimed.pk}/close-requests",
+        READ_A,
+    ),
+    Row(
+        "POST",
+        "/api/v1/tasks/{task_id}/close-requests",
+        lambda w: f"/api/v1/tasks/{w.claimed.pk}/close-requests",
+        (401, 201, 404, 403, 403, 404),
+        lambda w: {"summary": "已完成。", "evidence": [f.pdf()]},
+        multipart=True,
+    ),
+    Row(
+        "POST",
+        "/api/v1/close-requests/{request_id}/decide",
+        lambda w: f"/api/v1/close-requests/{w.close.pk}/decide",
+        (401, 403, 404, 403, 200, 404),
+        lambda w: {"accept": True},
+    ),
+    Row(
+        "GET",
         "/api/v1/tasks/{task_id}/instructions",
         lambda w: f"/api/v1/tasks/{w.claimed.pk}/instructions",
         READ_A,
@@ -338,7 +366,9 @@ def test_the_api_matrix(request, world, office_d, row):
         before = f.snapshot()
         kwargs: dict[str, Any] = {"headers": {**headers, **(row.headers or {})}}
         if body is not None:
-            kwargs.update(data=body, content_type="application/json")
+            kwargs.update(data=body)
+            if not row.multipart:
+                kwargs.update(content_type="application/json")
         response = getattr(client, row.method.lower())(url, **kwargs)
         statuses[persona] = response.status_code
         if response.status_code >= 400:

@@ -82,3 +82,39 @@ def test_meetings_list_the_latest_first(api, office, liaison_a):
     older = f.meeting(office, f.TODAY - dt.timedelta(days=7), number=79)
     newer = f.meeting(office, f.TODAY, number=80)
     assert [m["id"] for m in api(liaison_a).get("/meetings").json()] == [newer.pk, older.pk]
+
+
+def _ask_to_close(caller, task, files, **headers):
+    return caller.client.post(
+        f"/api/v1/tasks/{task.pk}/close-requests",
+        {"summary": "已完成并验收。", "evidence": files},
+        headers={**caller.headers, **headers},
+    )
+
+
+def test_a_task_is_closed_with_evidence_sent_once(api, office, liaison_a, claimed_task):
+    caller = api(liaison_a)
+    first = _ask_to_close(caller, claimed_task, [f.pdf()], **{"Idempotency-Key": "close-1"})
+    again = _ask_to_close(caller, claimed_task, [f.pdf()], **{"Idempotency-Key": "close-1"})
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert first.json()["evidence"] == ["evidence.pdf"]
+    assert claimed_task.close_requests.count() == 1
+    done = api(office).post(f"/close-requests/{first.json()['id']}/decide", {"accept": True})
+    assert done.status_code == 200
+    assert Task.objects.get(pk=claimed_task.pk).state == "closed"
+    listed = caller.get(f"/tasks/{claimed_task.pk}/close-requests").json()
+    assert [c["state"] for c in listed] == [done.json()["state"]]
+
+
+def test_evidence_that_is_not_what_it_says_is_refused(api, liaison_a, claimed_task):
+    fake = f.upload("报告.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")
+    response = _ask_to_close(api(liaison_a), claimed_task, [fake])
+    assert response.status_code == 422 and "attachments" in response.json()["errors"]
+    assert claimed_task.close_requests.count() == 0
+    missing = api(liaison_a).client.post(
+        f"/api/v1/tasks/{claimed_task.pk}/close-requests",
+        {"summary": "无附件"},
+        headers=api(liaison_a).headers,
+    )
+    assert missing.status_code == 422
