@@ -293,13 +293,9 @@ def _read(
     if request.headers.get("If-None-Match", "").removeprefix("W/") == tag:
         response = HttpResponse(status=304)
     else:
-        response = _json(200, schema, data)
+        response = render(200, schema, data)
     response["ETag"] = tag
     return response
-
-
-def _json(status: int, schema: type[Schema], data: Any) -> HttpResponse:
-    return render(status, schema, data)
 
 
 # --- who is asking, units -----------------------------------------------------------
@@ -391,7 +387,7 @@ def task_list(request: HttpRequest, query: Query[TaskQuery]) -> HttpResponse:
     found, after = cursor.page(
         rows, query.sort, TASK_SORTS[query.sort], query.cursor, query.page_size
     )
-    return _json(200, TaskPage, {"results": [_task_out(t, today) for t in found], "next": after})
+    return render(200, TaskPage, {"results": [_task_out(t, today) for t in found], "next": after})
 
 
 @api.get("/tasks/{task_id}", response=TaskOut, tags=["tasks"], summary="One task, with its ETag")
@@ -610,7 +606,7 @@ def warning_list(request: HttpRequest, query: Query[WarningQuery]) -> HttpRespon
         }
         for w in found
     ]
-    return _json(200, WarningPage, {"results": results, "next": after})
+    return render(200, WarningPage, {"results": results, "next": after})
 
 
 api.add_router("/", requests_router)

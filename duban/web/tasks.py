@@ -11,6 +11,7 @@ one service (which checks who may act), redirect.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -169,48 +170,57 @@ def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "work/task_detail.html", page_context(request, task))
 
 
+def _act(
+    request: AuthedRequest,
+    task: Task,
+    form: Any,
+    slot: str,
+    call: Callable[[dict[str, Any]], Any],
+    done: str | Callable[[Any], str],
+) -> HttpResponse:
+    """One action of the task page: the form's data to one service call, then
+    back to the task page with ``done`` said; a refusal (the form's or the
+    service's) shows the page again, the typed input kept in its ``slot``."""
+    if form.is_valid():
+        try:
+            result = call(form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, done(result) if callable(done) else done)
+            return redirect("task_detail", pk=task.pk)
+    context = page_context(request, task, **{slot: form})
+    return render(request, "work/task_detail.html", context, status=400)
+
+
 @login_required
 @require_POST
 def deadline_request(request: AuthedRequest, pk: int) -> HttpResponse:
     task = get_task(request, pk)
-    form = DeadlineRequestForm(request.POST)
-    if form.is_valid():
-        try:
-            services.deadline_change_request(
-                actor=request.user,
-                task=task,
-                new_deadline=form.cleaned_data["new_deadline"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Your request for a new deadline was sent to the office."))
-            return redirect("task_detail", pk=task.pk)
-    context = page_context(request, task, deadline_form=form)
-    return render(request, "work/task_detail.html", context, status=400)
+    return _act(
+        request,
+        task,
+        DeadlineRequestForm(request.POST),
+        "deadline_form",
+        lambda data: services.deadline_change_request(actor=request.user, task=task, **data),
+        _("Your request for a new deadline was sent to the office."),
+    )
 
 
 @login_required
 @require_POST
 def close_request(request: AuthedRequest, pk: int) -> HttpResponse:
     task = get_task(request, pk)
-    form = CloseRequestForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.close_request_create(
-                actor=request.user,
-                task=task,
-                summary=form.cleaned_data["summary"],
-                files=form.cleaned_data["attachments"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Your request to close the task was sent to the office."))
-            return redirect("task_detail", pk=task.pk)
-    context = page_context(request, task, close_form=form)
-    return render(request, "work/task_detail.html", context, status=400)
+    return _act(
+        request,
+        task,
+        CloseRequestForm(request.POST, request.FILES),
+        "close_form",
+        lambda data: services.close_request_create(
+            actor=request.user, task=task, summary=data["summary"], files=data["attachments"]
+        ),
+        _("Your request to close the task was sent to the office."),
+    )
 
 
 @login_required
@@ -219,21 +229,14 @@ def instruction_create(request: AuthedRequest, pk: int) -> HttpResponse:
     task = get_task(request, pk)
     if not can_instruct(request.user):
         raise PermissionDenied(_("Only a leader can write an instruction."))
-    form = InstructionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.instruction_create(
-                actor=request.user, task=task, text=form.cleaned_data["text"]
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(
-                request, _("Instruction recorded; the lead unit sees it in its inbox.")
-            )
-            return redirect("task_detail", pk=task.pk)
-    context = page_context(request, task, instruction_form=form)
-    return render(request, "work/task_detail.html", context, status=400)
+    return _act(
+        request,
+        task,
+        InstructionForm(request.POST),
+        "instruction_form",
+        lambda data: services.instruction_create(actor=request.user, task=task, text=data["text"]),
+        _("Instruction recorded; the lead unit sees it in its inbox."),
+    )
 
 
 @login_required
@@ -242,42 +245,30 @@ def milestone_add(request: AuthedRequest, pk: int) -> HttpResponse:
     task = get_task(request, pk)
     if not can_manage(request.user):
         raise PermissionDenied(_("Only the supervision office can set milestones."))
-    form = MilestoneForm(request.POST)
-    if form.is_valid():
-        try:
-            services.milestone_set(actor=request.user, task=task, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Milestone saved; the next scan measures the task by it."))
-            return redirect("task_detail", pk=task.pk)
-    context = page_context(request, task, milestone_form=form)
-    return render(request, "work/task_detail.html", context, status=400)
+    return _act(
+        request,
+        task,
+        MilestoneForm(request.POST),
+        "milestone_form",
+        lambda data: services.milestone_set(actor=request.user, task=task, **data),
+        _("Milestone saved; the next scan measures the task by it."),
+    )
 
 
 @login_required
 @require_POST
 def notice_issue(request: AuthedRequest, pk: int) -> HttpResponse:
     task = get_task(request, pk)
-    form = NoticeForm(request.POST)
-    if form.is_valid():
-        try:
-            notice = supervision_services.notice_issue(
-                actor=request.user,
-                task=task,
-                reason=form.cleaned_data["reason"],
-                answer_by=form.cleaned_data["answer_by"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("%(notice)s issued to %(unit)s.") % {"notice": notice, "unit": notice.unit},
-            )
-            return redirect("task_detail", pk=task.pk)
-    context = page_context(request, task, notice_form=form)
-    return render(request, "work/task_detail.html", context, status=400)
+    return _act(
+        request,
+        task,
+        NoticeForm(request.POST),
+        "notice_form",
+        lambda data: supervision_services.notice_issue(actor=request.user, task=task, **data),
+        lambda notice: (
+            _("%(notice)s issued to %(unit)s.") % {"notice": notice, "unit": notice.unit}
+        ),
+    )
 
 
 @login_required
@@ -286,19 +277,16 @@ def notice_answer(request: AuthedRequest, pk: int) -> HttpResponse:
     notice = get_object_or_404(
         SupervisionNotice.objects.filter(task__in=queries.visible_tasks(request.user)), pk=pk
     )
-    form = NoticeAnswerForm(request.POST)
-    if form.is_valid():
-        try:
-            supervision_services.notice_answer(
-                actor=request.user, notice=notice, answer=form.cleaned_data["answer"]
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Your answer was sent to the office."))
-            return redirect("task_detail", pk=notice.task_id)
-    context = page_context(request, notice.task, answer_form=form)
-    return render(request, "work/task_detail.html", context, status=400)
+    return _act(
+        request,
+        notice.task,
+        NoticeAnswerForm(request.POST),
+        "answer_form",
+        lambda data: supervision_services.notice_answer(
+            actor=request.user, notice=notice, answer=data["answer"]
+        ),
+        _("Your answer was sent to the office."),
+    )
 
 
 @login_required
@@ -307,16 +295,13 @@ def appeal_file(request: AuthedRequest, pk: int) -> HttpResponse:
     warning = get_object_or_404(
         TaskWarning.objects.filter(task__in=queries.visible_tasks(request.user)), pk=pk
     )
-    form = AppealForm(request.POST)
-    if form.is_valid():
-        try:
-            supervision_services.appeal_file(
-                actor=request.user, warning=warning, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Your appeal was sent to the office."))
-            return redirect("task_detail", pk=warning.task_id)
-    context = page_context(request, warning.task, appeal_form=form)
-    return render(request, "work/task_detail.html", context, status=400)
+    return _act(
+        request,
+        warning.task,
+        AppealForm(request.POST),
+        "appeal_form",
+        lambda data: supervision_services.appeal_file(
+            actor=request.user, warning=warning, reason=data["reason"]
+        ),
+        _("Your appeal was sent to the office."),
+    )
