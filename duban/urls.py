@@ -120,6 +120,8 @@ urlpatterns = [
     path("messages/read/", notify_views.message_read_all, name="message_read_all"),
     path("outbox/", notify_views.outbox, name="outbox"),
     path("outbox/<int:pk>/retry/", notify_views.delivery_retry, name="delivery_retry"),
+    path("webhooks/", notify_views.webhook_list, name="webhook_list"),
+    path("webhooks/<int:pk>/", notify_views.webhook_detail, name="webhook_detail"),
     path("units/<int:pk>/robots/new/", notify_views.hook_create, name="hook_create"),
     path(
         "robots/<int:pk>/<str:action>/",

@@ -22,7 +22,7 @@ from duban.assessment.models import (
 )
 from duban.documents.models import TaskImport
 from duban.lib import periods
-from duban.notify.models import ChatHook, Delivery, Notification
+from duban.notify.models import ChatHook, Delivery, Endpoint, Notification
 from duban.org import services as org_services
 from duban.org.models import Person, Unit
 from duban.org.scope import SYSTEM
@@ -266,6 +266,9 @@ def snapshot() -> dict[str, Any]:
     state["messages"] = sorted(Notification.objects.values_list("pk", "read_at"))
     state["outbox"] = sorted(Delivery.objects.values_list("pk", "state", "next_attempt_at"))
     state["robots"] = sorted(ChatHook.objects.values_list("pk", "enabled", "url"))
+    state["webhooks"] = sorted(
+        Endpoint.objects.values_list("pk", "enabled", "url", "events", "secret")
+    )
     # People who switched from the default language (new people do not count).
     state["imports"] = sorted(
         (i.pk, str(i.mappings), i.applied_at) for i in TaskImport.objects.all()

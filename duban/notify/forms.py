@@ -7,7 +7,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .hooks import validate_hook_url
-from .models import HookKind
+from .models import EventType, HookKind
+from .webhooks import validate_endpoint_url
 
 
 class ChatHookForm(forms.Form):
@@ -36,3 +37,27 @@ class ChatHookForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("url", error)
         return data
+
+
+class EventsForm(forms.Form):
+    events = forms.MultipleChoiceField(
+        label=_("Events"),
+        choices=EventType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=EventType.values,
+    )
+
+
+class EndpointForm(EventsForm):
+    field_order = ["name", "url", "events"]
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("Which system this is, e.g. the OA.")
+    )
+    url = forms.CharField(
+        label=_("Address"),
+        max_length=500,
+        help_text=_("The HTTPS address the other system receives events at."),
+    )
+
+    def clean_url(self) -> str:
+        return validate_endpoint_url(self.cleaned_data["url"])

@@ -1,5 +1,5 @@
-"""Messages to people: the in-app inbox, and the outbox of emails and chat
-robot posts that the worker sends with retries.
+"""Messages to people: the in-app inbox, and the outbox of emails, chat robot
+posts and other systems' webhooks that the worker sends with retries.
 
 Every message has a key that names what it is about ("warning:12:4", "notice:3"):
 the database refuses a second message with the same key to the same person or
@@ -85,9 +85,56 @@ class ChatHook(models.Model):
         return self.name or self.get_kind_display()
 
 
+class EventType(models.TextChoices):
+    """What an office's systems can be told of (outgoing webhooks)."""
+
+    TASK_ASSIGNED = "task.assigned", _("Task assigned")
+    TASK_CLAIMED = "task.claimed", _("Task claimed")
+    REPORT_SUBMITTED = "report.submitted", _("Report filed")
+    REPORT_ACCEPTED = "report.accepted", _("Report accepted")
+    REPORT_RETURNED = "report.returned", _("Report returned")
+    WARNING_RAISED = "warning.raised", _("Warning raised")
+    WARNING_ESCALATED = "warning.escalated", _("Warning escalated")
+    NOTICE_ISSUED = "notice.issued", _("Supervision notice issued")
+    TASK_CLOSED = "task.closed", _("Task closed")
+    STAGE_MOVED = "project.stage_moved", _("Project stage moved")
+
+
+class Endpoint(models.Model):
+    """An address of another system (the OA, the big-data bureau's platform, a
+    dashboard) that an office has told duban to post its events to. Each post
+    is signed with the endpoint's secret (``duban.notify.webhooks``)."""
+
+    office = models.ForeignKey(
+        "org.Unit", verbose_name=_("office"), on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    url = models.URLField(_("address"), max_length=500)
+    events = models.JSONField(_("events"), default=list)
+    # Needed in clear to sign each post; shown once, when it is made.
+    secret = models.CharField(max_length=100)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["office_id", "id"]
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def event_labels(self) -> list[str]:
+        return [str(EventType(e).label) for e in self.events if e in EventType.values]
+
+
 class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
     HOOK = "hook", _("Chat robot")
+    WEBHOOK = "webhook", _("Webhook")
 
 
 class DeliveryState(models.TextChoices):
@@ -108,6 +155,9 @@ class Delivery(models.Model):
     )
     hook = models.ForeignKey(
         ChatHook, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    endpoint = models.ForeignKey(
+        Endpoint, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
     )
     address = models.CharField(_("to"), max_length=254, blank=True)
     subject = models.CharField(_("subject"), max_length=200)
@@ -138,6 +188,11 @@ class Delivery(models.Model):
                 fields=["hook", "key"],
                 condition=models.Q(channel="hook"),
                 name="one_post_per_key",
+            ),
+            models.UniqueConstraint(
+                fields=["endpoint", "key"],
+                condition=models.Q(channel="webhook"),
+                name="one_event_per_endpoint",
             ),
         ]
         indexes = [models.Index(fields=["state", "next_attempt_at"])]

@@ -1,4 +1,5 @@
-"""Sending the outbox: claim due messages, send each, record the outcome.
+"""Sending the outbox: claim due messages (emails, chat robot posts, webhook
+events), send each, record the outcome.
 
 A message is claimed with a conditional update (a token and a lease), so two
 workers never send the same one. A failure keeps the message queued with the
@@ -19,7 +20,7 @@ from django.core.mail import EmailMessage
 from django.db.models import Q
 from django.utils import timezone
 
-from . import hooks
+from . import hooks, webhooks
 from .models import Channel, Delivery, DeliveryState, ScheduleSlot
 
 logger = logging.getLogger(__name__)
@@ -57,13 +58,21 @@ def claim(now: dt.datetime, limit: int) -> list[Delivery]:
     # The condition is checked again by the update itself: a row another
     # worker claimed in between is left alone.
     Delivery.objects.filter(due, pk__in=ids).update(claim=token, claimed_until=now + LEASE)
-    return list(Delivery.objects.filter(claim=token).select_related("hook"))
+    return list(Delivery.objects.filter(claim=token).select_related("hook", "endpoint"))
 
 
 def deliver(delivery: Delivery) -> None:
     """Send one message; raise on failure."""
     if delivery.channel == Channel.EMAIL:
         EmailMessage(delivery.subject, delivery.body, to=[delivery.address]).send()
+        return
+    if delivery.channel == Channel.WEBHOOK:
+        endpoint = delivery.endpoint
+        if endpoint is None:
+            raise hooks.SendError("the webhook was removed")
+        if not endpoint.enabled:
+            raise hooks.SendError("the webhook is switched off")
+        webhooks.post(endpoint, delivery)
         return
     hook = delivery.hook
     if hook is None:

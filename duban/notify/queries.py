@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from duban.org.models import Membership
 from duban.org.scope import scope_of
 
-from .models import ChatHook, Delivery
+from .models import ChatHook, Delivery, Endpoint
 
 
 def visible_hooks(person: Any) -> QuerySet[ChatHook]:
@@ -21,10 +21,19 @@ def visible_hooks(person: Any) -> QuerySet[ChatHook]:
     return ChatHook.objects.filter(scope.unit_q("unit"))
 
 
+def visible_endpoints(person: Any) -> QuerySet[Endpoint]:
+    """The webhooks an office person keeps: those of the offices inside their scope."""
+    scope = scope_of(person)
+    if not scope.manages:
+        return Endpoint.objects.none()
+    return Endpoint.objects.filter(scope.unit_q("office"))
+
+
 def visible_deliveries(person: Any) -> QuerySet[Delivery]:
     """The outbox an office person sees: posts to the robots of units inside
-    their scope and emails to people who belong to such a unit (emails to
-    people of no unit only for a scope over everything)."""
+    their scope, events to the webhooks of offices inside it, and emails to
+    people who belong to such a unit (emails to people of no unit only for a
+    scope over everything)."""
     scope = scope_of(person)
     if not scope.manages:
         return Delivery.objects.none()
@@ -32,4 +41,9 @@ def visible_deliveries(person: Any) -> QuerySet[Delivery]:
         return Delivery.objects.all()
     member = Membership.objects.filter(scope.unit_q("unit"), person_id=OuterRef("recipient_id"))
     hooks = ChatHook.objects.filter(scope.unit_q("unit")).values("pk")
-    return Delivery.objects.filter(Exists(member) | Exists(hooks.filter(pk=OuterRef("hook_id"))))
+    endpoints = visible_endpoints(person).values("pk")
+    return Delivery.objects.filter(
+        Exists(member)
+        | Exists(hooks.filter(pk=OuterRef("hook_id")))
+        | Exists(endpoints.filter(pk=OuterRef("endpoint_id")))
+    )

@@ -1,4 +1,5 @@
-"""Writes of notifications: reading messages, the units' chat robots, retries."""
+"""Writes of notifications: reading messages, the units' chat robots, the
+offices' webhooks, retries."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 
 from duban.org.models import Person, Unit
-from duban.org.scope import Actor, scope_of
+from duban.org.scope import Actor, person_of, scope_of
 
-from . import fanout, outbox
+from . import fanout, outbox, webhooks
 from .hooks import validate_hook_url
-from .models import ChatHook, Delivery, Kind, Notification
+from .models import ChatHook, Delivery, Endpoint, EventType, Kind, Notification
 from .queries import visible_deliveries
 
 
@@ -114,3 +115,86 @@ def delivery_retry(*, actor: Actor, delivery: Delivery) -> None:
     if not visible_deliveries(actor).filter(pk=delivery.pk).exists():
         raise PermissionDenied(_("This message went to no unit you work for."))
     outbox.retry(delivery)
+
+
+# --- webhooks ------------------------------------------------------------------------
+
+WEBHOOKS_ONLY = gettext_lazy("Only the supervision office can set up webhooks.")
+
+
+def _locked_endpoint(actor: Actor, endpoint: Endpoint) -> Endpoint:
+    endpoint = Endpoint.objects.select_for_update().select_related("office").get(pk=endpoint.pk)
+    scope_of(actor).require_office(endpoint.office, str(WEBHOOKS_ONLY))
+    return endpoint
+
+
+def _events(events: list[str]) -> list[str]:
+    chosen = [e for e in EventType.values if e in set(events or [])]
+    unknown = sorted(set(events or []) - set(EventType.values))
+    if unknown:
+        raise ValidationError({"events": _("Unknown events: %(e)s.") % {"e": ", ".join(unknown)}})
+    if not chosen:
+        raise ValidationError({"events": _("Choose at least one event.")})
+    return chosen
+
+
+@transaction.atomic
+def endpoint_create(
+    *, actor: Actor, office: Unit, name: str, url: str, events: list[str]
+) -> Endpoint:
+    """A new webhook of ``office``; its secret is on the returned object (shown once)."""
+    scope_of(actor).require_office(office, str(WEBHOOKS_ONLY))
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give the webhook a name.")})
+    try:
+        url = webhooks.validate_endpoint_url(url)
+    except ValidationError as error:
+        raise ValidationError({"url": error.messages}) from None
+    webhooks.start_cursors()  # it hears of what happens from now on
+    return Endpoint.objects.create(
+        office=office,
+        name=name[:100],
+        url=url,
+        events=_events(events),
+        secret=webhooks.new_secret(),
+        created_by=person_of(actor),
+    )
+
+
+@transaction.atomic
+def endpoint_update(*, actor: Actor, endpoint: Endpoint, events: list[str]) -> Endpoint:
+    endpoint = _locked_endpoint(actor, endpoint)
+    endpoint.events = _events(events)
+    endpoint.save(update_fields=["events"])
+    return endpoint
+
+
+@transaction.atomic
+def endpoint_set_enabled(*, actor: Actor, endpoint: Endpoint, enabled: bool) -> Endpoint:
+    endpoint = _locked_endpoint(actor, endpoint)
+    endpoint.enabled = enabled
+    endpoint.save(update_fields=["enabled"])
+    return endpoint
+
+
+@transaction.atomic
+def endpoint_new_secret(*, actor: Actor, endpoint: Endpoint) -> Endpoint:
+    """A new signing secret (the old one stops working at once); shown once."""
+    endpoint = _locked_endpoint(actor, endpoint)
+    endpoint.secret = webhooks.new_secret()
+    endpoint.save(update_fields=["secret"])
+    return endpoint
+
+
+@transaction.atomic
+def endpoint_delete(*, actor: Actor, endpoint: Endpoint) -> None:
+    _locked_endpoint(actor, endpoint).delete()
+
+
+@transaction.atomic
+def endpoint_ping(*, actor: Actor, endpoint: Endpoint) -> Delivery:
+    endpoint = _locked_endpoint(actor, endpoint)
+    if not endpoint.enabled:
+        raise ValidationError(_("Switch the webhook on first."))
+    return webhooks.ping(endpoint)

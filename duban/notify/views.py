@@ -1,4 +1,5 @@
-"""Pages: a person's messages; the office's outbox; a unit's chat robots."""
+"""Pages: a person's messages; the office's outbox; a unit's chat robots; the
+office's webhooks."""
 
 from __future__ import annotations
 
@@ -12,20 +13,23 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from duban.org.http import AuthedRequest
+from duban.org.http import AuthedRequest, chosen_office, office_query
 from duban.org.models import Person
+from duban.org.scope import scope_of
 from duban.work.queries import visible_units
 from duban.work.views import apply_errors
 
 from . import services
-from .forms import ChatHookForm
-from .models import Channel, ChatHook, DeliveryState, Notification
+from .forms import ChatHookForm, EndpointForm, EventsForm
+from .models import Channel, ChatHook, DeliveryState, Endpoint, Notification
 from .outbox import worker_last_seen
-from .queries import visible_deliveries, visible_hooks
+from .queries import visible_deliveries, visible_endpoints, visible_hooks
 from .render import render as render_text
 
 
@@ -66,7 +70,7 @@ def outbox(request: AuthedRequest) -> HttpResponse:
         raise PermissionDenied(_("Only the supervision office can see the outbox."))
     state = request.GET.get("state", "")
     visible = visible_deliveries(request.user)
-    rows = visible.select_related("hook__unit", "recipient")
+    rows = visible.select_related("hook__unit", "recipient", "endpoint")
     if state in DeliveryState.values:
         rows = rows.filter(state=state)
     counts = dict(visible.values("state").annotate(n=Count("id")).values_list("state", "n"))
@@ -96,6 +100,8 @@ def delivery_retry(request: AuthedRequest, pk: int) -> HttpResponse:
     delivery = get_object_or_404(visible_deliveries(request.user), pk=pk)
     services.delivery_retry(actor=request.user, delivery=delivery)
     messages.success(request, _("The message is queued again; the worker sends it shortly."))
+    if delivery.endpoint_id:
+        return redirect("webhook_detail", pk=delivery.endpoint_id)
     return redirect("outbox")
 
 
@@ -144,6 +150,105 @@ def hook_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("unit_detail", pk=hook.unit_id)
+
+
+def _office_only(request: AuthedRequest) -> None:
+    if not scope_of(request.user).manages:
+        raise PermissionDenied(services.WEBHOOKS_ONLY)
+
+
+@never_cache
+@login_required
+def webhook_list(request: AuthedRequest) -> HttpResponse:
+    """The office's webhooks, and a form to add one (its secret is shown once)."""
+    _office_only(request)
+    office = chosen_office(request)
+    form = EndpointForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            endpoint = services.endpoint_create(
+                actor=request.user, office=office, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return _endpoint_page(request, endpoint, secret=endpoint.secret, made=True)
+    offices = list(scope_of(request.user).offices()[:50])
+    return render(
+        request,
+        "notify/webhooks.html",
+        {
+            "form": form,
+            "office": office,
+            "offices": offices if len(offices) > 1 else [],
+            "endpoints": visible_endpoints(request.user).filter(office=office),
+            "office_query": office_query(request, office),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _endpoint_page(
+    request: AuthedRequest,
+    endpoint: Endpoint,
+    *,
+    form: EventsForm | None = None,
+    secret: str = "",
+    made: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    deliveries = endpoint.deliveries.order_by("-created_at", "-id")
+    page = Paginator(deliveries, 50).get_page(request.GET.get("page"))
+    form = form or EventsForm(initial={"events": endpoint.events})
+    return render(
+        request,
+        "notify/webhook.html",
+        {"endpoint": endpoint, "form": form, "page": page, "secret": secret, "made": made},
+        status=status,
+    )
+
+
+@never_cache
+@login_required
+def webhook_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """One webhook: the events it hears, its deliveries, and what to do with it."""
+    _office_only(request)
+    endpoint = get_object_or_404(visible_endpoints(request.user).select_related("office"), pk=pk)
+    if request.method != "POST":
+        return _endpoint_page(request, endpoint)
+    action = request.POST.get("action", "")
+    try:
+        if action == "events":
+            form = EventsForm(request.POST)
+            if not form.is_valid():
+                return _endpoint_page(request, endpoint, form=form, status=400)
+            services.endpoint_update(
+                actor=request.user, endpoint=endpoint, events=form.cleaned_data["events"]
+            )
+            messages.success(request, _("The webhook's events are saved."))
+        elif action == "ping":
+            services.endpoint_ping(actor=request.user, endpoint=endpoint)
+            messages.success(request, _("Test event queued; its delivery is listed below."))
+        elif action in ("on", "off"):
+            services.endpoint_set_enabled(
+                actor=request.user, endpoint=endpoint, enabled=action == "on"
+            )
+            messages.success(
+                request,
+                _("The webhook is on.") if action == "on" else _("The webhook is off."),
+            )
+        elif action == "secret":
+            endpoint = services.endpoint_new_secret(actor=request.user, endpoint=endpoint)
+            return _endpoint_page(request, endpoint, secret=endpoint.secret)
+        elif action == "delete":
+            services.endpoint_delete(actor=request.user, endpoint=endpoint)
+            messages.success(request, _("Webhook “%(name)s” removed.") % {"name": endpoint.name})
+            return redirect(reverse("webhook_list") + office_query(request, endpoint.office))
+        else:
+            return _endpoint_page(request, endpoint, status=400)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("webhook_detail", pk=endpoint.pk)
 
 
 @require_POST

@@ -10,6 +10,7 @@ from django_tasks import task
 from duban.notify.digest import weekly_digest as digest
 from duban.notify.fanout import fan_out
 from duban.notify.outbox import send_due
+from duban.notify.webhooks import fan_out as webhooks_fan_out
 
 from .jobs import prune_task_results, scan_and_notify
 
@@ -30,11 +31,14 @@ def run_scan() -> dict[str, Any]:
 
 @task()
 def send_outbox() -> dict[str, int]:
-    """Every minute: tell people what the record says happened, then send."""
+    """Every minute: tell people and other systems what the record says
+    happened, then send."""
     told = fan_out()
+    posted = webhooks_fan_out()
     outcome = send_due()
     return {
         "told": told,
+        "webhooks": posted,
         "sent": outcome.sent,
         "failed": outcome.failed,
         "given_up": outcome.given_up,

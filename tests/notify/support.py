@@ -40,6 +40,8 @@ class Seen:
     raw_query: str
     query: dict[str, list[str]]
     body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes = b""
 
 
 OK = (200, {"errcode": 0, "errmsg": "ok"})
@@ -80,6 +82,8 @@ def _handler(robot: Robot) -> type[BaseHTTPRequestHandler]:
                         parts.query,
                         urllib.parse.parse_qs(parts.query),
                         body,
+                        {k.lower(): v for k, v in self.headers.items()},
+                        raw,
                     )
                 )
                 status, answer = robot.answers.pop(0) if robot.answers else OK

@@ -23,6 +23,7 @@ from duban.assessment import services as assessment
 from duban.documents import importer as task_import
 from duban.lib.periods import period_from_label, quarter_from_label
 from duban.notify import services as notify
+from duban.notify.models import EventType
 from duban.org import services as org
 from duban.org.models import Unit
 from duban.org.scope import scope_of
@@ -36,6 +37,7 @@ from .. import factories as f
 from ..work.test_permissions import World
 
 Q4 = quarter_from_label("2025Q4")
+ALL = list(EventType.values)
 FEB = period_from_label("2026-02")
 
 
@@ -258,6 +260,26 @@ CASES = {
     "hook_delete": ("office", lambda w, a: notify.hook_delete(actor=a, hook=w.hook)),
     "hook_test": ("office", lambda w, a: notify.hook_test(actor=a, hook=w.hook)),
     "delivery_retry": ("office", lambda w, a: notify.delivery_retry(actor=a, delivery=w.delivery)),
+    "endpoint_create": (
+        "office",
+        lambda w, a: notify.endpoint_create(
+            actor=a, office=f.zone(), name="x", url="https://oa.example.gov.cn/", events=ALL
+        ),
+    ),
+    "endpoint_update": (
+        "office",
+        lambda w, a: notify.endpoint_update(actor=a, endpoint=w.webhook, events=ALL[:1]),
+    ),
+    "endpoint_set_enabled": (
+        "office",
+        lambda w, a: notify.endpoint_set_enabled(actor=a, endpoint=w.webhook, enabled=False),
+    ),
+    "endpoint_new_secret": (
+        "office",
+        lambda w, a: notify.endpoint_new_secret(actor=a, endpoint=w.webhook),
+    ),
+    "endpoint_delete": ("office", lambda w, a: notify.endpoint_delete(actor=a, endpoint=w.webhook)),
+    "endpoint_ping": ("office", lambda w, a: notify.endpoint_ping(actor=a, endpoint=w.webhook)),
     "upload": (
         "office",
         lambda w, a: task_import.upload(actor=a, plan=w.plan, uploaded=_task_workbook()),
@@ -344,6 +366,11 @@ def _prepare(w: World, name: str) -> None:
         "hook_delete": ["hook"],
         "hook_test": ["hook"],
         "delivery_retry": ["delivery"],
+        "endpoint_update": ["webhook"],
+        "endpoint_set_enabled": ["webhook"],
+        "endpoint_new_secret": ["webhook"],
+        "endpoint_delete": ["webhook"],
+        "endpoint_ping": ["webhook"],
         "load": ["task_import"],
         "apply": ["task_import"],
     }

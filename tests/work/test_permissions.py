@@ -133,6 +133,18 @@ class World:
         )
 
     @cached_property
+    def webhook(self):
+        from duban.notify import services as notify
+
+        return notify.endpoint_create(
+            actor=self.office,
+            office=f.zone(),
+            name="OA",
+            url="https://oa.example.gov.cn/hooks",
+            events=["task.assigned"],
+        )
+
+    @cached_property
     def delivery(self):
         from duban.notify.models import Delivery
 
@@ -650,6 +662,22 @@ MATRIX = [
         },
     ),
     R("hook_action", "POST", lambda w: f"/robots/{w.hook.pk}/off/", OFFICE_WRITES),
+    R("webhook_list", "GET", lambda w: "/webhooks/", OFFICE_ONLY),
+    R(
+        "webhook_list",
+        "POST",
+        lambda w: "/webhooks/",
+        OFFICE_ONLY,  # the new webhook's page, with its secret shown once
+        lambda w: {"name": "OA", "url": "https://oa.example.gov.cn/h", "events": "task.closed"},
+    ),
+    R("webhook_detail", "GET", lambda w: f"/webhooks/{w.webhook.pk}/", OFFICE_ONLY),
+    R(
+        "webhook_detail",
+        "POST",
+        lambda w: f"/webhooks/{w.webhook.pk}/",
+        OFFICE_WRITES,
+        lambda w: {"action": "ping"},
+    ),
     R(
         "set_language",
         "POST",

@@ -124,6 +124,10 @@ OUTSIDERS: dict[tuple[str, str], tuple[int, int]] = {
     ("hook_create", "GET"): (404, 404),
     ("hook_create", "POST"): (404, 404),
     ("hook_action", "POST"): (404, 403),
+    ("webhook_list", "GET"): (200, 403),  # the district's own webhooks
+    ("webhook_list", "POST"): (200, 403),  # one of the district's own
+    ("webhook_detail", "GET"): (404, 403),
+    ("webhook_detail", "POST"): (404, 403),
     ("set_language", "POST"): (302, 302),
     ("login", "GET"): (200, 200),
     ("logout", "GET"): (405, 405),
