@@ -13,6 +13,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@if [ -e /usr/include/ldap.h ] && [ -e /usr/include/sasl/sasl.h ]; then \
+	  $(BIN)/pip install --quiet -e '.[dev,ldap]'; \
+	else echo "LDAP sign-in left out: install libldap2-dev and libsasl2-dev for it"; fi
 	touch $(STAMP)
 
 # Browser libraries come from npm at setup (package-lock.json pins them) and are

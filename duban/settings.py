@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "duban.projects",
     "duban.cockpit",
     "duban.api",
+    "duban.sso",
+    "django_cas_ng",
     "duban.ops",
     "ninja",
     "django_tasks",
@@ -162,6 +164,130 @@ AUTH_USER_MODEL = "org.Person"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- signing in: passwords and single sign-on (docs/sso.md) -----------------
+# Each single sign-on method is on when its settings are given. Password
+# sign-in: "all" (the default), or "admins" to keep it only as the
+# administrators' fallback once everyone else signs in through the province.
+DUBAN_PASSWORD_LOGIN = os.environ.get("DUBAN_PASSWORD_LOGIN", "all").strip().lower()
+if DUBAN_PASSWORD_LOGIN not in ("all", "admins"):
+    raise ImproperlyConfigured("DUBAN_PASSWORD_LOGIN must be all or admins")
+# Someone the identity provider knows and duban does not: refused, unless this
+# is on; then they become a liaison of no unit, until the office places them.
+DUBAN_SSO_CREATE = envbool("DUBAN_SSO_CREATE", "false")
+MATCH_FIELDS = ("username", "employee_no", "phone", "email")
+
+
+def envmatch(name: str, default: str) -> str:
+    value = os.environ.get(name, default).strip()
+    if value not in MATCH_FIELDS:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(MATCH_FIELDS)}")
+    return value
+
+
+# OpenID Connect (mozilla-django-oidc). The endpoints are the provider's
+# discovery document's (…/.well-known/openid-configuration).
+OIDC_RP_CLIENT_ID = os.environ.get("DUBAN_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("DUBAN_OIDC_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("DUBAN_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("DUBAN_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("DUBAN_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("DUBAN_OIDC_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("DUBAN_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("DUBAN_OIDC_SCOPES", "openid profile email phone")
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = DUBAN_SSO_CREATE
+OIDC_VERIFY_SSL = envbool("DUBAN_OIDC_VERIFY_TLS", "true")
+OIDC_TIMEOUT = envint("DUBAN_SSO_TIMEOUT", 10)
+OIDC_PROXY = None
+LOGIN_REDIRECT_URL_FAILURE = "/login/"
+OIDC_AUTHENTICATE_CLASS = "duban.sso.views.OIDCStart"
+OIDC_CALLBACK_CLASS = "duban.sso.views.OIDCCallback"
+DUBAN_OIDC_CLAIM = os.environ.get("DUBAN_OIDC_CLAIM", "preferred_username")
+DUBAN_OIDC_MATCH = envmatch("DUBAN_OIDC_MATCH", "username")
+DUBAN_OIDC_LABEL = os.environ.get("DUBAN_OIDC_LABEL", "")
+DUBAN_OIDC_ON = bool(OIDC_RP_CLIENT_ID and OIDC_OP_AUTHORIZATION_ENDPOINT)
+
+# CAS 2.0/3.0 (django-cas-ng): the server's address, e.g. https://cas.example.gov.cn/cas/
+CAS_SERVER_URL = os.environ.get("DUBAN_CAS_SERVER_URL", "")
+CAS_VERSION = os.environ.get("DUBAN_CAS_VERSION", "3")
+CAS_CREATE_USER = DUBAN_SSO_CREATE
+CAS_LOGIN_MSG = None
+CAS_LOGGED_MSG = None
+CAS_REDIRECT_URL = "/"
+CAS_CHECK_NEXT = True
+# The attribute whose value is matched ("" for the CAS user name itself).
+DUBAN_CAS_ATTRIBUTE = os.environ.get("DUBAN_CAS_ATTRIBUTE", "")
+DUBAN_CAS_MATCH = envmatch("DUBAN_CAS_MATCH", "username")
+DUBAN_CAS_LABEL = os.environ.get("DUBAN_CAS_LABEL", "")
+DUBAN_CAS_ON = bool(CAS_SERVER_URL)
+if CAS_VERSION not in ("2", "3", "CAS_2_SAML_1_0"):
+    raise ImproperlyConfigured("DUBAN_CAS_VERSION must be 2 or 3")
+
+# LDAP / Active Directory (django-auth-ldap): people type their directory
+# password into the sign-in form.
+DUBAN_LDAP_URI = os.environ.get("DUBAN_LDAP_URI", "")
+DUBAN_LDAP_ON = bool(DUBAN_LDAP_URI)
+
+
+# DingTalk (and 专有钉钉 with its own addresses), WeCom, Feishu (and Lark):
+# QR sign-in on the desktop, 免登 inside their apps. "claim" is what the
+# platform says that is matched ("mobile", "userid", "employee_no", "email"),
+# "match" the person's field it is matched against.
+def _chat(prefix: str, urls: dict[str, str], claim: str, match: str) -> dict[str, str]:
+    found = {
+        "client_id": os.environ.get(f"DUBAN_{prefix}_CLIENT_ID", ""),
+        "secret": os.environ.get(f"DUBAN_{prefix}_SECRET", ""),
+        "agent_id": os.environ.get(f"DUBAN_{prefix}_AGENT_ID", ""),
+        "claim": os.environ.get(f"DUBAN_{prefix}_CLAIM", claim),
+        "match": envmatch(f"DUBAN_{prefix}_MATCH", match),
+    }
+    for key, default in urls.items():
+        found[key] = os.environ.get(f"DUBAN_{prefix}_{key.upper()}", default).rstrip("/")
+    return found
+
+
+DUBAN_CHAT_LOGIN = {
+    "dingtalk": _chat(
+        "DINGTALK",
+        {"login_url": "https://login.dingtalk.com", "api_url": "https://api.dingtalk.com"},
+        "mobile",
+        "phone",
+    ),
+    "wecom": _chat(
+        "WECOM",
+        {
+            "oauth_url": "https://open.weixin.qq.com",
+            "qr_url": "https://login.work.weixin.qq.com",
+            "api_url": "https://qyapi.weixin.qq.com",
+        },
+        "userid",
+        "username",
+    ),
+    "feishu": _chat(
+        "FEISHU",
+        {"login_url": "https://accounts.feishu.cn", "api_url": "https://open.feishu.cn"},
+        "mobile",
+        "phone",
+    ),
+}
+
+AUTHENTICATION_BACKENDS = [
+    "duban.sso.backends.PasswordBackend",
+    # Sessions begun by a chat platform's sign-in (duban.sso.views) name this one.
+    "duban.sso.backends.SignedInElsewhere",
+]
+if DUBAN_OIDC_ON:
+    AUTHENTICATION_BACKENDS.append("duban.sso.backends.OIDCBackend")
+if DUBAN_CAS_ON:
+    AUTHENTICATION_BACKENDS.append("duban.sso.backends.CASBackend")
+if DUBAN_LDAP_ON:
+    from duban.sso.ldap_settings import ldap_settings
+
+    globals().update(ldap_settings(os.environ))
+    AUTHENTICATION_BACKENDS.append("duban.sso.ldap.LDAPBackend")
+DUBAN_LDAP_ROLE_GROUPS: list[tuple[str, str]] = globals().get("DUBAN_LDAP_ROLE_GROUPS", [])
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]

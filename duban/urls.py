@@ -10,6 +10,7 @@ from duban.cockpit import views as cockpit_views
 from duban.documents import views as document_views
 from duban.notify import views as notify_views
 from duban.projects import views as project_views
+from duban.sso import views as sso_views
 from duban.supervision import views as supervision_views
 from duban.web import start
 from duban.web import tasks as task_pages
@@ -132,7 +133,16 @@ urlpatterns = [
     path("api/v1/", api_v1.urls),
     path("me/tokens/", api_views.token_list, name="token_list"),
     path("me/tokens/<int:pk>/revoke/", api_views.token_revoke, name="token_revoke"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", sso_views.LoginView.as_view(), name="login"),
+    path("login/oidc/", sso_views.OIDCStart.as_view(), name="oidc_start"),
+    path(
+        "login/oidc/callback/",
+        sso_views.OIDCCallback.as_view(),
+        name="oidc_authentication_callback",
+    ),
+    path("login/cas/", sso_views.CASLogin.as_view(), name="cas_login"),
+    path("login/<str:method>/", sso_views.chat_start, name="chat_start"),
+    path("login/<str:method>/callback/", sso_views.chat_callback, name="chat_callback"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -69,7 +69,7 @@ def _test_settings(request, settings, tmp_path):
 @pytest.fixture(autouse=True)
 def clock(request):
     """Time stands still at ``factories.NOW``; ``clock.move_to(f.at(...))`` moves it."""
-    if request.node.get_closest_marker("browser"):
+    if request.node.get_closest_marker("browser") or request.node.get_closest_marker("real_clock"):
         yield None
         return
     with time_machine.travel(f.NOW, tick=False) as traveller:

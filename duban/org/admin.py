@@ -74,13 +74,23 @@ class PersonAdmin(UserAdmin):
 
     fieldsets = (
         *UserAdmin.fieldsets,  # type: ignore[misc]
-        (_("Supervision"), {"fields": ("full_name", "title", "phone", "role")}),
+        (_("Supervision"), {"fields": ("full_name", "title", "phone", "employee_no", "role")}),
     )
     office_fieldsets = (
         (None, {"fields": ("username", "password")}),
         (
             _("Supervision"),
-            {"fields": ("full_name", "title", "phone", "email", "role", "is_active")},
+            {
+                "fields": (
+                    "full_name",
+                    "title",
+                    "phone",
+                    "employee_no",
+                    "email",
+                    "role",
+                    "is_active",
+                )
+            },
         ),
     )
 

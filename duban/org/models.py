@@ -141,6 +141,9 @@ class Person(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=100, blank=True)
     title = models.CharField(_("job title"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # The number the province's directory knows the person by (工号): single
+    # sign-on can match people on it (docs/sso.md).
+    employee_no = models.CharField(_("employee number"), max_length=64, blank=True, db_index=True)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.LIAISON)
     # The language of the emails duban sends this person; the language switch sets it.
     language = models.CharField(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import Permission
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import Membership, Person, Unit
+from .models import Membership, Person, Role, Unit
 from .scope import Actor, scope_of
 
 OFFICE_ADMIN_PERMISSIONS = [
@@ -101,20 +101,53 @@ def person_create(
         person.set_password(password)
     else:
         person.set_unusable_password()
-    # Administrators have the whole admin site; office staff use it only to keep
-    # the unit tree and the people (see OFFICE_ADMIN_PERMISSIONS).
-    person.is_staff = role in ("admin", "office")
-    person.is_superuser = role == "admin"
+    _grants_of_role(person)
     person.full_clean(exclude=["password"])
     person.save()
-    if role == "office":
+    _permissions_of_role(person)
+    for index, unit in enumerate(units or []):
+        Membership.objects.create(person=person, unit=unit, is_primary=index == 0)
+    return person
+
+
+def _grants_of_role(person: Person) -> None:
+    # Administrators have the whole admin site; office staff use it only to keep
+    # the unit tree and the people (see OFFICE_ADMIN_PERMISSIONS).
+    person.is_staff = person.role in ("admin", "office") and not person.is_service
+    person.is_superuser = person.role == "admin"
+
+
+def _permissions_of_role(person: Person) -> None:
+    if person.role == "office" and not person.is_service:
         person.user_permissions.set(
             Permission.objects.filter(
                 content_type__app_label="org", codename__in=OFFICE_ADMIN_PERMISSIONS
             )
         )
-    for index, unit in enumerate(units or []):
-        Membership.objects.create(person=person, unit=unit, is_primary=index == 0)
+    else:
+        person.user_permissions.clear()
+
+
+@transaction.atomic
+def person_set_role(*, actor: Actor, person: Person, role: str) -> Person:
+    """A new role, with what follows from it (staff status, superuser status,
+    admin permissions) changed together. The directory's group mapping
+    (single sign-on) calls this with SYSTEM as its actor."""
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    scope = scope_of(actor)
+    if not scope.is_system and not (isinstance(actor, Person) and actor.role == Role.ADMIN):
+        raise PermissionDenied(_("Only an administrator can change a person's role."))
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    scope.require_manage_all(
+        list(person.units.all()) or [None], _("Only an administrator can change a person's role.")
+    )
+    if person.role == role:
+        return person
+    person.role = role
+    _grants_of_role(person)
+    person.save(update_fields=["role", "is_staff", "is_superuser"])
+    _permissions_of_role(person)
     return person
 
 

@@ -55,6 +55,7 @@ def outsiders(district):
         office=f.person("office_d", "office", units=[district]),
         leader=f.person("leader_d", "leader", units=[district]),
         liaison=f.person("liaison_d", "liaison", units=[district]),
+        admin=f.person("admin_d", "admin", units=[district]),
     )
 
 
@@ -260,6 +261,10 @@ CASES = {
     "hook_delete": ("office", lambda w, a: notify.hook_delete(actor=a, hook=w.hook)),
     "hook_test": ("office", lambda w, a: notify.hook_test(actor=a, hook=w.hook)),
     "delivery_retry": ("office", lambda w, a: notify.delivery_retry(actor=a, delivery=w.delivery)),
+    "person_set_role": (
+        "admin",
+        lambda w, a: org.person_set_role(actor=a, person=w.liaison_a, role="leader"),
+    ),
     "endpoint_create": (
         "office",
         lambda w, a: notify.endpoint_create(

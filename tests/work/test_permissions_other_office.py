@@ -130,6 +130,11 @@ OUTSIDERS: dict[tuple[str, str], tuple[int, int]] = {
     ("webhook_detail", "POST"): (404, 403),
     ("set_language", "POST"): (302, 302),
     ("login", "GET"): (200, 200),
+    ("oidc_start", "GET"): (404, 404),
+    ("oidc_authentication_callback", "GET"): (404, 404),
+    ("cas_login", "GET"): (404, 404),
+    ("chat_start", "GET"): (404, 404),
+    ("chat_callback", "GET"): (404, 404),
     ("logout", "GET"): (405, 405),
     ("logout", "POST"): (302, 302),
 }
