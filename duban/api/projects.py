@@ -17,7 +17,7 @@ from duban.projects import indicators, services
 from duban.projects.models import IndicatorTarget, Stage
 from duban.projects.queries import visible_projects, visible_targets
 
-from . import cursor
+from . import cursor, versions
 from .common import caller
 from .idempotency import answer_once, render
 from .schemas import (
@@ -58,9 +58,14 @@ def project_list(request: HttpRequest, query: Query[ProjectQuery]) -> HttpRespon
     return render(200, ProjectPage, {"results": found, "next": after})
 
 
-@router.get("/projects/{project_id}", response=ProjectOut, summary="One project")
+@router.get(
+    "/projects/{project_id}",
+    response={200: ProjectOut, 304: None},
+    summary="One project, with its ETag (send it in If-Match when moving its stage)",
+)
 def project_read(request: HttpRequest, project_id: Id) -> Any:
-    return get_object_or_404(visible_projects(caller(request)), pk=project_id)
+    project = get_object_or_404(visible_projects(caller(request)), pk=project_id)
+    return versions.read(request, "project", project, project, ProjectOut)
 
 
 @router.get(
@@ -100,15 +105,24 @@ def investment_file(request: HttpRequest, project_id: Id, data: InvestmentIn) ->
     "/projects/{project_id}/stage",
     response=ProjectOut,
     summary="Move a project to another stage (the office or the responsible unit)",
-    description="Stages: " + ", ".join(Stage.values) + ". Moving back or skipping needs a reason.",
+    description="Stages: "
+    + ", ".join(Stage.values)
+    + ". Moving back or skipping needs a reason. With If-Match (the project's ETag), a project"
+    " someone changed since you read it is refused with 412.",
 )
 def stage_move(request: HttpRequest, project_id: Id, data: StageIn) -> HttpResponse:
     person = caller(request)
     project = get_object_or_404(visible_projects(person), pk=project_id)
+    version = versions.if_sent(request, "project", project)
 
     def move() -> Answer:
         services.stage_move(
-            actor=person, project=project, target=data.target, on=data.on, reason=data.reason
+            actor=person,
+            project=project,
+            target=data.target,
+            on=data.on,
+            reason=data.reason,
+            version=version,
         )
         return 200, ProjectOut, visible_projects(person).get(pk=project.pk)
 

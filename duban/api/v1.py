@@ -57,6 +57,8 @@ from .schemas import (
     WarningPage,
 )
 from .tokens import token_find
+from .versions import if_match as _if_match
+from .versions import read as _read
 
 SAFE = ("GET", "HEAD", "OPTIONS")
 
@@ -265,37 +267,6 @@ def _task_out(task: Task, today: dt.date) -> dict[str, Any]:
         light=task.light(today),
     )
     return data
-
-
-def _etag(kind: str, obj: Any) -> str:
-    return f'"{kind}{obj.pk}-v{obj.version}"'
-
-
-def _if_match(request: HttpRequest, kind: str, obj: Any) -> int:
-    """The version the caller last read, from If-Match (428 without it, 412 if stale)."""
-    sent = request.headers.get("If-Match", "").strip()
-    if not sent:
-        raise HttpError(
-            428, _("Send the ETag you last read in If-Match, so no one's change is lost.")
-        )
-    if sent != "*" and sent.removeprefix("W/") != _etag(kind, obj):
-        raise services.ConflictError(
-            _("Someone else changed this since you read it: read it again, then edit.")
-        )
-    return int(obj.version)
-
-
-def _read(
-    request: HttpRequest, kind: str, obj: Any, data: Any, schema: type[Schema]
-) -> HttpResponse:
-    """A read with its ETag; 304 when the caller already has this version."""
-    tag = _etag(kind, obj)
-    if request.headers.get("If-None-Match", "").removeprefix("W/") == tag:
-        response = HttpResponse(status=304)
-    else:
-        response = render(200, schema, data)
-    response["ETag"] = tag
-    return response
 
 
 # --- who is asking, units -----------------------------------------------------------

@@ -329,12 +329,16 @@ def stage_move(
     reason: str = "",
     evidence: Any = None,
     today: dt.date | None = None,
+    version: int | None = None,
 ) -> StageMove:
     """Move a project to another stage on a date, with its evidence. Moving
     back, skipping a stage or resuming elsewhere needs a reason; every move is
-    kept (duban/lib/stages.py decides what is allowed)."""
+    kept (duban/lib/stages.py decides what is allowed). With ``version`` (the
+    project as the mover read it), a project changed since is refused."""
     project = Project.objects.select_for_update().get(pk=project.pk)
     _require_desk(actor, project)
+    if version is not None and project.version != version:
+        raise work.ConflictError(_("Someone else changed this project since you read it."))
     try:
         move = stages.check_move(
             project.stage,

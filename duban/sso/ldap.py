@@ -5,11 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django_auth_ldap.backend import LDAPBackend as Base
 
 from duban.org import services as org
 from duban.org.models import Role
 from duban.org.scope import SYSTEM
+
+from . import people
+from .models import Method
 
 
 class LDAPBackend(Base):  # type: ignore[misc]
@@ -18,6 +22,22 @@ class LDAPBackend(Base):  # type: ignore[misc]
     directory's user name (made a liaison of no unit only when
     ``DUBAN_SSO_CREATE`` is on); their role follows their directory groups
     when ``DUBAN_LDAP_ROLES`` maps them."""
+
+    def authenticate(
+        self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> Any:
+        self.request = request
+        return super().authenticate(request, username, password, **kwargs)
+
+    def get_or_build_user(self, username: str, ldap_user: Any) -> tuple[Any, bool]:
+        person, built = super().get_or_build_user(username, ldap_user)
+        request = getattr(self, "request", None)
+        if built and self.settings.NO_NEW_USERS and request is not None:
+            # The directory knows them and their password was right: say why
+            # they still do not get in.
+            messages.error(request, people.unknown(Method.LDAP, username, "username"))
+            request.duban_sso_said = True
+        return person, built
 
     def authenticate_ldap_user(self, ldap_user: Any, password: str) -> Any:
         person = super().authenticate_ldap_user(ldap_user, password)

@@ -75,6 +75,14 @@ def provider_label(method: str) -> str:
     return str(custom.get(method) or Method(method).label)
 
 
+def unknown(method: str, value: str, field: str) -> str:
+    """Why someone the provider knows does not sign in: duban has nobody so."""
+    return _(
+        "%(provider)s knows you as %(value)s, but duban has no person with that "
+        "%(what)s: ask the supervision office to add you or correct your record."
+    ) % {"provider": provider_label(method), "value": value, "what": str(FIELD_LABELS[field])}
+
+
 def person_for(
     method: str,
     subject: str,
@@ -117,13 +125,7 @@ def person_for(
     elif settings.DUBAN_SSO_CREATE:
         person = _create(method, subject, value, field=field, full_name=full_name, email=email)
     else:
-        raise Refused(
-            _(
-                "%(provider)s knows you as %(value)s, but duban has no person with that "
-                "%(what)s: ask the supervision office to add you or correct your record."
-            )
-            % {"provider": provider, "value": value, "what": what}
-        )
+        raise Refused(unknown(method, value, field))
     try:
         with transaction.atomic():
             Identity.objects.create(

@@ -143,10 +143,18 @@ class CASLogin(cas_views.LoginView):  # type: ignore[misc]
                 messages.error(request, _failed(Method.CAS))
             return redirect("login")
 
+    def successful_login(self, request: HttpRequest, next_page: str) -> HttpResponse:
+        # django-cas-ng's GET takes ``next`` (or else the Referer) unchecked: its
+        # CAS_CHECK_NEXT never runs there, as CAS_LOGIN_NEXT_PAGE is always set.
+        return HttpResponseRedirect(_safe_next(request, next_page))
+
     def post(self, request: HttpRequest) -> HttpResponse:
         if not settings.DUBAN_CAS_ON:
             raise Http404(_("Single sign-on is not set up."))
-        return super().post(request)
+        try:
+            return super().post(request)
+        except cas_views.RedirectException as error:  # a ``next`` elsewhere: 400, not 500
+            raise SuspiciousOperation(str(error)) from error
 
 
 # --- DingTalk, WeCom, Feishu -------------------------------------------------------

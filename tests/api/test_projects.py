@@ -93,3 +93,32 @@ def test_indicator_figures_reported_and_read(api, office, liaison_a, liaison_b, 
         .status_code
         == 404
     )
+
+
+def test_two_desks_moving_one_project_conflict_instead_of_the_second_overwriting(
+    api, office, project
+):
+    first, second = api(office), api(office)
+    read = first.get(f"/projects/{project.pk}")
+    tag = read["ETag"]
+    assert tag == f'"project{project.pk}-v{read.json()["version"]}"'
+    assert first.get(f"/projects/{project.pk}", **{"If-None-Match": tag}).status_code == 304
+    seen_by_second = second.get(f"/projects/{project.pk}")["ETag"]
+    moved = first.post(
+        f"/projects/{project.pk}/stage",
+        {"target": "signed", "on": "2026-01-20"},
+        **{"If-Match": tag},
+    )
+    assert moved.status_code == 200 and moved.json()["stage"] == "signed"
+    stale = second.post(
+        f"/projects/{project.pk}/stage",
+        {"target": "cancelled", "on": "2026-01-21", "reason": "撤资"},
+        **{"If-Match": seen_by_second},
+    )
+    assert stale.status_code == 412
+    assert stale["Content-Type"].startswith("application/problem+json")
+    project.refresh_from_db()
+    assert project.stage == "signed"
+    # Without If-Match the move is judged by the stage rules alone.
+    fresh = second.post(f"/projects/{project.pk}/stage", {"target": "started", "on": "2026-02-01"})
+    assert fresh.status_code == 200 and fresh.json()["stage"] == "started"
