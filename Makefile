@@ -30,7 +30,13 @@ $(ASSETS)/echarts/echarts.min.js: node_modules/.installed
 	mkdir -p $(ASSETS)/echarts
 	cp node_modules/echarts/dist/echarts.min.js node_modules/echarts/LICENSE $(ASSETS)/echarts/
 
-setup: $(STAMP) $(ASSETS)/echarts/echarts.min.js
+# 免登 inside 政务钉钉: our page script with the app's JS bridge (gdt-jsapi), bundled.
+$(ASSETS)/zwdd/signin.js: assets/zwdd-signin.js node_modules/.installed
+	mkdir -p $(ASSETS)/zwdd
+	node_modules/.bin/esbuild assets/zwdd-signin.js --bundle --format=iife --minify \
+	  --target=es2017 --outfile=$@ --log-level=warning
+
+setup: $(STAMP) $(ASSETS)/echarts/echarts.min.js $(ASSETS)/zwdd/signin.js
 	$(BIN)/duban compilemessages
 	$(BIN)/duban collectstatic --noinput -v 0
 

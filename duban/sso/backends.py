@@ -89,6 +89,12 @@ class CASBackend(ModelBackend):
         self, request: HttpRequest | None, ticket: str, service: str
     ) -> Person | None:
         client = get_cas_client(service_url=service, request=request)
+        # python-cas would wait for a silent server for ever: no longer than the
+        # other sign-ins wait (DUBAN_SSO_TIMEOUT).
+        send = client.session.request
+        client.session.request = lambda *args, **kwargs: send(
+            *args, **{"timeout": settings.OIDC_TIMEOUT, **kwargs}
+        )
         try:
             username, attributes, _pgtiou = client.verify_ticket(ticket)
         except Exception as error:  # noqa: BLE001 - the server is down or answered garbage

@@ -148,7 +148,11 @@ def _call(method: str, verb: str, url: str, **kwargs: Any) -> dict[str, Any]:
             % {
                 "platform": label,
                 "reason": str(
-                    answer.get("errmsg") or answer.get("message") or answer.get("msg") or ""
+                    answer.get("errmsg")
+                    or answer.get("message")
+                    or answer.get("msg")
+                    or answer.get("error_description")  # Feishu's OAuth v2 token errors
+                    or ""
                 )[:200]
                 or response.status_code,
             }

@@ -4,8 +4,8 @@ every method.
 1. An identity seen before (the provider's own id for the person) finds its
    person.
 2. Otherwise the configured field (user name, employee number, mobile or
-   email) is matched against exactly one active person; the identity is then
-   remembered.
+   email) is matched against exactly one person (switched off: refused as
+   such); the identity is then remembered.
 3. Nobody matches: refused with what to do, unless ``DUBAN_SSO_CREATE`` is on;
    then the person is made a liaison of no unit, who sees nothing until the
    office places them.
@@ -21,6 +21,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Replace
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -56,12 +58,19 @@ def _digits(phone: str) -> str:
 
 
 def _matching(field: str, value: str) -> list[Person]:
-    people = Person.objects.filter(is_active=True, is_service=False)
+    # Switched-off people are found too: they are refused as such, not taken
+    # for strangers (and, with creation on, given a second account).
+    people = Person.objects.filter(is_service=False)
     if field == "phone":
         digits = _digits(value)
         if len(digits) < 7:
             return []
-        found = people.filter(phone__contains=digits[-7:])
+        # The stored number without its separators ("+86 138-0000-1111"),
+        # in the database, then compared exactly here.
+        bare: Any = F("phone")
+        for mark in (" ", "-", "(", ")", "+", ".", "\u00a0"):
+            bare = Replace(bare, Value(mark), Value(""))
+        found = people.annotate(bare_phone=bare).filter(bare_phone__endswith=digits[-8:])
         return [p for p in found if _digits(p.phone) == digits][:2]
     if field == "email":
         return list(people.filter(email__iexact=value)[:2])
@@ -122,6 +131,8 @@ def person_for(
         )
     if found:
         person = found[0]
+        if not person.is_active:
+            raise Refused(_("Your duban account is switched off: ask the supervision office."))
     elif settings.DUBAN_SSO_CREATE:
         person = _create(method, subject, value, field=field, full_name=full_name, email=email)
     else:

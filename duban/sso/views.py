@@ -80,9 +80,10 @@ class LoginView(auth_views.LoginView):
             and not request.GET.get("password")
             and not request.user.is_authenticated
         ):
-            start = reverse("chat_start", args=[inside])
             next_url = request.GET.get("next", "")
-            return redirect(f"{start}?next={next_url}" if next_url else start)
+            # Encoded: a next with a query of its own (…?status=open&unit=3) must arrive whole.
+            query = {"next": next_url} if next_url else None
+            return redirect(reverse("chat_start", args=[inside], query=query))
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

@@ -134,7 +134,9 @@ class Platforms:
             found = self.tokens.get(token)
         return found[1] if found and found[0] == method else None
 
-    def answer(self, verb: str, path: str, query: dict[str, str], body: Any, headers: dict[str, str]) -> tuple[int, Any]:
+    def answer(
+        self, verb: str, path: str, query: dict[str, str], body: Any, headers: dict[str, str]
+    ) -> tuple[int, Any]:
         route = {
             ("POST", "/v1.0/oauth2/userAccessToken"): self.dingtalk_token,
             ("GET", "/v1.0/contact/users/me"): self.dingtalk_me,
@@ -252,26 +254,28 @@ class Platforms:
     def sign_in_page(self, path: str, query: dict[str, str], account: str) -> tuple[int, str]:
         """Where the platform's sign-in page sends the browser (a Location), or
         why it refuses (an error page)."""
-        if path == "/oauth2/auth":
-            method, app_id, wanted = "dingtalk", query.get("client_id"), {
-                "response_type": "code",
-                "scope": "openid",
-            }
-        elif path == "/connect/oauth2/authorize":
-            method, app_id, wanted = "wecom", query.get("appid"), {
-                "response_type": "code",
-                "scope": "snsapi_base",
-                "agentid": APPS["wecom"].agent_id,
-            }
-        elif path == "/wwlogin/sso/login":
-            method, app_id, wanted = "wecom", query.get("appid"), {
-                "login_type": "CorpApp",
-                "agentid": APPS["wecom"].agent_id,
-            }
-        elif path == "/open-apis/authen/v1/authorize":
-            method, app_id, wanted = "feishu", query.get("client_id"), {}
-        else:
+        pages = {  # path → the platform, the query key naming the app, what it insists on
+            "/oauth2/auth": ("dingtalk", "client_id", {"response_type": "code", "scope": "openid"}),
+            "/connect/oauth2/authorize": (
+                "wecom",
+                "appid",
+                {
+                    "response_type": "code",
+                    "scope": "snsapi_base",
+                    "agentid": APPS["wecom"].agent_id,
+                },
+            ),
+            "/wwlogin/sso/login": (
+                "wecom",
+                "appid",
+                {"login_type": "CorpApp", "agentid": APPS["wecom"].agent_id},
+            ),
+            "/open-apis/authen/v1/authorize": ("feishu", "client_id", {}),
+        }
+        if path not in pages:
             return 404, "no such page"
+        method, app_key, wanted = pages[path]
+        app_id = query.get(app_key)
         if app_id != APPS[method].client_id:
             return 400, "unknown app"
         for key, value in wanted.items():

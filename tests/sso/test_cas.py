@@ -6,11 +6,15 @@ itself, over HTTP (/p3/serviceValidate for CAS 3.0, /serviceValidate for 2.0).""
 
 from __future__ import annotations
 
+import contextlib
 import html
 import importlib.util
 import json
 import re
+import signal
+import socket
 import sys
+import time
 import urllib.parse
 from collections.abc import Iterator
 
@@ -59,7 +63,9 @@ def cas_server(tmp_path_factory) -> Iterator[str]:
         "CAS_TEST_DB": str(tmp_path_factory.mktemp("cas_server") / "cas.sqlite3"),
         "CAS_TEST_ACCOUNTS": json.dumps(ACCOUNTS),
     }
-    with running([sys.executable, "-m", "tests.sso.cas_server", str(port)], port, env=env, cwd=ROOT):
+    with running(
+        [sys.executable, "-m", "tests.sso.cas_server", str(port)], port, env=env, cwd=ROOT
+    ):
         yield f"http://127.0.0.1:{port}/cas/"
 
 
@@ -166,9 +172,7 @@ def test_a_known_person_signs_in_by_user_name_and_lands_where_they_were_going(
     assert again.status_code == 302 and again["Location"] == "/inbox/"
 
 
-def test_the_identity_keeps_finding_its_person_after_the_user_name_changes(
-    client, cas, liaison_a
-):
+def test_the_identity_keeps_finding_its_person_after_the_user_name_changes(client, cas, liaison_a):
     sign_in(client, "liaison_a")
     client.post("/logout/")
     assert signed_in_as(client) is None
@@ -315,6 +319,29 @@ def test_the_cas_server_down_signs_nobody_in_and_says_so(client, cas, settings, 
     response = client.get("/login/cas/", {"next": "/tasks/", "ticket": "ST-whatever"})
     assert response.status_code == 302 and response["Location"] == "/login/"
     assert f"Signing in through {LABEL} did not succeed" in login_page(client)
+    assert signed_in_as(client) is None
+
+
+def test_a_cas_server_that_never_answers_is_given_up_on(client, cas, settings, liaison_a):
+    settings.OIDC_TIMEOUT = 1  # DUBAN_SSO_TIMEOUT, every sign-in's wait for its server
+
+    def still_waiting(*_args):
+        raise AssertionError("duban still waits for the CAS server")
+
+    with contextlib.closing(socket.socket()) as silent:  # connects, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        settings.CAS_SERVER_URL = f"http://127.0.0.1:{silent.getsockname()[1]}/cas/"
+        before = signal.signal(signal.SIGALRM, still_waiting)
+        signal.alarm(15)  # rather than hang the run, should the timeout be lost
+        started = time.monotonic()
+        try:
+            response = client.get("/login/cas/", {"next": "/tasks/", "ticket": "ST-whatever"})
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, before)
+    assert time.monotonic() - started < 10
+    assert response.status_code == 302 and response["Location"] == "/login/"
     assert signed_in_as(client) is None
 
 
