@@ -234,8 +234,9 @@ DUBAN_LDAP_ON = bool(DUBAN_LDAP_URI)
 # QR sign-in on the desktop, 免登 inside their apps. "claim" is what the
 # platform says that is matched ("mobile", "userid", "employee_no", "email"),
 # "match" the person's field it is matched against.
-def _chat(prefix: str, urls: dict[str, str], claim: str, match: str) -> dict[str, str]:
+def _chat(prefix: str, urls: dict[str, str], claim: str, match: str, *more: str) -> dict[str, str]:
     found = {
+        **{name: os.environ.get(f"DUBAN_{prefix}_{name.upper()}", "") for name in more},
         "client_id": os.environ.get(f"DUBAN_{prefix}_CLIENT_ID", ""),
         "secret": os.environ.get(f"DUBAN_{prefix}_SECRET", ""),
         "agent_id": os.environ.get(f"DUBAN_{prefix}_AGENT_ID", ""),
@@ -269,6 +270,21 @@ DUBAN_CHAT_LOGIN = {
         {"login_url": "https://accounts.feishu.cn", "api_url": "https://open.feishu.cn"},
         "mobile",
         "phone",
+    ),
+    # 政务钉钉 (SaaS); 浙政钉: login-pro.ding.zj.gov.cn, openplatform-pro.ding.zj.gov.cn.
+    # CLIENT_ID/SECRET: the QR login app's AppKey and AppSecret (its 应用标识 in
+    # QR_CLIENT_ID when it differs); APP_KEY/APP_SECRET: the H5 app for 免登.
+    "zwdd": _chat(
+        "ZWDD",
+        {"login_url": "https://login.dg-work.cn", "api_url": "https://openplatform.dg-work.cn"},
+        "account",
+        "username",
+        "qr_client_id",
+        "app_key",
+        "app_secret",
+        "corp_id",
+        "client_ip",
+        "client_mac",
     ),
 }
 

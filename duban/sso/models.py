@@ -15,6 +15,7 @@ class Method(models.TextChoices):
     DINGTALK = "dingtalk", _("DingTalk")
     WECOM = "wecom", _("WeCom")
     FEISHU = "feishu", _("Feishu")
+    ZWDD = "zwdd", _("Government DingTalk")
 
 
 class Identity(models.Model):

@@ -70,7 +70,11 @@ def _matching(field: str, value: str) -> list[Person]:
         bare: Any = F("phone")
         for mark in (" ", "-", "(", ")", "+", ".", "\u00a0"):
             bare = Replace(bare, Value(mark), Value(""))
-        found = people.annotate(bare_phone=bare).filter(bare_phone__endswith=digits[-8:])
+        found = people.filter(
+            pk__in=people.annotate(bare_phone=bare)
+            .filter(bare_phone__endswith=digits[-8:])
+            .values("pk")
+        )
         return [p for p in found if _digits(p.phone) == digits][:2]
     if field == "email":
         return list(people.filter(email__iexact=value)[:2])

@@ -18,7 +18,7 @@ from django.contrib import auth, messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, resolve_url
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -181,6 +181,17 @@ def chat_start(request: HttpRequest, method: str) -> HttpResponse:
     pending[state] = {"method": method, "next": _safe_next(request, request.GET.get("next"))}
     request.session[SESSION_KEY] = pending
     inside = chat.in_app(request.headers.get("User-Agent", "")) == method
+    if inside and method == Method.ZWDD:
+        # 政务钉钉 gives its code to the page, through the app's JS bridge.
+        return render(
+            request,
+            "sso/zwdd.html",
+            {
+                "callback": reverse("chat_callback", args=[method]),
+                "state": state,
+                "corp_id": chat.config(method).get("corp_id", ""),
+            },
+        )
     return HttpResponseRedirect(
         chat.authorize_url(method, _callback_uri(request, method), state, inside=inside)
     )
@@ -198,9 +209,11 @@ def chat_callback(request: HttpRequest, method: str) -> HttpResponse:
             request, _("This sign-in was not started here or has expired. Sign in again.")
         )
         return redirect(f"{reverse('login')}?password=1")
-    code = request.GET.get("authCode") or request.GET.get("code") or ""
+    # DingTalk's OAuth says authCode, the others code; 政务钉钉's JS bridge auth_code.
+    bridged = "auth_code" in request.GET
+    code = request.GET.get("auth_code") or request.GET.get("authCode") or request.GET.get("code")
     try:
-        who = chat.identify(method, code, _callback_uri(request, method))
+        who = chat.identify(method, code or "", _callback_uri(request, method), in_app=bridged)
         config = chat.config(method)
         person = people.person_for(
             method,
