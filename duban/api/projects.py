@@ -24,6 +24,8 @@ from .schemas import (
     ActualIn,
     Id,
     InvestmentIn,
+    InvestmentPlanIn,
+    InvestmentPlanOut,
     InvestmentReportOut,
     ProjectOut,
     ProjectPage,
@@ -99,6 +101,41 @@ def investment_file(request: HttpRequest, project_id: Id, data: InvestmentIn) ->
         return 201, InvestmentReportOut, report
 
     return answer_once(request, file)
+
+
+@router.get(
+    "/projects/{project_id}/investment-plans",
+    response=list[InvestmentPlanOut],
+    summary="A project's planned investment, by year (in yuan)",
+)
+def investment_plan_list(request: HttpRequest, project_id: Id) -> Any:
+    project = get_object_or_404(visible_projects(caller(request)), pk=project_id)
+    return list(project.plans.order_by("-year"))
+
+
+@router.post(
+    "/projects/{project_id}/investment-plans",
+    response=InvestmentPlanOut,
+    summary="Set a year's planned investment (the office's project desk)",
+)
+def investment_plan_set(
+    request: HttpRequest, project_id: Id, data: InvestmentPlanIn
+) -> HttpResponse:
+    person = caller(request)
+    project = get_object_or_404(visible_projects(person), pk=project_id)
+
+    def set_plan() -> Answer:
+        plan = services.investment_plan_set(
+            actor=person,
+            project=project,
+            year=data.year,
+            amount=data.amount,
+            first_month=data.first_month,
+            last_month=data.last_month,
+        )
+        return 200, InvestmentPlanOut, plan
+
+    return answer_once(request, set_plan)
 
 
 @router.post(

@@ -322,6 +322,23 @@ class InvestmentReportOut(Schema):
     submitted_at: dt.datetime
 
 
+class InvestmentPlanOut(Schema):
+    year: int
+    amount: Decimal
+    amount_unit: str = "yuan"
+    first_month: int
+    last_month: int
+
+
+class InvestmentPlanIn(Schema):
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    amount: Annotated[Decimal, Field(ge=0, lt=Decimal("1e14"), decimal_places=2)] = Field(
+        description="Planned for the year, in yuan"
+    )
+    first_month: Annotated[int, Field(ge=1, le=12)] = 1
+    last_month: Annotated[int, Field(ge=1, le=12)] = 12
+
+
 class InvestmentIn(Schema):
     year: Annotated[int, Field(ge=2000, le=2100)]
     month: Annotated[int, Field(ge=1, le=12)]

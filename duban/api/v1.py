@@ -36,6 +36,7 @@ from duban.work.models import ProgressReport, Task
 from . import cursor
 from .common import caller as _person
 from .common import scoped_task as _task
+from .directory import router as directory_router
 from .figures import router as figures_router
 from .idempotency import answer_once, render
 from .problems import PROBLEM as PROBLEM_TYPE
@@ -580,6 +581,7 @@ def warning_list(request: HttpRequest, query: Query[WarningQuery]) -> HttpRespon
     return render(200, WarningPage, {"results": results, "next": after})
 
 
+api.add_router("/", directory_router)
 api.add_router("/", requests_router)
 api.add_router("/", projects_router)
 api.add_router("/", figures_router)

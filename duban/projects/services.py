@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from duban.lib import stages
+from duban.lib import investment, stages
 from duban.org.models import Person, Unit, UnitKind
 from duban.org.scope import Actor, person_of, scope_of
 from duban.work import attachments as attachment_rules
@@ -156,6 +156,7 @@ def investment_plan_set(
     _require_desk(actor, project)
     if amount < 0:
         raise ValidationError({"amount": _("Investment cannot be negative.")})
+    amount = Decimal(amount).quantize(investment.FEN)  # yuan and fen, as stored
     if not 1 <= first_month <= last_month <= 12:
         raise ValidationError({"last_month": _("The months must run from 1 to 12, in order.")})
     plan, _created = InvestmentPlan.objects.update_or_create(

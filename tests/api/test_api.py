@@ -367,3 +367,30 @@ def test_every_error_under_the_api_is_a_problem(api, office):
     assert (
         garbled.status_code == 400 and garbled.json()["detail"] == "无法读取请求内容：请发送 JSON。"
     )
+
+
+def test_people_are_listed_with_only_the_units_the_caller_sees(
+    api, office, liaison_a, unit_a, unit_b
+):
+    from duban.org.models import Membership
+
+    both = f.person("both", Role.LIAISON, units=[unit_a, unit_b], full_name="两单位")
+    seen_by_a = {p["username"]: p for p in api(liaison_a).get("/people").json()}
+    assert set(seen_by_a) == {"liaison_a", "both"}
+    assert seen_by_a["both"]["unit_ids"] == [unit_a.pk]  # not unit B, outside A's scope
+    by_office = {p["username"]: p for p in api(office).get("/people").json()}
+    assert by_office["both"]["unit_ids"] == sorted([unit_a.pk, unit_b.pk])
+    assert set(p["username"] for p in api(office).get(f"/people?unit={unit_b.pk}").json()) == {
+        "both"
+    }
+    assert Membership.objects.filter(person=both).count() == 2
+    for leaked in ("email", "phone", "password"):
+        assert leaked not in seen_by_a["both"]
+
+
+def test_plans_are_those_the_person_may_open(api, office, liaison_a, liaison_b, plan, task):
+    assert [p["id"] for p in api(office).get("/plans").json()] == [plan.pk]
+    assert [p["id"] for p in api(liaison_a).get("/plans").json()] == [plan.pk]  # holds A's task
+    assert api(liaison_b).get("/plans").json() == []
+    assert api(liaison_b).get(f"/plans/{plan.pk}").status_code == 404
+    assert api(liaison_a).get(f"/plans/{plan.pk}").json()["title"] == plan.title

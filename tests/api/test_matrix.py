@@ -148,6 +148,15 @@ MATRIX = [
     Row("GET", "/api/v1/openapi.json", lambda w: "/api/v1/openapi.json", PUBLIC),
     Row("GET", "/api/v1/me", lambda w: "/api/v1/me", ALL),
     Row("GET", "/api/v1/units", lambda w: "/api/v1/units", ALL),
+    Row("GET", "/api/v1/people", lambda w: "/api/v1/people", ALL),
+    Row("GET", "/api/v1/plans", lambda w: "/api/v1/plans", ALL),
+    Row(
+        "GET",
+        "/api/v1/plans/{plan_id}",
+        # The plan holds unit A's task: its liaison may open it, unit B's may not.
+        lambda w: (w.task, f"/api/v1/plans/{w.plan.pk}")[1],
+        READ_A,
+    ),
     Row("GET", "/api/v1/tasks", lambda w: "/api/v1/tasks", ALL),
     Row(
         "POST",
@@ -211,6 +220,19 @@ MATRIX = [
         lambda w: f"/api/v1/projects/{w.project.pk}/investment",
         (401, 201, 404, 403, 403, 404),
         lambda w: {"year": 2026, "month": 2, "amount": "3500000.00"},
+    ),
+    Row(
+        "GET",
+        "/api/v1/projects/{project_id}/investment-plans",
+        lambda w: f"/api/v1/projects/{w.project.pk}/investment-plans",
+        READ_A,
+    ),
+    Row(
+        "POST",
+        "/api/v1/projects/{project_id}/investment-plans",
+        lambda w: f"/api/v1/projects/{w.project.pk}/investment-plans",
+        (401, 403, 404, 403, 200, 404),
+        lambda w: {"year": 2026, "amount": "36000000.00"},
     ),
     Row(
         "POST",

@@ -122,3 +122,35 @@ def test_two_desks_moving_one_project_conflict_instead_of_the_second_overwriting
     # Without If-Match the move is judged by the stage rules alone.
     fresh = second.post(f"/projects/{project.pk}/stage", {"target": "started", "on": "2026-02-01"})
     assert fresh.status_code == 200 and fresh.json()["stage"] == "started"
+
+
+def test_the_year_plan_is_set_by_the_desk_and_read_in_yuan(api, office, liaison_a, project):
+    made = api(office).post(
+        f"/projects/{project.pk}/investment-plans",
+        {"year": 2026, "amount": "36000000.00", "first_month": 3},
+    )
+    assert made.status_code == 200
+    assert made.json() == {
+        "year": 2026,
+        "amount": "36000000.00",
+        "amount_unit": "yuan",
+        "first_month": 3,
+        "last_month": 12,
+    }
+    again = api(office).post(
+        f"/projects/{project.pk}/investment-plans", {"year": 2026, "amount": "40000000"}
+    )
+    assert again.json()["amount"] == "40000000.00"
+    assert [
+        p["amount"] for p in api(liaison_a).get(f"/projects/{project.pk}/investment-plans").json()
+    ] == ["40000000.00"]
+    for bad in ({"amount": "-1"}, {"amount": "1e20"}, {"amount": "NaN"}, {"last_month": 13}):
+        refused = api(office).post(
+            f"/projects/{project.pk}/investment-plans", {"year": 2026, "amount": "1", **bad}
+        )
+        assert refused.status_code == 422, bad
+    backwards = api(office).post(
+        f"/projects/{project.pk}/investment-plans",
+        {"year": 2026, "amount": "1", "first_month": 9, "last_month": 3},
+    )
+    assert backwards.status_code == 422 and "last_month" in backwards.json()["errors"]
