@@ -15,6 +15,7 @@ import pytest
 from duban.org.models import Person, Role
 from tests import factories as f
 
+from .pages import sign_in, signed_in_as
 from .servers import free_port, missing, running
 
 pytestmark = pytest.mark.django_db
@@ -133,19 +134,6 @@ def ldap_on(settings, directory):
         "duban.sso.ldap.LDAPBackend",
     ]
     return configure
-
-
-def sign_in(client, username: str, password: str, *, language: str = "en"):
-    return client.post(
-        "/login/",
-        {"username": username, "password": password, "next": "/tasks/"},
-        HTTP_ACCEPT_LANGUAGE=language,
-    )
-
-
-def signed_in_as(client):
-    response = client.get("/inbox/")
-    return response.context["user"] if response.status_code == 200 else None
 
 
 def test_a_known_person_signs_in_with_the_directory_password(client, ldap_on, liaison_a):

@@ -4,20 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from .pages import sign_in, signed_in_as
+
 pytestmark = pytest.mark.django_db
-
-
-def sign_in(client, username: str, password: str, *, language: str = "en"):
-    return client.post(
-        "/login/",
-        {"username": username, "password": password, "next": "/tasks/"},
-        HTTP_ACCEPT_LANGUAGE=language,
-    )
-
-
-def signed_in_as(client):
-    response = client.get("/inbox/")
-    return response.context["user"] if response.status_code == 200 else None
 
 
 def test_a_refused_password_says_it_is_for_administrators_only(client, settings, liaison_a):
