@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "duban.documents",
     "duban.projects",
     "duban.cockpit",
+    "duban.audit",
     "duban.api",
     "duban.sso",
     "django_cas_ng",
@@ -90,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "duban.audit.middleware.AuditRefusalsAndApiWrites",
 ]
 
 ROOT_URLCONF = "duban.urls"
@@ -303,6 +305,9 @@ if DUBAN_LDAP_ON:
     globals().update(ldap_settings(os.environ))
     AUTHENTICATION_BACKENDS.append("duban.sso.ldap.LDAPBackend")
 DUBAN_LDAP_ROLE_GROUPS: list[tuple[str, str]] = globals().get("DUBAN_LDAP_ROLE_GROUPS", [])
+
+# The security audit log keeps at least this many days (docs/security.md).
+DUBAN_AUDIT_KEEP_DAYS = max(envint("DUBAN_AUDIT_KEEP_DAYS", 180), 180)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

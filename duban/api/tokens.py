@@ -11,12 +11,14 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from duban.audit import log as audit
 from duban.org.models import Person
 from duban.org.scope import Actor, person_of, scope_of
 
@@ -96,9 +98,11 @@ def token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
     return token
 
 
-def token_find(raw: str) -> ApiToken | None:
+def token_find(raw: str, request: Any = None) -> ApiToken | None:
     """The live token a bearer string names, else None (malformed, unknown,
-    wrong secret, revoked, expired, or its person switched off)."""
+    wrong secret, revoked, expired, or its person switched off). Its use is
+    in the security audit log when it is first used in a while (every write
+    with it is too: duban.audit.middleware)."""
     parts = (raw or "").strip().split("_", 2)
     if len(parts) != 3 or parts[0] != PREFIX or not parts[1].isalnum() or len(parts[1]) > 16:
         return None
@@ -111,4 +115,11 @@ def token_find(raw: str) -> ApiToken | None:
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+        audit.record(
+            "api.token.used",
+            request=request,
+            actor=token.person,
+            object_type="apitoken",
+            object_id=token.prefix,
+        )
     return token

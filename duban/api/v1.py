@@ -68,7 +68,7 @@ class TokenAuth(HttpBearer):
     """A personal access token; a read-only one may not write."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        found = token_find(token)
+        found = token_find(token, request)
         if found is None:
             return None
         if request.method not in SAFE and not found.can_write:

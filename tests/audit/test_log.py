@@ -1,0 +1,150 @@
+"""The security audit log: what is recorded, and that nobody can change it
+unnoticed (the database refuses; the hash chain names what was done anyway)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
+
+from duban.api.tokens import token_create
+from duban.audit import log
+from duban.audit.models import AuditEvent
+from duban.audit.prune import prune
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def actions() -> list[tuple[str, str, str]]:
+    return list(AuditEvent.objects.order_by("id").values_list("action", "actor", "outcome"))
+
+
+def sign_in(client, username, password):
+    return client.post(
+        "/login/",
+        {"username": username, "password": password},
+        REMOTE_ADDR="10.1.2.3",
+        HTTP_USER_AGENT="Mozilla/5.0 test",
+    )
+
+
+def test_sign_ins_failures_and_sign_outs_are_recorded_with_where_from(client, liaison_a):
+    liaison_a.set_password("a-long-passphrase")
+    liaison_a.save()
+    sign_in(client, "liaison_a", "wrong")
+    sign_in(client, "nobody", "wrong")
+    sign_in(client, "liaison_a", "a-long-passphrase")
+    client.post("/logout/")
+    assert actions() == [
+        ("login.failed", "", "refused"),
+        ("login.failed", "", "refused"),
+        ("login", "liaison_a", "ok"),
+        ("logout", "liaison_a", "ok"),
+    ]
+    failed = AuditEvent.objects.order_by("id").first()
+    assert failed.detail == {"username": "liaison_a"} and "wrong" not in str(failed.detail)
+    assert (failed.address, failed.user_agent) == ("10.1.2.3", "Mozilla/5.0 test")
+    assert AuditEvent.objects.get(action="login").detail == {"method": "PasswordBackend"}
+
+
+def test_a_refused_page_and_the_apis_tokens_are_recorded(as_, client, liaison_a, task, office):
+    as_(liaison_a).get(f"/tasks/{task.pk}/edit/")  # the office's form: 403
+    refused = AuditEvent.objects.get(action="access.refused")
+    assert (refused.actor, refused.detail["path"], refused.detail["status"]) == (
+        "liaison_a",
+        f"/tasks/{task.pk}/edit/",
+        403,
+    )
+    made = token_create(actor=office, name="OA", days=30, can_write=True)
+    bearer = {"Authorization": f"Bearer {made.secret}"}
+    client.get("/api/v1/tasks", headers=bearer)
+    client.get("/api/v1/tasks", headers=bearer)  # the same minute: one "used" row
+    client.post(
+        f"/api/v1/tasks/{task.pk}/notices",
+        {"reason": "请说明。", "answer_by": "2026-03-25"},
+        content_type="application/json",
+        headers=bearer,
+    )
+    client.get("/api/v1/tasks", headers={"Authorization": "Bearer dbn_x_forged"})
+    assert [a for a in actions() if a[0].startswith(("api", "access"))][1:] == [
+        ("api.token.used", "office", "ok"),
+        ("api.write", "office", "ok"),
+        ("access.refused", "", "refused"),
+    ]
+    write = AuditEvent.objects.get(action="api.write")
+    assert write.detail["token"] == made.token.prefix and made.secret not in str(write.detail)
+
+
+def test_the_chain_holds_and_the_command_says_so(client, liaison_a, capsys):
+    for _ in range(5):
+        sign_in(client, "liaison_a", "wrong")
+    assert list(log.verify()) == []
+    call_command("audit", "verify")
+    assert "chain holds" in capsys.readouterr().out
+
+
+def test_the_database_refuses_to_change_or_remove_a_row(client, liaison_a):
+    sign_in(client, "liaison_a", "wrong")
+    row = AuditEvent.objects.get()
+    for attempt in (
+        lambda: AuditEvent.objects.filter(pk=row.pk).update(actor="someone else"),
+        lambda: AuditEvent.objects.filter(pk=row.pk)._raw_delete(connection.alias),
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            attempt()
+    with pytest.raises(PermissionError):
+        row.save()
+    with pytest.raises(PermissionError):
+        row.delete()
+    assert AuditEvent.objects.get().actor == ""
+
+
+def _without_the_guard():
+    """What someone with the database's own keys could do: drop the guard."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("DROP TRIGGER audit_event_no_update")
+            cursor.execute("DROP TRIGGER audit_event_no_delete")
+        else:
+            cursor.execute("DROP TRIGGER audit_event_append_only ON audit_auditevent")
+
+
+def test_an_edited_row_and_removed_rows_are_named_by_verify(client, liaison_a):
+    for _ in range(6):
+        sign_in(client, "liaison_a", "wrong")
+    _without_the_guard()
+    AuditEvent.objects.filter(id=3).update(detail={"username": "someone else"})
+    AuditEvent.objects.filter(id=5)._raw_delete(connection.alias)
+    assert [(b.id, b.why) for b in log.verify()] == [
+        (3, "its content does not match its hash (edited)"),
+        (6, "rows 5–5 are missing"),
+        (6, "it does not follow the row before it"),
+    ]
+    with pytest.raises(CommandError, match="broken in"):
+        call_command("audit", "verify")
+
+
+def test_the_oldest_rows_removed_without_pruning_are_noticed(client, liaison_a):
+    for _ in range(4):
+        sign_in(client, "liaison_a", "wrong")
+    _without_the_guard()
+    AuditEvent.objects.filter(id__lte=2)._raw_delete(connection.alias)
+    assert [b.why for b in log.verify()] == ["rows 1–2 are missing and were not pruned"]
+
+
+def test_pruning_keeps_180_days_at_least_and_is_itself_recorded(client, liaison_a, clock):
+    for _ in range(3):
+        sign_in(client, "liaison_a", "wrong")
+    clock.move_to(f.NOW + dt.timedelta(days=100))
+    sign_in(client, "liaison_a", "wrong")
+    assert prune(days=30) == 0  # never fewer than 180 days kept
+    clock.move_to(f.NOW + dt.timedelta(days=200))
+    assert prune() == 3
+    assert AuditEvent.objects.order_by("id").values_list("id", flat=True).first() == 4
+    pruned = AuditEvent.objects.get(action="audit.pruned")
+    assert pruned.detail["removed"] == 3 and pruned.detail["first_kept"] == 4
+    assert list(log.verify()) == []
