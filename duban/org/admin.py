@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .models import Membership, Person, Unit
-from .scope import scope_of
+from .models import Membership, Person, Role, Unit
+from .scope import KEPT_BY_THE_OFFICE, keeps, kept_people, scope_of
 
 
 @admin.register(Unit)
@@ -57,26 +57,17 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(UserAdmin):
+class PersonAdmin(SimpleHistoryAdmin, UserAdmin):
+    """People, as ``org.services`` lets the signed-in person keep them: office
+    staff only liaisons and leaders of their own subtree, an administrator
+    anyone in scope. Staff status, superuser status and the permissions are
+    never typed: they follow from the role (``services.person_set_role``)."""
+
     list_display = ("username", "full_name", "role", "email", "is_active")
     list_filter = ("role", "is_active")
-    search_fields = ("username", "full_name", "email")
+    search_fields = ("username", "full_name", "email", "employee_no")
     inlines = [MembershipInline]
-
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
-        # Office staff keep the people of their own subtree (and people of no
-        # unit only with a scope over everything).
-        people = super().get_queryset(request)
-        scope = scope_of(request.user)
-        if scope.everything:
-            return people
-        return people.filter(memberships__unit__in=scope.units()).distinct()
-
     fieldsets = (
-        *UserAdmin.fieldsets,  # type: ignore[misc]
-        (_("Supervision"), {"fields": ("full_name", "title", "phone", "employee_no", "role")}),
-    )
-    office_fieldsets = (
         (None, {"fields": ("username", "password")}),
         (
             _("Supervision"),
@@ -92,15 +83,32 @@ class PersonAdmin(UserAdmin):
                 )
             },
         ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
+    readonly_fields = ("last_login", "date_joined")
 
-    def get_fieldsets(self, request, obj=None):  # type: ignore[no-untyped-def]
-        # Office staff keep people and units but can never grant admin rights.
-        if obj is not None and not request.user.is_superuser:
-            return self.office_fieldsets
-        return super().get_fieldsets(request, obj)
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return kept_people(request.user).order_by("username")
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or keeps(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or keeps(request.user, obj))
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
-        if db_field.name == "role" and not request.user.is_superuser:
-            kwargs["choices"] = [c for c in db_field.choices if c[0] != "admin"]
+        if db_field.name == "role" and getattr(request.user, "role", "") != Role.ADMIN:
+            kwargs["choices"] = [c for c in db_field.choices if c[0] in KEPT_BY_THE_OFFICE]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        # The role changes only through the service, with what follows from it.
+        role = obj.role
+        obj.role = Person.objects.get(pk=obj.pk).role if change else Role.LIAISON
+        if not change:
+            obj.is_staff = obj.is_superuser = False
+        super().save_model(request, obj, form, change)
+        if role != obj.role:
+            services.person_set_role(actor=request.user, person=obj, role=role, request=request)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -135,8 +137,19 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
+class PersonManager(UserManager):
+    def create_superuser(  # type: ignore[override]
+        self, username: str, email: str | None = None, password: str | None = None, **extra: Any
+    ) -> Any:
+        # `duban createsuperuser`: an administrator, whose grants follow from the role.
+        extra.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra)
+
+
 class Person(AbstractUser):
-    """A person who signs in. One role; may belong to several units."""
+    """A person who signs in. One role; may belong to several units. What the
+    role grants (staff status, superuser status, the administration's
+    permissions) follows from it in one place: ``org.services.person_set_role``."""
 
     full_name = models.CharField(_("full name"), max_length=100, blank=True)
     title = models.CharField(_("job title"), max_length=100, blank=True)
@@ -156,6 +169,10 @@ class Person(AbstractUser):
     units = models.ManyToManyField(
         Unit, through="Membership", related_name="people", verbose_name=_("units"), blank=True
     )
+    # Who changed what of a person, with the old and the new values (never
+    # the password's hash, nor the last sign-in's time).
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    objects = PersonManager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("person")

@@ -357,3 +357,53 @@ def scope_of(actor: Actor | Any) -> Scope:
         scope.__dict__["_office"] = tops[0] if tops else None
     actor._duban_scope = scope  # type: ignore[union-attr]
     return scope
+
+
+# --- who keeps whom's record ---------------------------------------------------------
+
+KEPT_BY_THE_OFFICE = (Role.LIAISON, Role.LEADER)
+KEEP_REFUSED = gettext_lazy("You may not change this person's record: ask an administrator.")
+
+
+def require_keeps(actor: Actor | Any, person: Person) -> None:
+    """``actor`` may change ``person``'s record: an administrator anyone inside
+    their scope; office staff only liaisons and leaders inside theirs (never
+    other office staff, never an administrator); the system anyone."""
+    scope = scope_of(actor)
+    if scope.is_system:
+        return
+    if not scope.manages or not isinstance(actor, Person) or person.is_service:
+        raise PermissionDenied(str(KEEP_REFUSED))
+    if actor.role != Role.ADMIN and person.role not in KEPT_BY_THE_OFFICE:
+        raise PermissionDenied(str(KEEP_REFUSED))
+    units = list(person.units.all())
+    if not units:
+        if not scope.everything:
+            raise scope.outside(None)
+    for unit in units:
+        scope.require_covers(unit)
+
+
+def keeps(actor: Actor | Any, person: Person) -> bool:
+    try:
+        require_keeps(actor, person)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def kept_people(actor: Actor | Any) -> QuerySet[Person]:
+    """The people whose record ``actor`` may change (the administration's list):
+    every unit of theirs inside the actor's scope."""
+    scope = scope_of(actor)
+    people = Person.objects.filter(is_service=False)
+    if scope.is_system:
+        return people
+    if not scope.manages or not isinstance(actor, Person):
+        return people.none()
+    if actor.role != Role.ADMIN:
+        people = people.filter(role__in=KEPT_BY_THE_OFFICE)
+    if scope.everything:
+        return people
+    outside = Membership.objects.exclude(scope.unit_q("unit")).values("person_id")
+    return people.filter(memberships__unit__in=scope.units()).exclude(pk__in=outside).distinct()

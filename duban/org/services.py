@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from duban.audit import log as audit
+
 from .models import Membership, Person, Role, Unit
-from .scope import Actor, scope_of
+from .scope import KEPT_BY_THE_OFFICE, Actor, person_of, require_keeps, scope_of
 
 OFFICE_ADMIN_PERMISSIONS = [
     f"{action}_{model}"
@@ -129,25 +133,35 @@ def _permissions_of_role(person: Person) -> None:
 
 
 @transaction.atomic
-def person_set_role(*, actor: Actor, person: Person, role: str) -> Person:
+def person_set_role(*, actor: Actor, person: Person, role: str, request: Any = None) -> Person:
     """A new role, with what follows from it (staff status, superuser status,
-    admin permissions) changed together. The directory's group mapping
-    (single sign-on) calls this with SYSTEM as its actor."""
+    admin permissions) changed together, and recorded in the security audit
+    log. Office staff may make a person they keep a liaison or a leader; only
+    an administrator grants the office's or the administrator's role. The
+    directory's group mapping (single sign-on) calls this with SYSTEM."""
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
-    scope = scope_of(actor)
-    if not scope.is_system and not (isinstance(actor, Person) and actor.role == Role.ADMIN):
-        raise PermissionDenied(_("Only an administrator can change a person's role."))
     person = Person.objects.select_for_update().get(pk=person.pk)
-    scope.require_manage_all(
-        list(person.units.all()) or [None], _("Only an administrator can change a person's role.")
-    )
+    require_keeps(actor, person)
+    granting = role not in KEPT_BY_THE_OFFICE
+    if granting and not scope_of(actor).is_system and getattr(actor, "role", "") != Role.ADMIN:
+        raise PermissionDenied(_("Only an administrator can give this role."))
     if person.role == role:
         return person
+    before = person.role
     person.role = role
     _grants_of_role(person)
+    person._change_reason = "role"  # type: ignore[attr-defined]
     person.save(update_fields=["role", "is_staff", "is_superuser"])
     _permissions_of_role(person)
+    audit.record(
+        "person.role",
+        request=request,
+        actor=person_of(actor),
+        target=person,
+        old=before,
+        new=role,
+    )
     return person
 
 
