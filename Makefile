@@ -37,6 +37,7 @@ $(ASSETS)/zwdd/signin.js: assets/zwdd-signin.js node_modules/.installed
 	  --target=es2017 --outfile=$@ --log-level=warning
 
 setup: $(STAMP) $(ASSETS)/echarts/echarts.min.js $(ASSETS)/zwdd/signin.js
+	$(BIN)/duban secretkey >/dev/null
 	$(BIN)/duban compilemessages
 	$(BIN)/duban collectstatic --noinput -v 0
 

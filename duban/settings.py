@@ -6,6 +6,7 @@ cannot read, so a typo in a deployment stops the start instead of being ignored.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -39,12 +40,17 @@ def envint(name: str, default: int) -> int:
 
 DEBUG = envbool("DEBUG", "false")
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY_FILE = DATA_DIR / "secret_key"
+if not SECRET_KEY and SECRET_KEY_FILE.is_file():
+    # Written once by `make setup` (or `duban secretkey`), readable only by its owner.
+    SECRET_KEY = SECRET_KEY_FILE.read_text().strip()
 if not SECRET_KEY:
-    if not DEBUG and envbool("DUBAN_REQUIRE_SECRET_KEY", "false"):
-        raise ImproperlyConfigured("SECRET_KEY must be set")
-    # A fixed development key keeps `make run` working straight after clone;
-    # deployments set SECRET_KEY (see docs/operations.md).
-    SECRET_KEY = "duban-insecure-development-key-change-me"  # noqa: S105
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set: set it in the environment, or run `duban secretkey` "
+            f"to write {SECRET_KEY_FILE} (docs/operations.md)."
+        )
+    SECRET_KEY = "duban-insecure-development-key-for-debug-only"  # noqa: S105
 
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -72,6 +78,8 @@ INSTALLED_APPS = [
     "duban.api",
     "duban.sso",
     "django_cas_ng",
+    "csp",
+    "axes",
     "duban.ops",
     "ninja",
     "django_tasks",
@@ -88,10 +96,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "duban.web.middleware.SessionLimits",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "duban.audit.middleware.AuditRefusalsAndApiWrites",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "duban.urls"
@@ -291,6 +302,8 @@ DUBAN_CHAT_LOGIN = {
 }
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every sign-in while the name or the address is locked out.
+    "duban.sso.backends.Lockout",
     "duban.sso.backends.PasswordBackend",
     # Sessions begun by a chat platform's sign-in (duban.sso.views) name this one.
     "duban.sso.backends.SignedInElsewhere",
@@ -310,8 +323,28 @@ DUBAN_LDAP_ROLE_GROUPS: list[tuple[str, str]] = globals().get("DUBAN_LDAP_ROLE_G
 DUBAN_AUDIT_KEEP_DAYS = max(envint("DUBAN_AUDIT_KEEP_DAYS", 180), 180)
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": max(envint("DUBAN_PASSWORD_MIN_LENGTH", 10), 8)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {
+        "NAME": "duban.sso.passwords.CharacterClassesValidator",
+        "OPTIONS": {"classes": min(max(envint("DUBAN_PASSWORD_CLASSES", 3), 1), 4)},
+    },
 ]
+
+# Repeated failed sign-ins lock the account name and the address out
+# (django-axes), whether the account exists or not.
+AXES_FAILURE_LIMIT = max(envint("DUBAN_LOCKOUT_FAILURES", 5), 1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=max(envint("DUBAN_LOCKOUT_MINUTES", 15), 1))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "duban.sso.views.locked_out"
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = envint("DUBAN_PROXY_COUNT", 0) or None
 
 # --- language and time ----------------------------------------------------
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "zh-hans")
@@ -399,6 +432,42 @@ SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", "false")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Sessions: signed out after this long without a request, and this long
+# after signing in whatever happens (duban.web.middleware.SessionLimits).
+DUBAN_SESSION_IDLE_MINUTES = envint("DUBAN_SESSION_IDLE_MINUTES", 30)
+DUBAN_SESSION_HOURS = max(envint("DUBAN_SESSION_HOURS", 12), 1)
+SESSION_COOKIE_AGE = DUBAN_SESSION_HOURS * 3600
+LOGIN_URL_PATH = "/login/"
+# Behind a TLS-terminating proxy (docs/operations.md): HSTS, the redirect to
+# https, and the header the proxy sets to say the request came in over https.
+SECURE_HSTS_SECONDS = envint("DUBAN_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("DUBAN_HSTS_SUBDOMAINS", "false")
+SECURE_HSTS_PRELOAD = envbool("DUBAN_HSTS_PRELOAD", "false")
+SECURE_SSL_REDIRECT = envbool("DUBAN_SSL_REDIRECT", "false")
+if os.environ.get("DUBAN_PROXY_SSL_HEADER"):
+    # "X-Forwarded-Proto: https" → ("HTTP_X_FORWARDED_PROTO", "https")
+    _name, _sep, _value = os.environ["DUBAN_PROXY_SSL_HEADER"].partition(":")
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + _name.strip().upper().replace("-", "_"),
+        _value.strip() or "https",
+    )
+# A Content-Security-Policy with no inline script (django-csp): everything
+# the pages load is the app's own; styles may use style attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

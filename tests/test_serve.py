@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,6 +32,7 @@ def test_duban_serve_answers_with_gunicorn_and_serves_static_files(tmp_path):
         "PORT": str(_free_port()),
         "WEB_CONCURRENCY": "1",
         "DEBUG": "false",
+        "SECRET_KEY": settings.SECRET_KEY,
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     duban = [sys.executable, "-m", "duban.cli"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from axes.signals import user_locked_out
 from django.dispatch import receiver
 
 from .log import record
@@ -32,4 +33,14 @@ def _refused(sender: Any, credentials: dict, request: Any = None, **kwargs: Any)
         request=request,
         outcome=Outcome.REFUSED,
         username=str(credentials.get("username", ""))[:150],
+    )
+
+
+@receiver(user_locked_out)
+def _locked_out(sender: Any, request: Any = None, username: Any = None, **kwargs: Any) -> None:
+    record(
+        "login.lockout",
+        request=request,
+        outcome=Outcome.REFUSED,
+        username=str(username or "")[:150],
     )

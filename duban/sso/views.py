@@ -233,3 +233,12 @@ def chat_callback(request: HttpRequest, method: str) -> HttpResponse:
         return redirect(f"{reverse('login')}?password=1")
     auth.login(request, person, backend="duban.sso.backends.SignedInElsewhere")
     return HttpResponseRedirect(started["next"])
+
+
+def locked_out(
+    request: HttpRequest, original_response: Any = None, credentials: Any = None
+) -> HttpResponse:
+    """What django-axes answers while the name or the address is locked out:
+    the same page whether the account exists or not."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)

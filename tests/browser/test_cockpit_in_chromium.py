@@ -14,7 +14,7 @@ PASSWORD = "pw-for-tests"
 def test_the_charts_draw_and_a_bar_opens_its_list(new_page, live_server, zone, output_dir: Path):  # type: ignore[no-untyped-def]
     page = new_page("leader", lang="zh-CN")
     page.goto(f"{live_server.url}/cockpit/")
-    page.wait_for_function("document.querySelectorAll('[data-chart] canvas').length >= 3")
+    page.wait_for_function("() => document.querySelectorAll('[data-chart] canvas').length >= 3")
     page.screenshot(path=str(output_dir / "cockpit.png"), full_page=True)
     assert new_page.errors == []
     # The first bar of "open tasks by state" (awaiting claim): click its middle.
@@ -35,10 +35,10 @@ def test_the_charts_draw_and_a_bar_opens_its_list(new_page, live_server, zone, o
 def test_the_cockpit_prints_to_a4(new_page, live_server, zone, output_dir: Path):  # type: ignore[no-untyped-def]
     page = new_page("leader", lang="zh-CN")
     page.goto(f"{live_server.url}/cockpit/")
-    page.wait_for_function("document.querySelectorAll('[data-chart] canvas').length >= 3")
+    page.wait_for_function("() => document.querySelectorAll('[data-chart] canvas').length >= 3")
     # Drawn to the end (the bars grow in), then printed.
     page.wait_for_function(
-        "[...document.querySelectorAll('[data-chart]')].every(el => el.dataset.ready)"
+        "() => [...document.querySelectorAll('[data-chart]')].every(el => el.dataset.ready)"
     )
     page.emulate_media(media="print")
     assert page.evaluate("getComputedStyle(document.querySelector('header.top')).display") == "none"
@@ -67,7 +67,7 @@ def test_the_as_of_date_changes_the_figures(new_page, live_server, zone, output_
     assert page.inner_text("[data-testid=totals]").startswith("3 open tasks")
     assert yesterday.isoformat() in page.inner_text("[data-testid=as-of-note]")
     page.wait_for_function(
-        "[...document.querySelectorAll('[data-chart]')].every(el => el.dataset.ready)"
+        "() => [...document.querySelectorAll('[data-chart]')].every(el => el.dataset.ready)"
     )
     page.screenshot(path=str(output_dir / "cockpit-as-of.png"), full_page=True)
     assert new_page.errors == []

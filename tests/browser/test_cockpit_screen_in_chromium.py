@@ -108,12 +108,12 @@ def test_the_screen_fills_the_window_without_scrollbars(  # type: ignore[no-unty
     # Every page by hand (→), each drawn and fitting too.
     for n in range(2, pages + 1):
         page.keyboard.press("ArrowRight")
-        page.wait_for_function(f"document.querySelector('[data-page]').textContent === '{n}'")
+        page.wait_for_function(f"() => document.querySelector('[data-page]').textContent === '{n}'")
         page.wait_for_function(DRAWN)
         _check_the_fit(page, width, height)
         page.screenshot(path=str(output_dir / f"screen-{width}x{height}-{lang}-page{n}.png"))
     page.keyboard.press("ArrowRight")  # round to the first again
-    page.wait_for_function("document.querySelector('[data-page]').textContent === '1'")
+    page.wait_for_function("() => document.querySelector('[data-page]').textContent === '1'")
     assert new_page.errors == []
 
 
@@ -126,7 +126,7 @@ def test_the_pages_turn_and_pause_and_a_bar_opens_its_list(  # type: ignore[no-u
     page.wait_for_function(DRAWN)
     assert page.locator("[data-page]").inner_text() == "1"
     page.wait_for_function(
-        "document.querySelector('[data-page]').textContent === '2'", timeout=5_000
+        "() => document.querySelector('[data-page]').textContent === '2'", timeout=5_000
     )
     page.wait_for_function(DRAWN)  # the second page's charts are drawn as it shows
     # Space pauses (and says so): the page stays put for longer than a turn.
@@ -179,7 +179,7 @@ def test_the_figures_reload_in_place(new_page, live_server, zone, output_dir: Pa
         deadline=today - dt.timedelta(days=1),
     )
     scan_and_notify()
-    page.wait_for_function("document.querySelector('[data-total=open]').textContent === '4'")
+    page.wait_for_function("() => document.querySelector('[data-total=open]').textContent === '4'")
     totals = overview(office)["totals"]
     assert page.locator("[data-total=red]").inner_text() == str(totals["red"])
     assert page.evaluate("window.stillHere") is True, "no reload, no flash"
