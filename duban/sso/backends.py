@@ -8,11 +8,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
-from axes.backends import AxesStandaloneBackend
 from django_cas_ng.utils import get_cas_client
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
