@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 	@if [ -e /usr/include/ldap.h ] && [ -e /usr/include/sasl/sasl.h ]; then \
 	  $(BIN)/pip install --quiet -e '.[dev,ldap]'; \
 	else echo "LDAP sign-in left out: install libldap2-dev and libsasl2-dev for it"; fi
+	$(BIN)/duban secretkey >/dev/null
 	touch $(STAMP)
 
 # Browser libraries come from npm at setup (package-lock.json pins them) and are
