@@ -4,13 +4,13 @@ Money is in yuan, as decimal strings."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from duban.projects import indicators, services
@@ -32,6 +32,7 @@ from .schemas import (
     StageIn,
     TargetOut,
     Text,
+    Year,
 )
 
 router = Router(tags=["projects"])
@@ -184,7 +185,7 @@ def _target(progress: indicators.Progress) -> dict[str, Any]:
 
 
 class TargetQuery(Schema):
-    year: Annotated[int, Field(ge=2000, le=2100)] | None = None
+    year: Year | None = None
 
 
 @router.get(

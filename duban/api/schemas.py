@@ -12,6 +12,9 @@ from django.utils.translation import gettext_noop
 from ninja import Field, Schema
 from pydantic import AfterValidator, BeforeValidator
 
+from duban.lib import periods
+from duban.lib.ids import MAX_ID
+
 
 def _no_nul(value: str) -> str:
     # A NUL cannot be stored (PostgreSQL refuses it): say so, as Django's forms do.
@@ -29,10 +32,14 @@ def _iso_day(value: object) -> object:
     return value
 
 
-# What a client sends: text without NUL, ids the database can hold, days as ISO dates.
+# What a client sends: text without NUL, ids the database can hold, days as ISO
+# dates, years the periods know, amounts a DecimalField(16, 2) holds.
 Text = Annotated[str, AfterValidator(_no_nul)]
 Day = Annotated[dt.date, BeforeValidator(_iso_day)]
-Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Year = Annotated[int, Field(ge=periods.FIRST_YEAR, le=periods.LAST_YEAR)]
+Yuan = Annotated[Decimal, Field(ge=0, lt=Decimal("1e14"), decimal_places=2)]
+Figure = Annotated[Decimal, Field(gt=Decimal("-1e14"), lt=Decimal("1e14"), decimal_places=2)]
 
 
 class UnitRef(Schema):
@@ -331,18 +338,16 @@ class InvestmentPlanOut(Schema):
 
 
 class InvestmentPlanIn(Schema):
-    year: Annotated[int, Field(ge=2000, le=2100)]
-    amount: Annotated[Decimal, Field(ge=0, lt=Decimal("1e14"), decimal_places=2)] = Field(
-        description="Planned for the year, in yuan"
-    )
+    year: Year
+    amount: Yuan = Field(description="Planned for the year, in yuan")
     first_month: Annotated[int, Field(ge=1, le=12)] = 1
     last_month: Annotated[int, Field(ge=1, le=12)] = 12
 
 
 class InvestmentIn(Schema):
-    year: Annotated[int, Field(ge=2000, le=2100)]
+    year: Year
     month: Annotated[int, Field(ge=1, le=12)]
-    amount: Decimal = Field(description="Completed this month, in yuan")
+    amount: Yuan = Field(description="Completed this month, in yuan")
     note: Text = ""
 
 
@@ -368,7 +373,7 @@ class TargetOut(Schema):
 
 class ActualIn(Schema):
     month: Annotated[int, Field(ge=1, le=12)]
-    value: Decimal
+    value: Figure
 
 
 class StandingRowOut(Schema):

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from duban.org import services as org
-from duban.org.http import AuthedRequest
+from duban.org.http import AuthedRequest, id_or_404
 from duban.org.models import Person, Unit
 from duban.org.scope import scope_of
 
@@ -112,7 +112,9 @@ def token_list(request: AuthedRequest) -> HttpResponse:
                 raise ValidationError({})
             account = None
             if request.POST.get("account"):
-                account = get_object_or_404(_service_accounts(request), pk=request.POST["account"])
+                account = get_object_or_404(
+                    _service_accounts(request), pk=id_or_404(request.POST["account"])
+                )
             made = tokens.token_create(actor=request.user, person=account, **form.cleaned_data)
             form = TokenForm()
         except ValidationError as error:

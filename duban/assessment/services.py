@@ -225,6 +225,8 @@ def adjustment_set(
     weights = scoring.Weights.from_dict(assessment.weights)
     try:
         value = Decimal(str(points).strip()).quantize(scoring.ONE_PLACE)
+        if not value.is_finite():  # "NaN" quantizes to NaN, and NaN compares to nothing
+            raise ValueError(points)
     except (InvalidOperation, ValueError):
         raise ValidationError({"points": _("Enter a number, such as 2 or -1.5.")}) from None
     if abs(value) > weights.adjustment_limit:

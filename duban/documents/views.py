@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from duban.assessment import services as assessment
 from duban.assessment.review import month_review
 from duban.lib import deadlines, taskbook
+from duban.lib.ids import parse_id
 from duban.org.http import AuthedRequest, chosen_office, month_or_404, quarter_or_404
 from duban.org.models import Unit
 from duban.org.scope import scope_of
@@ -94,8 +95,8 @@ def _posted_mappings(request: AuthedRequest, unknown: list[str]) -> dict[str, An
         value = request.POST.get(f"map_{i}", "")
         if value == importer.NEW:
             found[name] = importer.NEW
-        elif value.isdigit():
-            found[name] = int(value)
+        elif (unit_id := parse_id(value)) is not None:
+            found[name] = unit_id
     return found
 
 

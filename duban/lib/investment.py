@@ -144,7 +144,10 @@ def show(amount: Decimal, unit: str = WAN) -> str:
     return f"{in_unit(amount, unit):,.2f}"
 
 
-_AMOUNT = re.compile(r"(?P<sign>[+-]?)(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.?\d*|\.\d+)")
+# ASCII digits once NFKC has folded the full-width ones (１２００): "٣" is not an amount.
+_AMOUNT = re.compile(
+    r"(?P<sign>[+-]?)(?P<number>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+\.?[0-9]*|\.[0-9]+)"
+)
 _UNIT_SUFFIX = {"万元": WAN, "万": WAN, "亿元": YI, "亿": YI, "元": YUAN}
 
 
@@ -172,9 +175,27 @@ def parse_amount(value: object, unit: str = WAN) -> Decimal:
     else:
         text = "" if value is None else repr(value) if isinstance(value, float) else str(value)
         number = _read_number(value, text)
+    return _checked(number, unit, text)
+
+
+def check_yuan(amount: object) -> Decimal:
+    """An amount already in yuan (the API's, a service's caller's) as the record
+    keeps it, with two places: refused, with the codes of :func:`parse_amount`,
+    when it is not a finite number (NaN, infinity), is negative, is
+    :data:`MAX_YUAN` or more, or is more precise than a fen.
+
+    >>> check_yuan(Decimal("12000000"))
+    Decimal('12000000.00')
+    """
+    text = str(amount)
+    return _checked(_read_number(amount, text), YUAN, text)
+
+
+def _checked(number: Decimal, unit: str, text: str) -> Decimal:
+    text = _shown(text)
     if number < 0:
         raise InvestmentError("negative", text=text)
-    if number * SCALE[unit] >= MAX_YUAN:
+    if number >= MAX_YUAN / SCALE[unit]:  # not number * scale: 1e999999 would overflow
         raise InvestmentError("too_large", text=text, limit=f"{MAX_YUAN / SCALE[YI]:,.0f}")
     places = 2 + SCALE[unit].adjusted()  # a fen is 2 places of yuan, 6 of 万元, 10 of 亿元
     if _decimal_places(number) > places:
@@ -182,10 +203,18 @@ def parse_amount(value: object, unit: str = WAN) -> Decimal:
     return abs(number * SCALE[unit]).quantize(FEN)  # abs: "-0" is zero, not negative zero
 
 
+def _shown(text: str, limit: int = 40) -> str:
+    """The text as a message quotes it: a 100 kB paste is not repeated whole."""
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
 def _read_text(text: str, unit: str) -> tuple[Decimal, str]:
     """The number typed and its unit (its own suffix, else ``unit``)."""
     if not text:
         raise InvestmentError("empty", text="")
+    if any(unicodedata.category(c) == "No" for c in text):
+        # NFKC would fold "²" and "①" to "2" and "1": not what was meant.
+        raise InvestmentError("not_a_number", text=_shown(text))
     folded = unicodedata.normalize("NFKC", text).replace("\u2212", "-")  # and "，" to ","
     for suffix, named in _UNIT_SUFFIX.items():
         if folded.endswith(suffix):
@@ -193,7 +222,7 @@ def _read_text(text: str, unit: str) -> tuple[Decimal, str]:
             break
     match = _AMOUNT.fullmatch(folded)
     if not match:
-        raise InvestmentError("not_a_number", text=text)
+        raise InvestmentError("not_a_number", text=_shown(text))
     return Decimal(match["sign"] + match["number"].replace(",", "")), unit
 
 
@@ -210,13 +239,13 @@ def _read_number(value: object, text: str) -> Decimal:
     if value is None:
         raise InvestmentError("empty", text="")
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise InvestmentError("not_a_number", text=text)
+        raise InvestmentError("not_a_number", text=_shown(text))
     try:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     except InvalidOperation:
-        raise InvestmentError("not_a_number", text=text) from None
+        raise InvestmentError("not_a_number", text=_shown(text)) from None
     if not number.is_finite():
-        raise InvestmentError("not_a_number", text=text)
+        raise InvestmentError("not_a_number", text=_shown(text))
     return number
 
 

@@ -2,6 +2,11 @@
 
 A period is a closed date range [start, end]. Labels are stable keys used in
 URLs and storage: ``2026-W47`` for an ISO week, ``2026-11`` for a month.
+
+A label names a year from :data:`FIRST_YEAR` to :data:`LAST_YEAR` (the
+range the forms and the API accept for a plan's or a target's year): a link
+to ``0001-01`` or ``9999-W52`` names no period of the record, and the
+periods next to it would fall off the calendar.
 """
 
 from __future__ import annotations
@@ -15,9 +20,28 @@ from dataclasses import dataclass
 WEEKLY = "weekly"
 MONTHLY = "monthly"
 CADENCES = (WEEKLY, MONTHLY)
+FIRST_YEAR = 2000
+LAST_YEAR = 2100
 
-_WEEK_RE = re.compile(r"(\d{4})-W(\d{2})")
-_MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
+# [0-9], not \d: \d also matches "٢٠٢٦", which int() reads.
+_WEEK_RE = re.compile(r"([0-9]{4})-W([0-9]{2})")
+_MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{2})")
+_YEAR_RE = re.compile(r"[0-9]{4}")
+
+
+def _year(text: str, label: str) -> int:
+    year = int(text)
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"not a year from {FIRST_YEAR} to {LAST_YEAR}: {label!r}")
+    return year
+
+
+def year_from_label(label: str) -> int:
+    """Parse ``2026`` (from :data:`FIRST_YEAR` to :data:`LAST_YEAR`); raise
+    ValueError on anything else."""
+    if not _YEAR_RE.fullmatch(label):
+        raise ValueError(f"not a year: {label!r}")
+    return _year(label, label)
 
 
 @dataclass(frozen=True, order=True)
@@ -54,12 +78,13 @@ def period_containing(day: dt.date, cadence: str) -> Period:
 
 
 def period_from_label(label: str) -> Period:
-    """Parse ``2026-W47`` or ``2026-11``; raise ValueError on anything else."""
+    """Parse ``2026-W47`` or ``2026-11`` (of a year from :data:`FIRST_YEAR` to
+    :data:`LAST_YEAR`); raise ValueError on anything else."""
     if m := _WEEK_RE.fullmatch(label):
-        start = dt.date.fromisocalendar(int(m[1]), int(m[2]), 1)
+        start = dt.date.fromisocalendar(_year(m[1], label), int(m[2]), 1)
         return Period(start, start + dt.timedelta(days=6), WEEKLY)
     if m := _MONTH_RE.fullmatch(label):
-        year, month = int(m[1]), int(m[2])
+        year, month = _year(m[1], label), int(m[2])
         if not 1 <= month <= 12:
             raise ValueError(f"not a month: {label!r}")
         return period_containing(dt.date(year, month, 1), MONTHLY)
@@ -119,7 +144,7 @@ def time_elapsed_fraction(start: dt.date, end: dt.date, today: dt.date) -> float
     return max(0.0, min(1.0, done / total))
 
 
-_QUARTER_RE = re.compile(r"(\d{4})[- ]?Q([1-4])", re.IGNORECASE)
+_QUARTER_RE = re.compile(r"([0-9]{4})[- ]?Q([1-4])", re.IGNORECASE)
 
 
 @dataclass(frozen=True, order=True)
@@ -161,7 +186,8 @@ def quarter_containing(day: dt.date) -> Quarter:
 
 
 def quarter_from_label(label: str) -> Quarter:
-    """Parse ``2026Q3`` (also ``2026-Q3``); raise ValueError on anything else."""
+    """Parse ``2026Q3`` (also ``2026-Q3``, of a year from :data:`FIRST_YEAR` to
+    :data:`LAST_YEAR`); raise ValueError on anything else."""
     if m := _QUARTER_RE.fullmatch(label.strip()):
-        return Quarter(int(m[1]), int(m[2]))
+        return Quarter(_year(m[1], label), int(m[2]))
     raise ValueError(f"not a quarter: {label!r}")

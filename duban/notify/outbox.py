@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import urllib.parse
 import uuid
 from dataclasses import dataclass
 
@@ -82,6 +83,13 @@ def deliver(delivery: Delivery) -> None:
     hooks.post(hook.kind, hook.url, hook.secret, delivery.subject, delivery.body, delivery.link)
 
 
+def _where(delivery: Delivery) -> str:
+    if delivery.channel == Channel.EMAIL:
+        return delivery.address
+    parts = urllib.parse.urlsplit(delivery.address)
+    return f"{parts.scheme}://{parts.hostname or ''}{parts.path[:40]}…"
+
+
 def send_due(*, now: dt.datetime | None = None, limit: int = 200) -> Outcome:
     outcome = Outcome()
     now = now or timezone.now()
@@ -108,7 +116,8 @@ def send_due(*, now: dt.datetime | None = None, limit: int = 200) -> Outcome:
                 claimed_until=None,
                 claim="",
             )
-            logger.warning("message %s to %s failed: %s", delivery.pk, delivery.address, error)
+            # Never the whole address: a robot's carries its access token.
+            logger.warning("message %s to %s failed: %s", delivery.pk, _where(delivery), error)
             outcome.failed += 1
             outcome.given_up += given_up
         else:

@@ -195,6 +195,7 @@ def _endpoint_page(
     form: EventsForm | None = None,
     secret: str = "",
     made: bool = False,
+    problem: str = "",
     status: int = 200,
 ) -> HttpResponse:
     deliveries = endpoint.deliveries.order_by("-created_at", "-id")
@@ -203,7 +204,14 @@ def _endpoint_page(
     return render(
         request,
         "notify/webhook.html",
-        {"endpoint": endpoint, "form": form, "page": page, "secret": secret, "made": made},
+        {
+            "endpoint": endpoint,
+            "form": form,
+            "page": page,
+            "secret": secret,
+            "made": made,
+            "problem": problem,
+        },
         status=status,
     )
 
@@ -245,7 +253,8 @@ def webhook_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Webhook “%(name)s” removed.") % {"name": endpoint.name})
             return redirect(reverse("webhook_list") + office_query(request, endpoint.office))
         else:
-            return _endpoint_page(request, endpoint, status=400)
+            problem = _("Choose one of the page's buttons: there is no such action.")
+            return _endpoint_page(request, endpoint, problem=problem, status=400)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("webhook_detail", pk=endpoint.pk)

@@ -303,7 +303,9 @@ def envelope(kind: str, key: str, at: Any, office: Unit, about: dict[str, Any]) 
 def ping(endpoint: Endpoint, *, now: Any = None) -> Delivery:
     """Queue a test post to one endpoint (each press is a new one)."""
     now = now or timezone.now()
-    key = f"ping:{endpoint.pk}:{now.timestamp()}"
+    # A random part: two presses within the clock's resolution (or a double
+    # click under a frozen clock) are two pings, not a unique-key error.
+    key = f"ping:{endpoint.pk}:{now.timestamp()}:{secrets.token_hex(4)}"
     return Delivery.objects.create(
         channel=Channel.WEBHOOK,
         key=key,

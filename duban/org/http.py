@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from duban.lib import periods
+from duban.lib import ids, periods
 
 from .models import Person, Unit
 from .scope import scope_of
@@ -23,13 +24,47 @@ def chosen_office(request: HttpRequest) -> Unit:
     raw = request.GET.get("office", "")
     if not raw:
         office = scope.office  # the person's own: always theirs to read
-    elif raw.isascii() and raw.isdigit() and len(raw) <= 12:
-        office = scope.offices().filter(pk=int(raw)).first()
+    elif (pk := ids.parse_id(raw)) is not None:
+        office = scope.offices().filter(pk=pk).first()
     else:
         office = None
     if office is None:
         raise Http404(_("There is no such office."))
     return office
+
+
+def id_or_404(raw: str) -> int:
+    """The id a link names (``?meeting=12``), else 404: a hand-edited link
+    (``?meeting=abc``, ``=²``, ``=9223372036854775808``) is a page that does not
+    exist, not a server error. (Read leniently, where a bad id is ignored:
+    :func:`duban.lib.ids.parse_id`.)"""
+    found = ids.parse_id(raw)
+    if found is None:
+        raise Http404(_("This link names nothing that exists."))
+    return found
+
+
+# Longer is not a path this site makes: the longest, a filtered list's, is a few hundred.
+MAX_NEXT = 2000
+
+
+def next_or(request: HttpRequest, default: str) -> str:
+    """Where a form sends the person back to: its ``next`` (posted, else in the
+    query string) when that is a path on this site (``/inbox/``), else
+    ``default``. Not a path: ``tasks``, ``//evil.example``, ``javascript:…``,
+    a URL of another site, anything with a control character."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if (
+        target.startswith("/")
+        and not target.startswith(("//", "/\\"))
+        and len(target) <= MAX_NEXT
+        and target.isprintable()
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        return target
+    return default
 
 
 def office_query(request: HttpRequest, office: Unit) -> str:

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
+from duban.lib import investment, periods
 from duban.org.models import Person, Role, Unit, UnitKind
-from duban.work.forms import DateInput, FastSelect
+from duban.work.forms import DateInput, FastSelect, VersionField
 from duban.work.models import Meeting, MeetingKind
 
 from .models import Batch, Indicator, Industry, Level, ProblemKind, Project, Stage
@@ -16,25 +18,20 @@ WAN = Decimal(10_000)
 
 
 class WanField(forms.CharField):
-    """An amount typed in 万元, kept in yuan."""
+    """An amount typed in 万元, kept in yuan: read as the project import reads
+    one (:func:`duban.lib.investment.parse_amount`), so it is a finite number,
+    not negative, to the fen and below what a province reports (the column
+    holds it)."""
 
     def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
-        text = (super().to_python(value) or "").replace(",", "").replace("，", "").strip()
+        text = (super().to_python(value) or "").strip()
         if not text:
             return None
         try:
-            amount = Decimal(text)
-        except InvalidOperation:
-            raise forms.ValidationError(
-                _("Enter an amount in 万元, such as 1200 or 35.5.")
-            ) from None
-        if not amount.is_finite():
-            raise forms.ValidationError(_("Enter an amount in 万元, such as 1200 or 35.5."))
-        if amount < 0:
-            raise forms.ValidationError(_("Investment cannot be negative."))
-        if amount.as_tuple().exponent < -4:  # type: ignore[operator]
-            raise forms.ValidationError(_("At most four decimals in 万元 (one yuan)."))
-        return (amount * WAN).quantize(Decimal("0.01"))
+            return investment.parse_amount(text, unit=investment.WAN)
+        except investment.InvestmentError as error:
+            reason, params = investment.message(error.code, error.params)
+            raise forms.ValidationError(gettext_now(reason) % params) from None
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, Decimal):
@@ -43,7 +40,7 @@ class WanField(forms.CharField):
 
 
 class ProjectForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField()
     total_investment = WanField(label=_("Total investment (万元)"))
 
     class Meta:
@@ -125,14 +122,18 @@ class ProjectFilterForm(forms.Form):
 
 
 class InvestmentPlanForm(forms.Form):
-    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    year = forms.IntegerField(
+        label=_("Year"), min_value=periods.FIRST_YEAR, max_value=periods.LAST_YEAR
+    )
     amount = WanField(label=_("Planned investment (万元)"))
     first_month = forms.IntegerField(label=_("From month"), min_value=1, max_value=12, initial=1)
     last_month = forms.IntegerField(label=_("To month"), min_value=1, max_value=12, initial=12)
 
 
 class InvestmentReportForm(forms.Form):
-    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    year = forms.IntegerField(
+        label=_("Year"), min_value=periods.FIRST_YEAR, max_value=periods.LAST_YEAR
+    )
     month = forms.IntegerField(label=_("Month"), min_value=1, max_value=12)
     amount = WanField(label=_("Completed this month (万元)"))
     note = forms.CharField(
@@ -215,7 +216,9 @@ class TargetForm(forms.Form):
         queryset=Unit.objects.filter(kind__in=[UnitKind.DISTRICT, UnitKind.PARK], is_active=True),
         widget=FastSelect,
     )
-    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    year = forms.IntegerField(
+        label=_("Year"), min_value=periods.FIRST_YEAR, max_value=periods.LAST_YEAR
+    )
     target = forms.DecimalField(label=_("Annual target"), max_digits=16, decimal_places=2)
 
     def __init__(self, *args: Any, units: Any, indicators: Any, **kwargs: Any) -> None:

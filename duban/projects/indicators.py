@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,6 +53,17 @@ def indicator_create(
         raise ValidationError({"code": _("Another indicator has this code.")}) from None
 
 
+def _as_stored(model: type[models.Model], name: str, value: Any) -> Decimal:
+    """``value`` as the column ``name`` of ``model`` holds it (a finite number
+    within its digits and decimal places), else the reason on ``name``: a
+    figure of 1e309 or NaN is refused, not stored as a REAL no page can read."""
+    field = cast(models.DecimalField, model._meta.get_field(name))
+    try:
+        return cast(Decimal, field.clean(value, None))
+    except ValidationError as error:
+        raise ValidationError({name: error.messages}) from None
+
+
 @transaction.atomic
 def target_set(
     *, actor: Actor, indicator: Indicator, unit: Unit, year: int, target: Decimal
@@ -63,6 +74,7 @@ def target_set(
         Indicator.objects.get(pk=indicator.pk).office,
         _("Only the supervision office can set targets."),
     )
+    target = _as_stored(IndicatorTarget, "target", target)
     if target <= 0:
         raise ValidationError({"target": _("A target must be above zero.")})
     found, _created = IndicatorTarget.objects.update_or_create(
@@ -90,6 +102,7 @@ def actual_report(
         raise ValidationError({"month": _("There is no month %(m)s.") % {"m": month}})
     if (target.year, month) > (today.year, today.month):
         raise ValidationError({"month": _("This month has not begun yet.")})
+    value = _as_stored(IndicatorActual, "value", value)
     if value < 0 and target.indicator.cumulative:
         raise ValidationError(
             {"value": _("This indicator adds up over the year: no negative month.")}

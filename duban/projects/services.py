@@ -74,10 +74,24 @@ def _require_desk(actor: Actor, project: Project | None = None) -> None:
         raise scope.outside(project.unit)
 
 
+def _yuan(amount: Any, field: str = "amount") -> Decimal:
+    """An amount of yuan as the record keeps it (see :func:`investment.check_yuan`:
+    a number, not negative, not beyond a province's figures, to the fen), else
+    the reason, on ``field``, in the person's language."""
+    try:
+        return investment.check_yuan(amount)
+    except investment.InvestmentError as error:
+        reason, params = investment.message(error.code, error.params)
+        raise ValidationError({field: _(reason) % params}) from None
+
+
 def _validate(project: Project) -> None:
-    errors: dict[str, str] = {}
-    if project.total_investment is not None and project.total_investment < 0:
-        errors["total_investment"] = _("Investment cannot be negative.")
+    errors: dict[str, Any] = {}
+    if project.total_investment is not None:
+        try:
+            project.total_investment = _yuan(project.total_investment, "total_investment")
+        except ValidationError as error:
+            errors.update(error.message_dict)
     if project.park is not None and project.park.kind != UnitKind.PARK:
         errors["park"] = _("Choose a park.")
     if project.district is not None and project.district.kind != UnitKind.DISTRICT:
@@ -154,9 +168,7 @@ def investment_plan_set(
 ) -> InvestmentPlan:
     project = Project.objects.select_for_update().get(pk=project.pk)
     _require_desk(actor, project)
-    if amount < 0:
-        raise ValidationError({"amount": _("Investment cannot be negative.")})
-    amount = Decimal(amount).quantize(investment.FEN)  # yuan and fen, as stored
+    amount = _yuan(amount)  # yuan and fen, as stored
     if not 1 <= first_month <= last_month <= 12:
         raise ValidationError({"last_month": _("The months must run from 1 to 12, in order.")})
     plan, _created = InvestmentPlan.objects.update_or_create(
@@ -200,8 +212,7 @@ def investment_report_file(
         raise ValidationError({"month": _("There is no month %(m)s.") % {"m": month}})
     if (year, month) > (today.year, today.month):
         raise ValidationError({"month": _("This month has not begun yet.")})
-    if amount < 0:
-        raise ValidationError({"amount": _("Investment cannot be negative.")})
+    amount = _yuan(amount)
     report, _created = InvestmentReport.objects.update_or_create(
         project=project,
         year=year,

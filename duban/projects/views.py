@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from duban.lib import cohorts, investment
+from duban.lib import cohorts, investment, periods
+from duban.lib.ids import parse_id
 from duban.org.http import AuthedRequest
 from duban.org.models import Unit
 from duban.org.scope import scope_of
@@ -443,7 +444,7 @@ def _rates(project: Project, today: dt.date) -> dict[str, Any] | None:
 def indicator_list(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     try:
-        year = int(request.GET.get("year", today.year))
+        year = periods.year_from_label(request.GET.get("year") or str(today.year))
     except ValueError:
         year = today.year
     indicator_form = IndicatorForm(request.POST if "define" in request.POST else None)
@@ -469,10 +470,10 @@ def indicator_list(request: AuthedRequest) -> HttpResponse:
                 return redirect(f"{request.path}?year={year}")
     targets = visible_targets(request.user).filter(year=year)
     chosen = {"indicator": request.GET.get("indicator", ""), "unit": request.GET.get("unit", "")}
-    if chosen["indicator"].isdigit():
-        targets = targets.filter(indicator_id=int(chosen["indicator"]))
-    if chosen["unit"].isdigit():
-        targets = targets.filter(unit_id=int(chosen["unit"]))
+    if (indicator_id := parse_id(chosen["indicator"])) is not None:
+        targets = targets.filter(indicator_id=indicator_id)
+    if (unit_id := parse_id(chosen["unit"])) is not None:
+        targets = targets.filter(unit_id=unit_id)
     rows = indicators.progress(targets, today)
     return render(
         request,

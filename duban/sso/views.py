@@ -26,6 +26,8 @@ from django.views.decorators.cache import never_cache
 from django_cas_ng import views as cas_views
 from mozilla_django_oidc import views as oidc_views
 
+from duban.org.http import MAX_NEXT
+
 from . import chat, people
 from .models import Method
 
@@ -61,8 +63,18 @@ def methods() -> list[dict[str, str]]:
 
 
 def _safe_next(request: HttpRequest, raw: str | None) -> str:
-    if raw and url_has_allowed_host_and_scheme(
-        raw, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    """A path on this site (``/tasks/?due=week``), else the home page: never
+    another site, nor a relative word (``tasks``) the browser would resolve
+    against the sign-in page."""
+    if (
+        raw
+        and raw.startswith("/")
+        and not raw.startswith(("//", "/\\"))
+        and len(raw) <= MAX_NEXT
+        and raw.isprintable()
+        and url_has_allowed_host_and_scheme(
+            raw, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return raw
     return resolve_url(settings.LOGIN_REDIRECT_URL)

@@ -91,7 +91,8 @@ def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def page_context(request: AuthedRequest, task: Task, **forms: Any) -> dict[str, Any]:
     """Everything the task page shows; ``forms``: a bound form with its errors
-    (``deadline_form=…``) after a refused action, so what was typed is kept."""
+    (``deadline_form=…``) after a refused action, so what was typed is kept, and
+    the same form as ``refused``, whose reasons the page says first."""
     today = timezone.localdate()
     user = request.user
     calendar = queries.report_calendar(task, today)
@@ -148,7 +149,9 @@ def page_context(request: AuthedRequest, task: Task, **forms: Any) -> dict[str, 
         "milestones": list(task.milestones.all()),
         "review_form": ReviewForm(),
         "decision_form": DecisionForm(),
-        "errors": forms.get("errors"),
+        # The refused action's reasons, at the top: its form may be one the page
+        # does not show (the notice already answered, the person not the one to act).
+        "refused": forms.get("refused"),
     }
     # The light in the page title follows the active warnings, as in the lists.
     task.warning_level = max((w.level for w in context["warnings"]), default=None)  # type: ignore[attr-defined]
@@ -189,7 +192,7 @@ def _act(
         else:
             messages.success(request, done(result) if callable(done) else done)
             return redirect("task_detail", pk=task.pk)
-    context = page_context(request, task, **{slot: form})
+    context = page_context(request, task, **{slot: form, "refused": form})
     return render(request, "work/task_detail.html", context, status=400)
 
 

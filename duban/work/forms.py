@@ -13,6 +13,21 @@ from duban.org.models import Person, Role, Unit
 from .models import Meeting, MeetingKind, Plan, Task, TaskSource, TaskState
 
 
+class VersionField(forms.IntegerField):
+    """The version an edit started from, kept in the page (two people saving
+    the same record cannot overwrite each other). The page writes a number; any
+    other value was typed by hand, and the person is told so, not "enter a
+    whole number" about a field they cannot see."""
+
+    widget = forms.HiddenInput
+    default_error_messages = {
+        "invalid": _("This form was changed outside the page: open the page again."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, **kwargs)
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -84,7 +99,7 @@ def leader_choices() -> Any:
 
 
 class TaskForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField()
 
     class Meta:
         model = Task
@@ -184,7 +199,7 @@ class ReportForm(forms.Form):
         label=_("Figure against target"), required=False, decimal_places=2, max_digits=16
     )
     attachments = MultipleFileField(label=_("Attachments"), required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField()
 
     def __init__(self, *args: Any, periods: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -12,14 +12,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
+from django.http import FileResponse, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from duban.org.http import AuthedRequest
+from duban.lib.ids import parse_id
+from duban.org.http import AuthedRequest, id_or_404, next_or
 
 from . import queries, services
 from .forms import (
@@ -52,10 +52,8 @@ def get_task(request: AuthedRequest, pk: int, related: tuple[str, ...] = TASK_PA
 
 def _back(request: AuthedRequest, default: str) -> HttpResponse:
     """Redirect to ``next`` when it is a path on this site, else to ``default``."""
-    target = request.POST.get("next") or ""
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = default
-    return redirect(target)
+    # Not redirect(): it would try a ``next`` of "tasks" as the name of a URL.
+    return HttpResponseRedirect(next_or(request, default))
 
 
 def _task_choices(request: AuthedRequest) -> dict[str, Any]:
@@ -109,13 +107,6 @@ def task_filters(request: AuthedRequest) -> tuple[Any, queries.TaskFilters]:
     return form, filters
 
 
-def _id_or_404(raw: str) -> int:
-    # A hand-edited ?meeting=abc is a page that does not exist, not a server error.
-    if not raw.isdigit():
-        raise Http404
-    return int(raw)
-
-
 @login_required
 def task_create(request: AuthedRequest) -> HttpResponse:
     _require_office(request)
@@ -123,15 +114,15 @@ def task_create(request: AuthedRequest) -> HttpResponse:
     meeting = None
     if request.GET.get("meeting"):
         meeting = get_object_or_404(
-            queries.visible_meetings(request.user), pk=_id_or_404(request.GET["meeting"])
+            queries.visible_meetings(request.user), pk=id_or_404(request.GET["meeting"])
         )
         initial["source"] = "meeting"
         initial["start_date"] = meeting.date
-    if request.GET.get("plan"):
-        initial["plan"] = request.GET["plan"]
+    if plan := parse_id(request.GET.get("plan")):  # a suggestion: a bad one is ignored
+        initial["plan"] = plan
     if request.GET.get("parent"):
         parent = get_object_or_404(
-            queries.visible_tasks(request.user), pk=_id_or_404(request.GET["parent"])
+            queries.visible_tasks(request.user), pk=id_or_404(request.GET["parent"])
         )
         initial.update(
             parent=parent.pk,
@@ -374,7 +365,7 @@ def instruction_read(request: AuthedRequest, pk: int) -> HttpResponse:
         Instruction.objects.filter(task__in=queries.visible_tasks(request.user)), pk=pk
     )
     services.instruction_mark_read(actor=request.user, instruction=instruction)
-    return _back(request, "/")
+    return _back(request, f"/tasks/{instruction.task_id}/")
 
 
 @login_required

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from duban.lib import periods
+from duban.lib.ids import parse_id
 from duban.org.http import AuthedRequest
 from duban.org.scope import scope_of
 
@@ -156,9 +157,9 @@ def reporting_status(request: AuthedRequest) -> HttpResponse:
     except ValueError:
         period = default
     status = reporting.period_status(request.user, period, today)
-    unit_id = request.GET.get("unit", "")
+    unit_id = parse_id(request.GET.get("unit"))
     missing = (
-        reporting.not_filed_tasks(request.user, period, int(unit_id)) if unit_id.isdigit() else None
+        reporting.not_filed_tasks(request.user, period, unit_id) if unit_id is not None else None
     )
     return render(
         request,
@@ -172,7 +173,7 @@ def reporting_status(request: AuthedRequest) -> HttpResponse:
             if period.cadence == periods.WEEKLY
             else periods.WEEKLY,
             "missing": missing,
-            "missing_unit": next((r.unit for r in status.rows if str(r.unit.pk) == unit_id), None),
+            "missing_unit": next((r.unit for r in status.rows if r.unit.pk == unit_id), None),
             "today": today,
         },
     )

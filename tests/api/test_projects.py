@@ -154,3 +154,45 @@ def test_the_year_plan_is_set_by_the_desk_and_read_in_yuan(api, office, liaison_
         {"year": 2026, "amount": "1", "first_month": 9, "last_month": 3},
     )
     assert backwards.status_code == 422 and "last_month" in backwards.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    "amount",
+    ["1e309", "NaN", "Infinity", "-1", "0.001", "100000000000000", "92233720368547758080000"],
+)
+def test_an_amount_the_column_cannot_hold_is_refused(api, office, liaison_a, project, amount):
+    """Money is a DecimalField(16, 2): beyond it, SQLite stores a REAL that no
+    page can read back (a plan of 2^63 万元 once made the project's page a 500)."""
+    unit, desk = api(liaison_a), api(office)  # their tokens first: a token is a row
+    before = f.snapshot()
+    report = unit.post(
+        f"/projects/{project.pk}/investment", {"year": 2026, "month": 2, "amount": amount}
+    )
+    plan = desk.post(f"/projects/{project.pk}/investment-plans", {"year": 2026, "amount": amount})
+    for answer in (report, plan):
+        assert answer.status_code == 422 and "amount" in answer.json()["errors"]
+    assert f.snapshot() == before
+    assert desk.get(f"/projects/{project.pk}").status_code == 200
+
+
+def test_an_amount_the_column_holds_but_no_province_reports_is_refused_by_the_service(
+    api, liaison_a, project
+):
+    unit = api(liaison_a)
+    before = f.snapshot()
+    answer = unit.post(
+        f"/projects/{project.pk}/investment",
+        {"year": 2026, "month": 2, "amount": "10000000000000.00"},  # 10 万亿元
+    )
+    assert answer.status_code in (400, 422)
+    assert "hundred million yuan; check the unit" in answer.content.decode()
+    assert f.snapshot() == before
+
+
+@pytest.mark.parametrize("value", ["1e309", "NaN", "-Infinity", "1.001", "-100000000000000"])
+def test_an_indicator_figure_the_column_cannot_hold_is_refused(api, liaison_a, target, value):
+    unit = api(liaison_a)
+    before = f.snapshot()
+    answer = unit.post(f"/indicators/targets/{target.pk}/actuals", {"month": 1, "value": value})
+    assert answer.status_code == 422 and "value" in answer.json()["errors"]
+    assert f.snapshot() == before

@@ -118,6 +118,12 @@ def test_amounts_are_read_as_exact_yuan(value, unit, yuan):
         ("1200.3333333", "too_precise"),  # seven places of 万元: below a fen
         (1200.3333333333333, "too_precise"),  # a formula's float
         ("1000000000", "too_large"),  # 10 亿 万元 = 10 万亿元: a unit mistake
+        ("²", "not_a_number"),  # NFKC would fold it to "2"
+        ("①", "not_a_number"),
+        ("٣", "not_a_number"),  # an Arabic-Indic three: Decimal() reads it, the office does not
+        ("1e309", "not_a_number"),
+        ("9" * 100_000, "too_large"),
+        (Decimal("1e1000000"), "too_large"),  # multiplied by the unit, it would overflow
     ],
 )
 def test_bad_amounts_are_refused_with_a_code(value, code):
@@ -428,3 +434,36 @@ def test_every_error_code_has_a_message_that_its_params_fill():
         assert set(re.findall(r"%\((\w+)\)", text)) <= set(params)
         assert "%(" not in text % params
     assert errors[4].params["limit"] == "100,000"  # hundred million yuan: 10 万亿元
+
+
+def test_full_width_digits_are_still_read():
+    assert parse_amount("１２００") == Decimal("12000000.00")
+
+
+def test_a_pasted_page_is_not_repeated_whole_in_the_refusal():
+    text = error_of(parse_amount, "9" * 100_000).params["text"]
+    assert len(text) == 40 and text.endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        (Decimal("NaN"), "not_a_number"),
+        (Decimal("sNaN"), "not_a_number"),
+        (Decimal("Infinity"), "not_a_number"),
+        (Decimal("1e309"), "too_large"),
+        (Decimal(10) ** 13, "too_large"),  # yuan: 10 万亿元
+        (Decimal("-0.01"), "negative"),
+        (Decimal("0.001"), "too_precise"),
+        ("1200", "not_a_number"),  # already in yuan: a number, not text to read
+        (None, "empty"),
+    ],
+)
+def test_check_yuan_refuses_what_the_record_cannot_keep(value, code):
+    assert error_of(investment.check_yuan, value).code == code
+
+
+def test_check_yuan_keeps_an_amount_to_the_fen():
+    assert investment.check_yuan(Decimal("9999999999999.99")) == Decimal("9999999999999.99")
+    assert str(investment.check_yuan(5)) == "5.00"
+    assert str(investment.check_yuan(Decimal("-0"))) == "0.00"

@@ -93,11 +93,47 @@ def test_labels_round_trip(label):
         " 2026-03",
         "2026/03",
         "W12-2026",
+        # Years the record does not keep (their neighbours fall off the calendar).
+        "0001-01",
+        "0001-W01",
+        "9999-W52",
+        "9999-12",
+        "1999-12",
+        "2101-01",
+        "٢٠٢٦-W12",  # Arabic-Indic digits: int() reads them, a label is ASCII
+        "２０２６-03",
     ],
 )
 def test_bad_labels_raise_value_error(label):
     with pytest.raises(ValueError):
         periods.period_from_label(label)
+
+
+def test_the_first_and_last_years_have_their_periods_and_neighbours():
+    first = periods.period_from_label(f"{periods.FIRST_YEAR}-01")
+    last = periods.period_from_label(f"{periods.LAST_YEAR}-W52")
+    assert first.previous().label == f"{periods.FIRST_YEAR - 1}-12"
+    assert last.next().start == last.end + dt.timedelta(days=1)  # the page links to it
+    assert periods.quarter_from_label(f"{periods.LAST_YEAR}Q4").end == dt.date(2100, 12, 31)
+
+
+@pytest.mark.parametrize("label", ["0001Q1", "9999Q4", "1999Q4", "2101Q1", "٢٠٢٦Q1", "2026Q5"])
+def test_a_quarter_outside_the_years_of_the_record_raises_value_error(label):
+    with pytest.raises(ValueError):
+        periods.quarter_from_label(label)
+
+
+@pytest.mark.parametrize(
+    "label", ["", "0001", "9999", "2101", "1999", "²⁰²⁶", "٢٠٢٦", " 2026", "26"]
+)
+def test_a_year_outside_the_record_raises_value_error(label):
+    with pytest.raises(ValueError):
+        periods.year_from_label(label)
+
+
+def test_a_year_of_the_record_is_read():
+    assert periods.year_from_label("2026") == 2026
+    assert periods.year_from_label("2000") == periods.FIRST_YEAR
 
 
 def test_an_unknown_cadence_raises_value_error():

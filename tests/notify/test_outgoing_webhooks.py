@@ -347,3 +347,19 @@ def test_the_fan_out_reads_a_fixed_number_of_queries_however_many_events(office,
     few, many = measure(2), measure(40)
     assert few == many
     assert Delivery.objects.filter(channel="webhook").count() == 2 * 42
+
+
+def test_a_failed_post_is_logged_without_the_address_s_token(office, unit_a, caplog, settings):
+    from duban.notify.models import ChatHook
+
+    settings.DUBAN_WEBHOOK_EXTRA_HOSTS = ["127.0.0.1"]
+    hook = ChatHook.objects.create(
+        unit=unit_a, kind="dingtalk", url="http://127.0.0.1:9/robot/send?access_token=SECRET-TOKEN"
+    )
+    Delivery.objects.create(
+        channel="hook", key="k1", hook=hook, address=hook.url, subject="s", body="b"
+    )
+    with caplog.at_level("WARNING", logger="duban.notify.outbox"):
+        outbox.send_due()
+    assert "failed" in caplog.text and "127.0.0.1/robot/send" in caplog.text
+    assert "SECRET-TOKEN" not in caplog.text

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from duban.documents import importer
 from duban.lib import deadlines, taskbook
+from duban.lib.ids import parse_id
 from duban.org.models import Person, Role, Unit
 from duban.org.scope import SYSTEM, Actor, scope_of
 from duban.work.models import Plan
@@ -90,9 +91,10 @@ class Command(BaseCommand):
         )
 
     def _plan(self, given: str) -> Plan:
+        pk = parse_id(given)
         plan = (
-            Plan.objects.filter(pk=int(given)).first()
-            if given.isdigit()
+            Plan.objects.filter(pk=pk).first()
+            if pk is not None
             else Plan.objects.filter(title=given).first()
         )
         if plan is None:
