@@ -14,6 +14,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from duban.lib.crypto import decode_key, gm_unavailable
+
 BASE_DIR = Path(__file__).resolve().parent
 # Writable data (SQLite file, uploads) lives in ./var by default, beside the checkout.
 DATA_DIR = Path(os.environ.get("DUBAN_DATA_DIR", Path.cwd() / "var")).resolve()
@@ -51,6 +53,40 @@ if not SECRET_KEY:
             f"to write {SECRET_KEY_FILE} (docs/operations.md)."
         )
     SECRET_KEY = "duban-insecure-development-key-for-debug-only"  # noqa: S105
+
+# Secrets kept in the database (chat robots' addresses and signing secrets,
+# webhook secrets, second-factor secrets) are sealed with this key
+# (duban.lib.crypto; docs/security.md, 数据保密性): 32 random bytes, as 64 hex
+# digits or in base64. Old keys, comma-separated, still open what they sealed
+# until `duban secrets reseal` rewrites it with the current one.
+# DUBAN_CRYPTO=gm: SM4 for the secrets and PBKDF2-SM3 for passwords (密评).
+DUBAN_CRYPTO = os.environ.get("DUBAN_CRYPTO", "standard").strip().lower() or "standard"
+if DUBAN_CRYPTO not in ("standard", "gm"):
+    raise ImproperlyConfigured(f"DUBAN_CRYPTO must be standard or gm, not {DUBAN_CRYPTO!r}")
+if DUBAN_CRYPTO == "gm" and (_why := gm_unavailable()):
+    raise ImproperlyConfigured(f"DUBAN_CRYPTO=gm, but SM3 or SM4-GCM is missing here: {_why}")
+DUBAN_SECRETS_KEY = os.environ.get("DUBAN_SECRETS_KEY", "").strip()
+SECRETS_KEY_FILE = DATA_DIR / "secrets_key"
+if not DUBAN_SECRETS_KEY and SECRETS_KEY_FILE.is_file():
+    # Written once by `make setup` (or `duban secretkey`), beside secret_key.
+    DUBAN_SECRETS_KEY = SECRETS_KEY_FILE.read_text().strip()
+if not DUBAN_SECRETS_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DUBAN_SECRETS_KEY is not set: set it in the environment, or run `duban secretkey` "
+            f"to write {SECRETS_KEY_FILE} (docs/operations.md)."
+        )
+    DUBAN_SECRETS_KEY = b"duban-insecure-development-key-for-debug-only".hex()[:64]
+DUBAN_SECRETS_KEYS_OLD = [
+    k.strip() for k in os.environ.get("DUBAN_SECRETS_KEY_OLD", "").split(",") if k.strip()
+]
+for _name, _key in [("DUBAN_SECRETS_KEY", DUBAN_SECRETS_KEY)] + [
+    ("DUBAN_SECRETS_KEY_OLD", k) for k in DUBAN_SECRETS_KEYS_OLD
+]:
+    try:
+        decode_key(_key)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"{_name}: {_error}") from None
 
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]

@@ -33,6 +33,7 @@ def test_duban_serve_answers_with_gunicorn_and_serves_static_files(tmp_path):
         "WEB_CONCURRENCY": "1",
         "DEBUG": "false",
         "SECRET_KEY": settings.SECRET_KEY,
+        "DUBAN_SECRETS_KEY": settings.DUBAN_SECRETS_KEY,
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     duban = [sys.executable, "-m", "duban.cli"]

@@ -189,6 +189,8 @@ def live(office, tmp_path, settings) -> Iterator[Live]:
     env["DJANGO_SETTINGS_MODULE"] = "duban.settings"
     env["DUBAN_DATA_DIR"] = str(tmp_path)
     env.setdefault("SECRET_KEY", "duban-backup-test-key")
+    # This process's key: what the copied database sealed opens there too.
+    env.setdefault("DUBAN_SECRETS_KEY", settings.DUBAN_SECRETS_KEY)
     if not ON_POSTGRES:
         path = tmp_path / "duban.sqlite3"
         connection.ensure_connection()
