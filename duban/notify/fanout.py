@@ -25,6 +25,7 @@ from duban.projects.models import Project
 from duban.supervision.models import SupervisionNotice
 from duban.work.models import EventKind, Instruction, ProgressReport, Task, TaskEvent
 
+from .hooks import redacted
 from .models import Channel, ChatHook, Delivery, FanoutCursor, Kind, Notification
 from .render import absolute, render_in
 
@@ -129,7 +130,7 @@ def send(messages: Sequence[Message], *, now: Any = None) -> int:
                         channel=Channel.HOOK,
                         key=message.key,
                         hook=hook,
-                        address=hook.url[:254],
+                        address=redacted(hook.url)[:254],
                         subject=words.title[:200],
                         body=words.body,
                         link=absolute(words.link) if words.link else "",

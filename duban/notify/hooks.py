@@ -76,6 +76,18 @@ def validate_hook_url(kind: str, url: str) -> str:
     return url
 
 
+def redacted(url: str) -> str:
+    """An address without what opens it, for the outbox and the logs: the query
+    (DingTalk's access_token, WeCom's key) and any long part of the path
+    (Feishu's token) become "…"."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return "…"
+    path = "/".join("…" if len(part) >= 16 else part for part in parts.path.split("/"))
+    return f"{parts.scheme}://{parts.hostname or ''}{path}" + ("?…" if parts.query else "")
+
+
 def _sign(secret: str, string: str, *, key_is_string: bool) -> str:
     if key_is_string:  # Feishu: the string is the key, the message is empty
         digest = hmac.new(string.encode(), b"", hashlib.sha256).digest()

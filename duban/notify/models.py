@@ -13,6 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from duban.lib.crypto import SealedCharField
+
 
 class Kind(models.TextChoices):
     WARNING = "warning", _("Warning")
@@ -67,9 +69,10 @@ class ChatHook(models.Model):
     unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="chat_hooks")
     kind = models.CharField(_("kind"), max_length=10, choices=HookKind.choices)
     name = models.CharField(_("name"), max_length=100, blank=True)
-    url = models.URLField(_("webhook address"), max_length=500)
+    # The address carries the robot's access token: sealed, as the secret is.
+    url = SealedCharField(_("webhook address"))
     # DingTalk's "加签" and Feishu's "签名校验": the secret signs each post.
-    secret = models.CharField(_("signing secret"), max_length=200, blank=True)
+    secret = SealedCharField(_("signing secret"), blank=True)
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
@@ -111,8 +114,9 @@ class Endpoint(models.Model):
     name = models.CharField(_("name"), max_length=100)
     url = models.URLField(_("address"), max_length=500)
     events = models.JSONField(_("events"), default=list)
-    # Needed in clear to sign each post; shown once, when it is made.
-    secret = models.CharField(max_length=100)
+    # Needed in clear to sign each post (so sealed, not hashed); shown once,
+    # when it is made.
+    secret = SealedCharField()
     enabled = models.BooleanField(_("enabled"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import urllib.parse
 import uuid
 from dataclasses import dataclass
 
@@ -86,8 +85,7 @@ def deliver(delivery: Delivery) -> None:
 def _where(delivery: Delivery) -> str:
     if delivery.channel == Channel.EMAIL:
         return delivery.address
-    parts = urllib.parse.urlsplit(delivery.address)
-    return f"{parts.scheme}://{parts.hostname or ''}{parts.path[:40]}…"
+    return hooks.redacted(delivery.address)
 
 
 def send_due(*, now: dt.datetime | None = None, limit: int = 200) -> Outcome:

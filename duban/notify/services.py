@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy, override
 from duban.org.models import Person, Unit
 from duban.org.scope import Actor, person_of, scope_of
 
-from . import fanout, outbox, webhooks
+from . import fanout, hooks, outbox, webhooks
 from .hooks import validate_hook_url
 from .models import ChatHook, Delivery, Endpoint, EventType, Kind, Notification
 from .queries import visible_deliveries
@@ -100,7 +100,7 @@ def hook_test(*, actor: Actor, hook: ChatHook, now: dt.datetime | None = None) -
         channel="hook",
         key=message.key,
         hook=hook,
-        address=hook.url[:254],
+        address=hooks.redacted(hook.url)[:254],
         subject=words.title,
         body=words.body,
         created_at=now,
