@@ -358,6 +358,20 @@ DUBAN_LDAP_ROLE_GROUPS: list[tuple[str, str]] = globals().get("DUBAN_LDAP_ROLE_G
 # The security audit log keeps at least this many days (docs/security.md).
 DUBAN_AUDIT_KEEP_DAYS = max(envint("DUBAN_AUDIT_KEEP_DAYS", 180), 180)
 
+# The first hasher hashes new passwords; the others still verify what they
+# hashed, and a password is rehashed with the first at its next sign-in.
+_PBKDF2_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "duban.lib.hashers.PBKDF2SM3PasswordHasher",
+]
+PASSWORD_HASHERS = [
+    *(reversed(_PBKDF2_HASHERS) if DUBAN_CRYPTO == "gm" else _PBKDF2_HASHERS),
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
