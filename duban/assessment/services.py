@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from duban.audit import log as audit
 from duban.lib import periods
 from duban.org.models import Unit
 from duban.org.scope import Actor, all_offices, office_members, person_of, scope_of
@@ -289,9 +290,15 @@ def weights_set(
 
 @transaction.atomic
 def lock(
-    *, actor: Actor, quarter: periods.Quarter, office: Unit, as_of: dt.date | None = None
+    *,
+    actor: Actor,
+    quarter: periods.Quarter,
+    office: Unit,
+    as_of: dt.date | None = None,
+    request: Any = None,
 ) -> Assessment:
-    """Freeze the office's scores of the quarter as they stand now."""
+    """Freeze the office's scores of the quarter as they stand now (recorded
+    in the security audit log too)."""
     _require_office(actor, office)
     assessment = _for_update(quarter, office)
     _require_open(assessment)
@@ -316,11 +323,22 @@ def lock(
     AssessmentEvent.objects.create(
         assessment=assessment, kind=AssessmentEvent.Kind.LOCKED, actor=person_of(actor)
     )
+    audit.record(
+        "assessment.locked",
+        request=request,
+        actor=actor,
+        target=assessment,
+        quarter=quarter.label,
+        office=office.pk,
+        scores=len(current.rows),
+    )
     return assessment
 
 
 @transaction.atomic
-def reopen(*, actor: Actor, quarter: periods.Quarter, office: Unit, reason: str) -> Assessment:
+def reopen(
+    *, actor: Actor, quarter: periods.Quarter, office: Unit, reason: str, request: Any = None
+) -> Assessment:
     _require_office(actor, office)
     assessment = _for_update(quarter, office)
     if not assessment.is_locked:
@@ -340,6 +358,16 @@ def reopen(*, actor: Actor, quarter: periods.Quarter, office: Unit, reason: str)
         actor=person_of(actor),
         note=reason,
         data={"scores_when_locked": frozen},
+    )
+    audit.record(
+        "assessment.reopened",
+        request=request,
+        actor=actor,
+        target=assessment,
+        quarter=quarter.label,
+        office=office.pk,
+        scores=len(frozen),
+        reason=reason[:200],
     )
     return assessment
 

@@ -123,7 +123,7 @@ def assessment_lock(request: AuthedRequest, quarter: str) -> HttpResponse:
     q = quarter_or_404(quarter)
     office = chosen_office(request)
     try:
-        services.lock(actor=request.user, quarter=q, office=office)
+        services.lock(actor=request.user, quarter=q, office=office, request=request)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -143,7 +143,11 @@ def assessment_reopen(request: AuthedRequest, quarter: str) -> HttpResponse:
     office = chosen_office(request)
     try:
         services.reopen(
-            actor=request.user, quarter=q, office=office, reason=request.POST.get("reason", "")
+            actor=request.user,
+            quarter=q,
+            office=office,
+            reason=request.POST.get("reason", ""),
+            request=request,
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

@@ -21,6 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from duban.audit import log as audit
+from duban.audit.models import Outcome
 from duban.lib import deadlines, periods, taskbook
 from duban.org.models import Person, Role, Unit, UnitKind
 from duban.org.scope import Actor, Scope, person_of, scope_of
@@ -283,12 +285,36 @@ def _start(plan: Plan, deadline: dt.date, today: dt.date) -> dt.date:
     return min(start, deadline)
 
 
-@transaction.atomic
-def apply(*, actor: Actor, record: TaskImport, mappings: dict[str, Any]) -> dict[str, int]:
+def apply(
+    *, actor: Actor, record: TaskImport, mappings: dict[str, Any], request: Any = None
+) -> dict[str, int]:
     """Write the whole list, or nothing. Rows already imported are updated
     where the list changed them (deadlines excepted); nothing is duplicated.
     Units are matched inside the importer's scope and new ones are created
-    under their office, so every task lands where its importer sees it."""
+    under their office, so every task lands where its importer sees it.
+    Recorded in the security audit log either way: done, with the counts (in
+    the same transaction), or refused (after the refused work was undone)."""
+    try:
+        return _apply(actor=actor, record=record, mappings=mappings, request=request)
+    except ValidationError as error:
+        audit.record(
+            "import.refused",
+            request=request,
+            actor=actor,
+            outcome=Outcome.REFUSED,
+            target=record,
+            kind="tasks",
+            plan=record.plan_id,
+            file=record.filename,
+            problems=len(error.messages),
+        )
+        raise
+
+
+@transaction.atomic
+def _apply(
+    *, actor: Actor, record: TaskImport, mappings: dict[str, Any], request: Any
+) -> dict[str, int]:
     record = TaskImport.objects.select_for_update().select_related("plan").get(pk=record.pk)
     scope = _require_importer(actor, record.plan)
     record.mappings = {k: v for k, v in mappings.items() if v}
@@ -345,4 +371,15 @@ def apply(*, actor: Actor, record: TaskImport, mappings: dict[str, Any]) -> dict
     record.applied_at, record.applied_by = timezone.now(), person_of(actor)
     record.result = counts
     record.save(update_fields=["mappings", "applied_at", "applied_by", "result"])
+    audit.record(
+        "import.done",
+        request=request,
+        actor=actor,
+        target=record,
+        kind="tasks",
+        plan=plan.pk,
+        file=record.filename,
+        rows=len(result.rows),
+        detail=counts,
+    )
     return counts

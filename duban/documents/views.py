@@ -4,14 +4,13 @@ unknown names, import."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +20,13 @@ from duban.assessment import services as assessment
 from duban.assessment.review import month_review
 from duban.lib import deadlines, taskbook
 from duban.lib.ids import parse_id
-from duban.org.http import AuthedRequest, chosen_office, month_or_404, quarter_or_404
+from duban.org.http import (
+    AuthedRequest,
+    chosen_office,
+    download,
+    month_or_404,
+    quarter_or_404,
+)
 from duban.org.models import Unit
 from duban.org.scope import scope_of
 from duban.projects.models import InvestmentReport, ReportState
@@ -113,7 +118,9 @@ def import_preview(request: AuthedRequest, pk: int) -> HttpResponse:
         mappings = {**record.mappings, **_posted_mappings(request, names)}
         if "apply" in request.POST:
             try:
-                counts = importer.apply(actor=request.user, record=record, mappings=mappings)
+                counts = importer.apply(
+                    actor=request.user, record=record, mappings=mappings, request=request
+                )
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
                 status = 400
@@ -181,10 +188,21 @@ def import_preview(request: AuthedRequest, pk: int) -> HttpResponse:
 # --- exports -----------------------------------------------------------------------------
 
 
-def _download(content: bytes, kind: str, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=kind)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
+def _download(
+    request: AuthedRequest, content: bytes, kind: str, name: str, *, what: str, **detail: Any
+) -> HttpResponseBase:
+    """Every export of these pages: handed out as a file (duban.org.http.download)
+    and recorded in the security audit log, with the filter it was made from."""
+    return download(
+        request,
+        content,
+        name=name,
+        content_type=kind,
+        action="export",
+        kind=what,
+        query={key: value[:100] for key, value in list(request.GET.items())[:20]},
+        **detail,
+    )
 
 
 def _organisation(office: Unit | None) -> str:
@@ -193,41 +211,56 @@ def _organisation(office: Unit | None) -> str:
 
 
 @login_required
-def export_tasks(request: AuthedRequest) -> HttpResponse:
+def export_tasks(request: AuthedRequest) -> HttpResponseBase:
     _form, filters = task_filters(request)
-    tasks = (
+    tasks = list(
         queries.task_list(request.user, filters, timezone.localdate())
         .select_related("lead_unit", "leader")
         .prefetch_related("co_units")
     )
-    return _download(exports.tasks_xlsx(tasks), exports.XLSX, exports.filename("tasks", "xlsx"))
+    name = exports.filename("tasks", "xlsx")
+    content = exports.tasks_xlsx(tasks)
+    return _download(request, content, exports.XLSX, name, what="tasks", rows=len(tasks))
 
 
 @login_required
-def export_warnings(request: AuthedRequest) -> HttpResponse:
+def export_warnings(request: AuthedRequest) -> HttpResponseBase:
     _form, warnings = board_warnings(request)
-    rows = warnings.select_related("task__lead_unit", "task__leader").order_by(
-        "-level", "raised_at", "id"
+    rows = list(
+        warnings.select_related("task__lead_unit", "task__leader").order_by(
+            "-level", "raised_at", "id"
+        )
     )
-    return _download(
-        exports.warnings_xlsx(rows), exports.XLSX, exports.filename("warnings", "xlsx")
-    )
+    name = exports.filename("warnings", "xlsx")
+    content = exports.warnings_xlsx(rows)
+    return _download(request, content, exports.XLSX, name, what="warnings", rows=len(rows))
 
 
 @login_required
-def export_ranking(request: AuthedRequest, quarter: str, ext: str) -> HttpResponse:
+def export_ranking(request: AuthedRequest, quarter: str, ext: str) -> HttpResponseBase:
     if ext not in ("xlsx", "docx"):
         raise Http404(_("There is no such file."))
     office = chosen_office(request)
     standing = assessment.standing(quarter_or_404(quarter), office)
     name = exports.filename(f"assessment-{quarter}", ext)
     if ext == "docx":
-        return _download(exports.ranking_docx(standing, _organisation(office)), exports.DOCX, name)
-    return _download(exports.ranking_xlsx(standing), exports.XLSX, name)
+        content, kind = exports.ranking_docx(standing, _organisation(office)), exports.DOCX
+    else:
+        content, kind = exports.ranking_xlsx(standing), exports.XLSX
+    return _download(
+        request,
+        content,
+        kind,
+        name,
+        what="ranking",
+        quarter=quarter,
+        office=office.pk,
+        rows=len(standing.rows),
+    )
 
 
 @login_required
-def export_assignment(request: AuthedRequest, pk: int) -> HttpResponse:
+def export_assignment(request: AuthedRequest, pk: int) -> HttpResponseBase:
     meeting = get_object_or_404(visible_meetings(request.user).select_related("office"), pk=pk)
     tasks = list(
         queries.visible_tasks(request.user)
@@ -237,24 +270,32 @@ def export_assignment(request: AuthedRequest, pk: int) -> HttpResponse:
         .order_by("sort_key", "id")
     )
     name = exports.filename(f"meeting-{meeting.number or meeting.pk}", "docx")
+    document = exports.assignment_docx(meeting, tasks, _organisation(meeting.office))
     return _download(
-        exports.assignment_docx(meeting, tasks, _organisation(meeting.office)), exports.DOCX, name
+        request,
+        document,
+        exports.DOCX,
+        name,
+        what="assignment",
+        meeting=meeting.pk,
+        rows=len(tasks),
     )
 
 
 @login_required
-def export_notice(request: AuthedRequest, pk: int) -> HttpResponse:
+def export_notice(request: AuthedRequest, pk: int) -> HttpResponseBase:
     notice = get_object_or_404(
         SupervisionNotice.objects.select_related("task", "unit", "office"),
         pk=pk,
         task__in=queries.visible_tasks(request.user),
     )
     name = exports.filename(f"notice-{notice.year}-{notice.number}", "docx")
-    return _download(exports.notice_docx(notice, _organisation(notice.office)), exports.DOCX, name)
+    document = exports.notice_docx(notice, _organisation(notice.office))
+    return _download(request, document, exports.DOCX, name, what="notice", notice=notice.pk)
 
 
 @login_required
-def export_bulletin(request: AuthedRequest, month: str) -> HttpResponse:
+def export_bulletin(request: AuthedRequest, month: str) -> HttpResponseBase:
     period = month_or_404(month)
     office = chosen_office(request)
     review = assessment.review_for(period, office)
@@ -267,11 +308,13 @@ def export_bulletin(request: AuthedRequest, month: str) -> HttpResponse:
     )
     name = exports.filename(f"review-{period.label}", "docx")
     document = exports.bulletin_docx(review, figures, _organisation(office))
-    return _download(document, exports.DOCX, name)
+    return _download(
+        request, document, exports.DOCX, name, what="bulletin", month=period.label, office=office.pk
+    )
 
 
 @login_required
-def export_projects(request: AuthedRequest) -> HttpResponse:
+def export_projects(request: AuthedRequest) -> HttpResponseBase:
     _form, projects = filtered_projects(request)
     year = timezone.localdate().year
     completed = dict(
@@ -281,5 +324,7 @@ def export_projects(request: AuthedRequest) -> HttpResponse:
         .annotate(s=Sum("amount"))
         .values_list("project", "s")
     )
-    content = exports.projects_xlsx(projects.order_by("code"), year, completed)
-    return _download(content, exports.XLSX, exports.filename("projects", "xlsx"))
+    rows = list(projects.order_by("code"))
+    content = exports.projects_xlsx(rows, year, completed)
+    name = exports.filename("projects", "xlsx")
+    return _download(request, content, exports.XLSX, name, what="projects", rows=len(rows))

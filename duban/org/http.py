@@ -1,10 +1,13 @@
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest
+from typing import IO, Any
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from duban.audit import log as audit
 from duban.lib import ids, periods
 
 from .models import Person, Unit
@@ -89,3 +92,39 @@ def month_or_404(label: str) -> periods.Period:
     if month.cadence != periods.MONTHLY or month.start > timezone.localdate():
         raise Http404(_("There is no such month."))
     return month
+
+
+# A file the app hands out (an upload, an export) is never shown as a page of
+# this site: the browser saves it, does not guess its type, and, should it be
+# opened in a tab anyway, runs nothing in it and loads nothing for it (a
+# sandboxed, empty policy in place of the pages' own, which django-csp leaves
+# alone when a response has one). Nor is it kept by a browser or a proxy.
+DOWNLOAD_POLICY = "sandbox; default-src 'none'"
+
+
+def download(
+    request: HttpRequest,
+    content: bytes | IO[bytes],
+    *,
+    name: str,
+    content_type: str,
+    action: str,
+    target: Any = None,
+    **detail: Any,
+) -> HttpResponseBase:
+    """Hand out a file (bytes, or an open file streamed), recorded in the
+    security audit log as ``action`` with ``detail`` (what it is: kind, rows,
+    size; never its content) and the file's name."""
+    audit.record(action, request=request, target=target, detail={"file": name, **detail})
+    response: HttpResponseBase
+    if isinstance(content, bytes):
+        response = HttpResponse(content, content_type=content_type)
+    else:
+        response = FileResponse(
+            content, as_attachment=True, filename=name, content_type=content_type
+        )
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = DOWNLOAD_POLICY
+    response["Cache-Control"] = "no-store"
+    return response

@@ -15,6 +15,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from duban.audit import log as audit
+from duban.audit.models import Outcome
 from duban.lib import deadlines, investment, taskbook
 from duban.org.models import Person, Role, Unit, UnitKind
 from duban.org.scope import Actor, Scope, scope_of
@@ -255,10 +257,28 @@ def read(data: bytes, today: dt.date, *, scope: Scope) -> Preview:
     return Preview(rows, header_row)
 
 
-@transaction.atomic
-def apply(*, actor: Actor, preview: Preview) -> dict[str, int]:
+def apply(*, actor: Actor, preview: Preview, request: Any = None) -> dict[str, int]:
     """Write every row, or none (each through the project services, which
-    check the actor's scope for each project)."""
+    check the actor's scope for each project). Recorded in the security audit
+    log: done with the counts, in the same transaction, or refused after the
+    refused work was undone."""
+    try:
+        return _apply(actor=actor, preview=preview, request=request)
+    except ValidationError as error:
+        audit.record(
+            "import.refused",
+            request=request,
+            actor=actor,
+            outcome=Outcome.REFUSED,
+            kind="projects",
+            rows=len(preview.rows),
+            problems=len(error.messages),
+        )
+        raise
+
+
+@transaction.atomic
+def _apply(*, actor: Actor, preview: Preview, request: Any) -> dict[str, int]:
     if not scope_of(actor).manages:
         raise PermissionDenied(_(services.DESK_ONLY))
     if preview.blocked:
@@ -276,4 +296,12 @@ def apply(*, actor: Actor, preview: Preview) -> dict[str, int]:
         else:
             services.project_create(actor=actor, code=row.values["code"], **fields)
             counts["created"] += 1
+    audit.record(
+        "import.done",
+        request=request,
+        actor=actor,
+        kind="projects",
+        rows=len(preview.rows),
+        detail=counts,
+    )
     return counts

@@ -552,7 +552,7 @@ def project_import(request: AuthedRequest) -> HttpResponse:
             with default_storage.open(name, "rb") as handle:
                 data = handle.read()
             preview = project_importer.read(data, today, scope=scope_of(request.user))
-            counts = project_importer.apply(actor=request.user, preview=preview)
+            counts = project_importer.apply(actor=request.user, preview=preview, request=request)
         except (signing.BadSignature, FileNotFoundError):
             messages.error(request, _("The uploaded list has expired; upload it again."))
             return redirect("project_import")

@@ -12,14 +12,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from duban.lib.ids import parse_id
-from duban.org.http import AuthedRequest, id_or_404, next_or
+from duban.org.http import AuthedRequest, download, id_or_404, next_or
 
 from . import queries, services
 from .forms import (
@@ -373,11 +373,21 @@ def attachment_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
     attachment = get_object_or_404(
         Attachment.objects.filter(task__in=queries.visible_tasks(request.user)), pk=pk
     )
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=not attachment.content_type.startswith(("image/", "application/pdf")),
-        filename=attachment.original_name,
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("This file is no longer stored.")) from None
+    # Saved, never shown in a tab of this site, whatever its type (a PDF or an
+    # image too): see duban.org.http.download.
+    return download(
+        request,
+        handle,
+        name=attachment.original_name,
         content_type=attachment.content_type,
+        action="attachment.downloaded",
+        target=attachment,
+        task=attachment.task_id,
+        size=attachment.size,
     )
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 
 from duban.assessment import services as assessment
 from duban.assessment.review import month_review
+from duban.audit import log as audit
 from duban.documents import exports
 from duban.documents.views import _organisation
 from duban.lib import periods
@@ -46,6 +47,10 @@ class Command(BaseCommand):
         output = Path(options["output"])
         content = self._build(options["what"], output.suffix.lower().lstrip("."), options)
         output.write_bytes(content)
+        # An operator's export, as the pages' are (by nobody signed in).
+        audit.record(
+            "export", kind=options["what"], file=output.name, size=len(content), source="command"
+        )
         self.stdout.write(f"wrote {output} ({len(content):,} bytes)")
 
     def _build(self, what: str, ext: str, options: dict[str, Any]) -> bytes:
