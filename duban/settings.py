@@ -426,10 +426,31 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
+
+def envsize(name: str, default: int, *, unit: int = 1, zero: bool = False) -> int:
+    """A limit: a whole number above 0 (or 0 where that means "none"), times ``unit``."""
+    value = envint(name, default)
+    if value < 0 or (value == 0 and not zero):
+        least = "0 or more" if zero else "1 or more"
+        raise ImproperlyConfigured(f"{name} must be {least}, not {value}")
+    return value * unit
+
+
+MB = 1024 * 1024
 # Attachments: at most this many bytes each, of these kinds only.
 DUBAN_MAX_UPLOAD_BYTES = envint("DUBAN_MAX_UPLOAD_MB", 20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Workbooks imported (task lists, project lists) are checked before openpyxl
+# loads them (duban/lib/workbooks.py): what the zip unpacks to, the cells of
+# every sheet counted from its XML (empty ones too), and the time the reading
+# takes. Uploaded lists never imported are removed by the nightly upkeep
+# after DUBAN_IMPORT_KEEP_DAYS.
+DUBAN_IMPORT_MAX_UNZIPPED_BYTES = envsize("DUBAN_IMPORT_MAX_UNZIPPED_MB", 100, unit=MB)
+DUBAN_IMPORT_MAX_CELLS = envsize("DUBAN_IMPORT_MAX_CELLS", 1_000_000)
+DUBAN_IMPORT_MAX_SECONDS = envsize("DUBAN_IMPORT_MAX_SECONDS", 30)
+DUBAN_IMPORT_KEEP_DAYS = envsize("DUBAN_IMPORT_KEEP_DAYS", 1)
 
 # A report is late when submitted more than this many days after its period ends.
 DUBAN_REPORT_GRACE_DAYS = envint("DUBAN_REPORT_GRACE_DAYS", 1)

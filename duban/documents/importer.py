@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -114,7 +115,10 @@ def _cadence(parsed: deadlines.ParsedDeadline | None) -> str:
 
 
 def read(data: bytes, plan: Plan) -> taskbook.TaskBook:
-    return taskbook.read_taskbook(data, plan_year=plan.year)
+    """The workbook as a task list, within the deployment's import limits
+    (DUBAN_IMPORT_MAX_*: checked before openpyxl loads anything)."""
+    limits = taskbook.Limits.from_settings(settings)
+    return taskbook.read_taskbook(data, plan_year=plan.year, limits=limits)
 
 
 def preview(
@@ -231,11 +235,19 @@ def upload(*, actor: Actor, plan: Plan, uploaded: Any) -> tuple[TaskImport, Prev
 
 
 def load(*, actor: Actor, record: TaskImport) -> Preview:
-    """The stored workbook read again, as the importer sees it."""
+    """The stored workbook read again, as the importer sees it; a
+    ValidationError when it no longer can be (the limits were lowered, its
+    time ran out on a busy server, or the nightly upkeep removed it)."""
     scope = _require_importer(actor, record.plan)
-    with record.file.open("rb") as handle:
-        data = handle.read()
-    return preview(read(data, record.plan), record.plan, record.mappings, scope=scope)
+    try:
+        with record.file.open("rb") as handle:
+            book = read(handle.read(), record.plan)
+    except FileNotFoundError:
+        raise ValidationError(_("The uploaded list has expired; upload it again.")) from None
+    except taskbook.WorkbookError as error:
+        text, params = taskbook.message(error.code, error.params)
+        raise ValidationError(_(text) % params) from None
+    return preview(book, record.plan, record.mappings, scope=scope)
 
 
 def _create_new(

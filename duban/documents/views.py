@@ -114,7 +114,11 @@ def import_preview(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     status = 200
     if request.method == "POST" and record.applied_at is None:
-        names = sorted(importer.load(actor=request.user, record=record).unknown)
+        try:
+            names = sorted(importer.load(actor=request.user, record=record).unknown)
+        except ValidationError as error:  # the stored list can no longer be read
+            messages.error(request, " ".join(error.messages))
+            return redirect("import_upload", pk=record.plan_id)
         mappings = {**record.mappings, **_posted_mappings(request, names)}
         if "apply" in request.POST:
             try:
@@ -137,7 +141,11 @@ def import_preview(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             record.mappings = mappings
             record.save(update_fields=["mappings"])
-    result = importer.load(actor=request.user, record=record)
+    try:
+        result = importer.load(actor=request.user, record=record)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("import_upload", pk=record.plan_id)
     unknown = [
         (i, name, suggestions)
         for i, (name, suggestions) in enumerate(sorted(result.unknown.items()))

@@ -18,67 +18,41 @@ never an openpyxl traceback. All codes have English texts in
 :data:`MESSAGES` (marked with ``gettext_noop``); :func:`message` gives the
 (msgid, params) pair the UI translates.
 
-Reading happens in two passes. The first streams each worksheet's XML out of
-the zip without openpyxl, counting the rows that hold a value and noting
-formula cells that were never calculated; it refuses an oversized sheet
-before anything big is built (openpyxl's read-only mode would parse the
-whole sheet when it has no ``<dimension>``, and cannot see merged cells
-anyway). The second loads the workbook with openpyxl (``data_only=True``:
-the values a formula last showed), fills merged ranges and reads the rows.
+Reading happens in two passes (:mod:`duban.lib.workbooks`). The first
+streams each part's XML out of the zip without openpyxl, counting cells
+(with a value or not), rows and merged ranges, the rows that hold a value,
+and noting formula cells that were never calculated; it refuses an oversized
+workbook before anything big is built. The second opens it with openpyxl in
+read-only mode (``data_only=True``: the values a formula last showed), reads
+the rows down to the last that holds a value, as wide as the header, and
+fills the merged ranges the first pass found (read-only mode cannot see
+them); that rectangle is bounded too, and the time all of it takes.
 """
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import functools
 import hashlib
-import html
-import io
-import posixpath
 import re
 import unicodedata
-import warnings
-import zipfile
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-import openpyxl
 from django.utils.translation import gettext_noop
 from openpyxl.utils import get_column_letter
 
-from duban.lib import deadlines
+from duban.lib import deadlines, workbooks
 from duban.lib.deadlines import DeadlineError, ParsedDeadline
+from duban.lib.workbooks import Limits, SheetScan, WorkbookError
+
+__all__ = ["Limits", "WorkbookError", "read_taskbook"]
 
 # Every code this module produces, with its English text (a gettext msgid),
 # and the names of the columns it knows.
 MESSAGES: dict[str, str] = {
-    # WorkbookError: the file cannot be read at all
-    "empty_file": gettext_noop("The file is empty."),
-    "file_too_large": gettext_noop(
-        "The file is %(size_mb)s MB; at most %(limit_mb)s MB can be read. "
-        "Remove other sheets and pictures, or split the list."
-    ),
-    "not_a_workbook": gettext_noop(
-        "This file is not an Excel workbook. Save it as .xlsx and upload it again."
-    ),
-    "wrong_format": gettext_noop(
-        "This file is %(format)s, not an Excel workbook. "
-        "Open it in Excel or WPS, save it as .xlsx and upload it again."
-    ),
-    "legacy_xls": gettext_noop(
-        "This is an old Excel file (.xls). Open it in Excel or WPS, "
-        "save it as .xlsx (Excel Workbook) and upload it again."
-    ),
-    "encrypted": gettext_noop(
-        "The workbook is protected by a password. Open it, remove the password "
-        "(File › Info › Protect Workbook), save it and upload it again."
-    ),
-    "corrupt": gettext_noop(
-        "The workbook is damaged or incomplete (perhaps the upload was cut off). "
-        "Open it in Excel or WPS, save it again and upload it again."
-    ),
-    "no_sheet": gettext_noop("The workbook has no worksheet."),
+    # WorkbookError: the file cannot be read at all (and those of duban.lib.workbooks)
+    **workbooks.MESSAGES,
     "sheet_not_found": gettext_noop(
         "The workbook has no sheet “%(sheet)s”; its sheets are: %(sheets)s."
     ),
@@ -94,10 +68,6 @@ MESSAGES: dict[str, str] = {
     ),
     "missing_lead_column": gettext_noop(
         "The header in row %(row)s of “%(sheet)s” has no lead unit column (牵头单位 / 责任单位)."
-    ),
-    "too_many_rows": gettext_noop(
-        "The sheet “%(sheet)s” has %(rows)s rows; at most %(limit)s can be read at once. "
-        "Split the list into several files."
     ),
     "no_rows": gettext_noop(
         "The sheet “%(sheet)s” has a header in row %(row)s but no tasks below it."
@@ -134,8 +104,6 @@ MESSAGES: dict[str, str] = {
 
 MAX_DATA_ROWS = 20_000
 HEADER_SCAN_ROWS = 10
-MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_UNPACKED_BYTES = 400 * 1024 * 1024  # a zip bomb stops here
 
 SECTION, TASK, MEASURE = "section", "task", "measure"
 LEVELS = (SECTION, TASK, MEASURE)
@@ -230,16 +198,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
     ),
     NOTES: ("备注", "说明", "notes", "note", "remarks", "remark"),
 }
-
-
-class WorkbookError(Exception):
-    """A file that cannot be read as a task list: ``code`` (a key of
-    :data:`MESSAGES`) and ``params`` for its message."""
-
-    def __init__(self, code: str, params: dict[str, Any] | None = None) -> None:
-        super().__init__(code, params or {})
-        self.code = code
-        self.params: dict[str, Any] = params or {}
 
 
 @dataclass(frozen=True)
@@ -360,269 +318,27 @@ def read_taskbook(
     plan_year: int | None = None,
     sheet: str | None = None,
     max_rows: int = MAX_DATA_ROWS,
+    limits: Limits | None = None,
 ) -> TaskBook:
     """Read a task list workbook (its bytes, or a binary file object).
 
     ``sheet`` names the sheet to read; by default the active sheet, or else
-    the first visible sheet with a task list header. Raises
+    the first visible sheet with a task list header. ``limits`` bound the
+    file, what it unpacks to, its cells and the time taken (the defaults of
+    :class:`~duban.lib.workbooks.Limits` unless given). Raises
     :class:`WorkbookError` for a file that is no readable task list.
     """
-    data = _read_bytes(source)
-    archive = _open_archive(data)
-    with archive:
-        scans = _scan_sheets(archive, max_rows)
-    workbook = _load(data)
-    try:
-        chosen, header = _choose_sheet(workbook, scans, sheet)
-        scan = scans[chosen.title]
-        return _read_sheet(chosen, header, scan, plan_year, max_rows, tuple(scans))
-    finally:
-        workbook.close()
+    # Every sheet's filled rows are bounded before openpyxl opens the file;
+    # the header may sit below a title and notes.
+    with workbooks.open_workbook(
+        source, limits=limits, max_rows=max_rows, above=HEADER_SCAN_ROWS
+    ) as opened:
+        chosen, header = _choose_sheet(opened, sheet)
+        scan = opened.scans[chosen.title]
+        return _read_sheet(chosen, header, scan, plan_year, max_rows, opened)
 
 
-# ---------------------------------------------------------------- the file
-
-
-def _read_bytes(source: bytes | bytearray | memoryview | IO[bytes]) -> bytes:
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-    else:
-        if source.seekable():
-            source.seek(0)
-        data = source.read(MAX_FILE_BYTES + 1)
-    if not data:
-        raise WorkbookError("empty_file")
-    if len(data) > MAX_FILE_BYTES:
-        raise WorkbookError(
-            "file_too_large",
-            {"size_mb": _mb(len(data)), "limit_mb": _mb(MAX_FILE_BYTES)},
-        )
-    return data
-
-
-def _mb(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f}".removesuffix(".0")
-
-
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
-def _utf16(name: str) -> bytes:
-    return name.encode("utf-16-le")
-
-
-def _open_archive(data: bytes) -> zipfile.ZipFile:
-    """The workbook's zip, or the WorkbookError that says what the file is."""
-    if data.startswith(_OLE2):
-        # An OLE2 compound file: a legacy .xls or .doc, or an encrypted OOXML
-        # file (Office wraps those in OLE2 with an EncryptionInfo stream).
-        if _utf16("EncryptionInfo") in data or _utf16("EncryptedPackage") in data:
-            raise WorkbookError("encrypted")
-        if _utf16("Workbook") in data or _utf16("Book") in data:
-            raise WorkbookError("legacy_xls")
-        if _utf16("WordDocument") in data:
-            raise WorkbookError("wrong_format", {"format": "Word (.doc)"})
-        raise WorkbookError("not_a_workbook")
-    if not data.startswith(b"PK"):
-        kind = _sniff_other(data)
-        if kind:
-            raise WorkbookError("wrong_format", {"format": kind})
-        raise WorkbookError("not_a_workbook")
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        names = set(archive.namelist())
-        unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
-        raise WorkbookError("corrupt") from exc
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise WorkbookError(
-            "file_too_large", {"size_mb": _mb(unpacked), "limit_mb": _mb(MAX_UNPACKED_BYTES)}
-        )
-    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
-        archive.close()
-        if "word/document.xml" in names:
-            raise WorkbookError("wrong_format", {"format": "Word (.docx)"})
-        if "ppt/presentation.xml" in names:
-            raise WorkbookError("wrong_format", {"format": "PowerPoint (.pptx)"})
-        if "content.xml" in names and "mimetype" in names:
-            raise WorkbookError("wrong_format", {"format": "OpenDocument (.ods)"})
-        raise WorkbookError("not_a_workbook")
-    if "xl/workbook.bin" in names:
-        archive.close()
-        raise WorkbookError("wrong_format", {"format": "Excel Binary (.xlsb)"})
-    return archive
-
-
-def _sniff_other(data: bytes) -> str | None:
-    """A name for a common non-workbook upload (to say what to do), or None."""
-    head = data[:2048]
-    if head.startswith(b"%PDF"):
-        return "PDF"
-    if head.startswith(b"{\\rtf"):
-        return "RTF"
-    if b"\x00" in head:
-        return None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:  # incremental: a character cut at the end of the head is no error
-            text = codecs.getincrementaldecoder(encoding)().decode(head)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        return None
-    lowered = text.lstrip().lower()
-    if lowered.startswith(("<html", "<!doctype html", "<table")) or "<html" in lowered[:500]:
-        # Many systems export "xls" files that are web pages.
-        return "HTML"
-    if lowered.startswith("<?xml"):
-        return "XML"
-    lines = [line for line in text.splitlines()[:5] if line.strip()]
-    if lines and all("," in line or "\t" in line for line in lines):
-        return "CSV"
-    return "text"
-
-
-# ---------------------------------------------------------------- pass 1: stream each sheet
-
-
-@dataclass
-class _SheetScan:
-    name: str
-    path: str
-    rows: int = 0  # rows holding at least one value
-    last_row: int = 0  # the last of them
-    unset_formulas: list[tuple[int, int]] = field(default_factory=list)
-
-
-_ATTR = re.compile(rb'([\w:.-]+)\s*=\s*"([^"]*)"')
-_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)>")
-_REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)>")
-_ROW_ELEMENT = re.compile(rb"<(?:\w+:)?row\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?row>)", re.S)
-_CELL_ELEMENT = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
-_HAS_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]|<(?:\w+:)?is>")
-_FORMULA = re.compile(rb"<(?:\w+:)?f\b")
-_CELL_REF = re.compile(rb"([A-Z]{1,3})(\d+)")
-_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
-
-
-def _attrs(raw: bytes) -> dict[str, str]:
-    return {
-        key.decode(): html.unescape(value.decode("utf-8", "replace"))
-        for key, value in _ATTR.findall(raw)
-    }
-
-
-def _scan_sheets(archive: zipfile.ZipFile, max_rows: int) -> dict[str, _SheetScan]:
-    """Every worksheet (by name, in workbook order) with its filled-row count.
-
-    openpyxl loads every sheet of a workbook, so every sheet must be within
-    the limit, not only the one that will be read.
-    """
-    try:
-        workbook_path = _workbook_path(archive)
-        workbook_xml = archive.read(workbook_path)
-        folder = posixpath.dirname(workbook_path)
-        rels_path = posixpath.join(folder, "_rels", posixpath.basename(workbook_path) + ".rels")
-        targets: dict[str, str] = {}
-        for raw in _REL_TAG.findall(archive.read(rels_path)):
-            attrs = _attrs(raw)
-            if attrs.get("Type", "").endswith("/worksheet"):
-                target = attrs.get("Target", "")
-                path = target.lstrip("/") if target.startswith("/") else f"{folder}/{target}"
-                targets[attrs.get("Id", "")] = posixpath.normpath(path)
-        scans: dict[str, _SheetScan] = {}
-        for raw in _SHEET_TAG.findall(workbook_xml):
-            attrs = _attrs(raw)
-            rel = next((v for k, v in attrs.items() if k.endswith(":id")), "")
-            if rel in targets and targets[rel] in archive.NameToInfo:
-                name = attrs.get("name", "")
-                scans[name] = _SheetScan(name, targets[rel])
-        for scan in scans.values():
-            _scan_sheet(archive, scan)
-            if scan.rows > max_rows + HEADER_SCAN_ROWS:
-                raise WorkbookError(
-                    "too_many_rows", {"sheet": scan.name, "rows": scan.rows, "limit": max_rows}
-                )
-    except WorkbookError:
-        raise
-    except RuntimeError as exc:  # zipfile: "File is encrypted, password required"
-        raise WorkbookError("encrypted") from exc
-    except Exception as exc:  # missing parts, bad deflate data (zlib.error), ...
-        raise WorkbookError("corrupt") from exc
-    if not scans:
-        raise WorkbookError("no_sheet")
-    return scans
-
-
-def _workbook_path(archive: zipfile.ZipFile) -> str:
-    """The workbook part named by the package's relationships (xl/workbook.xml)."""
-    try:
-        rels = archive.read("_rels/.rels")
-    except KeyError:
-        return "xl/workbook.xml"
-    for raw in _REL_TAG.findall(rels):
-        attrs = _attrs(raw)
-        if attrs.get("Type", "").endswith("/officeDocument"):
-            return attrs.get("Target", "").lstrip("/")
-    return "xl/workbook.xml"
-
-
-def _scan_sheet(archive: zipfile.ZipFile, scan: _SheetScan) -> None:
-    """Count the rows holding a value and find formula cells without a cached
-    value, streaming the sheet's XML in 1 MB pieces (a row never straddles
-    the pieces we parse: the unparsed tail is carried over)."""
-    row_number = 0
-    tail = b""
-    with archive.open(scan.path) as stream:
-        while True:
-            chunk = stream.read(1 << 20)
-            buffer = tail + chunk
-            consumed = 0
-            for match in _ROW_ELEMENT.finditer(buffer):
-                consumed = match.end()
-                number = _ROW_NUMBER.search(match[1])
-                row_number = int(number[1]) if number else row_number + 1
-                content = match[2]
-                if content and _HAS_VALUE.search(content):
-                    scan.rows += 1
-                    scan.last_row = row_number
-                if content and _FORMULA.search(content):
-                    _note_unset_formulas(content, row_number, scan)
-            tail = buffer[consumed:]
-            if not chunk:
-                return
-
-
-def _note_unset_formulas(content: bytes, row_number: int, scan: _SheetScan) -> None:
-    for column, (attrs, cell) in enumerate(_CELL_ELEMENT.findall(content), start=1):
-        if not cell or not _FORMULA.search(cell) or _HAS_VALUE.search(cell):
-            continue
-        if b't="str"' in attrs and b"<v" in cell:
-            continue  # a formula whose result is the empty string
-        ref = _CELL_REF.search(attrs)
-        if len(scan.unset_formulas) < 10_000:
-            scan.unset_formulas.append((row_number, _column_index(ref[1]) if ref else column))
-        # The row must be read even if no cell in it shows a value.
-        scan.last_row = max(scan.last_row, row_number)
-
-
-def _column_index(letters: bytes) -> int:
-    index = 0
-    for letter in letters:
-        index = index * 26 + letter - ord("A") + 1
-    return index
-
-
-# ---------------------------------------------------------------- pass 2: openpyxl
-
-
-def _load(data: bytes) -> Any:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "Data Validation extension is not supported" etc.
-            return openpyxl.load_workbook(io.BytesIO(data), data_only=True, keep_links=False)
-    except Exception as exc:  # openpyxl raises anything from KeyError to lxml errors
-        raise WorkbookError("corrupt") from exc
+# ---------------------------------------------------------------- the header
 
 
 @dataclass(frozen=True)
@@ -694,11 +410,10 @@ def _find_header(top: list[list[object]]) -> tuple[_Header | None, _Header | Non
     return best, partial
 
 
-def _choose_sheet(
-    workbook: Any, scans: dict[str, _SheetScan], wanted: str | None
-) -> tuple[Any, _Header]:
+def _choose_sheet(opened: workbooks.Workbook, wanted: str | None) -> tuple[Any, _Header]:
     """The sheet to read and its header: the one asked for, else the active
     sheet, else the first visible sheet with a usable header."""
+    workbook, scans = opened.book, opened.scans
     if wanted is not None:
         if wanted not in workbook.sheetnames or wanted not in scans:
             raise WorkbookError(
@@ -719,10 +434,7 @@ def _choose_sheet(
         if scans[ws.title].rows == 0:
             failure = failure or WorkbookError("empty_sheet", {"sheet": ws.title})
             continue
-        top = [
-            list(values)
-            for values in ws.iter_rows(min_row=1, max_row=HEADER_SCAN_ROWS, values_only=True)
-        ]
+        top = _rows(opened, ws, HEADER_SCAN_ROWS)
         header, partial = _find_header(top)
         if header is not None:
             return ws, header
@@ -730,6 +442,22 @@ def _choose_sheet(
             failure = _header_failure(ws.title, partial)
     assert failure is not None
     raise failure
+
+
+def _rows(opened: workbooks.Workbook, ws: Any, last: int) -> list[list[object]]:
+    """The sheet's first ``last`` rows as values, as wide as their last cell.
+
+    Read-only mode reads what the file holds; a full load would have
+    emptied the cells a merged range covers (but its first), and so do we:
+    a stale value under a merge is no text of that row."""
+    rows = [list(values) for values in opened.rows(ws, max_row=last)]
+    for min_col, min_row, max_col, max_row in opened.scans[ws.title].merges:
+        for row in range(min_row, min(max_row, len(rows)) + 1):
+            values = rows[row - 1]
+            for column in range(min_col, min(max_col, len(values)) + 1):
+                if (row, column) != (min_row, min_col):
+                    values[column - 1] = None
+    return rows
 
 
 def _header_failure(sheet: str, partial: _Header | None) -> WorkbookError:
@@ -879,11 +607,14 @@ class _Reader:
         self,
         ws: Any,
         header: _Header,
-        scan: _SheetScan,
+        scan: SheetScan,
         plan_year: int | None,
         max_rows: int,
+        opened: workbooks.Workbook,
     ) -> None:
         self.ws = ws
+        self.scan = scan
+        self.opened = opened
         self.header = header
         self.plan_year = plan_year
         self.max_rows = max_rows
@@ -909,21 +640,41 @@ class _Reader:
     # -- grid
 
     def load_grid(self) -> None:
-        width = self.header.width
-        self.raw: list[list[object]] = [
-            list(values)
-            for values in self.ws.iter_rows(
-                min_row=1, max_row=self.last_row, max_col=width, values_only=True
+        """The sheet's values down to the last row that holds one, as wide as
+        the header (``raw``), and again with each merged range's value copied
+        into every cell it covers (``filled``).
+
+        The rectangle is bounded before it is built: a header cell in column
+        XFD would otherwise make every row 16,384 values wide. So is the
+        work of filling merged ranges (ranges that overlap, which Excel never
+        writes, could fill the grid many times over), and the time."""
+        width, last_row = self.header.width, self.last_row
+        limit = self.opened.limits.max_cells
+        if width * last_row > limit:
+            raise WorkbookError(
+                "too_wide",
+                {
+                    "sheet": self.ws.title,
+                    "rows": f"{last_row:,}",
+                    "columns": f"{width:,}",
+                    "cells": f"{width * last_row:,}",
+                    "limit": f"{limit:,}",
+                },
             )
+        clipped = [
+            (left, top, min(right, width), min(bottom, last_row))
+            for left, top, right, bottom in self.scan.merges
+            if top <= last_row and left <= width
+        ]
+        if sum((r - left + 1) * (b - top + 1) for left, top, r, b in clipped) > width * last_row:
+            raise WorkbookError("corrupt")
+        self.raw: list[list[object]] = [
+            list(values) for values in self.opened.rows(self.ws, max_row=last_row, max_col=width)
         ]
         self.filled = [list(values) for values in self.raw]
         self.origin: dict[tuple[int, int], tuple[int, int]] = {}
         self.spans: dict[tuple[int, int], tuple[int, int]] = {}  # top-left -> (rows, cols)
-        for merged in self.ws.merged_cells.ranges:
-            top, left = merged.min_row, merged.min_col
-            if top > self.last_row or left > width:
-                continue
-            bottom, right = min(merged.max_row, self.last_row), min(merged.max_col, width)
+        for left, top, right, bottom in clipped:
             value = self.raw[top - 1][left - 1]
             self.spans[(top, left)] = (bottom - top + 1, right - left + 1)
             for row in range(top, bottom + 1):
@@ -931,6 +682,8 @@ class _Reader:
                     self.filled[row - 1][column - 1] = value
                     if (row, column) != (top, left):
                         self.origin[(row, column)] = (top, left)
+                        self.raw[row - 1][column - 1] = None  # as a full load leaves it
+        self.opened.budget.check()
 
     def cell(self, row: int, name: str, *, filled: bool = True) -> object:
         column = self.columns.get(name)
@@ -1231,17 +984,17 @@ def _union(lists: Any) -> list[str]:
 def _read_sheet(
     ws: Any,
     header: _Header,
-    scan: _SheetScan,
+    scan: SheetScan,
     plan_year: int | None,
     max_rows: int,
-    sheets: tuple[str, ...],
+    opened: workbooks.Workbook,
 ) -> TaskBook:
     above = header.rows[0] - 1  # (iter_rows reads every row when max_row is 0)
-    top = [list(v) for v in ws.iter_rows(max_row=above, values_only=True)] if above else []
+    top = _rows(opened, ws, above) if above else []
     title = next((_text(v) for values in top for v in values if _text(v)), "")
     if plan_year is None and (year := _YEAR_IN_TITLE.search(title)):
         plan_year = int(year[1])
-    reader = _Reader(ws, header, scan, plan_year, max_rows)
+    reader = _Reader(ws, header, scan, plan_year, max_rows, opened)
     reader.read()
     nodes = reader.finish()
     if not nodes and not reader.problems:
@@ -1276,5 +1029,5 @@ def _read_sheet(
         skipped=sorted(skipped + reader.skipped, key=lambda p: p.row),
         header_rows=header.rows,
         plan_year=plan_year,
-        sheets=sheets,
+        sheets=tuple(opened.scans),
     )

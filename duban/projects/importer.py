@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_noop
 
 from duban.audit import log as audit
 from duban.audit.models import Outcome
-from duban.lib import deadlines, investment, taskbook
+from duban.lib import deadlines, investment, taskbook, workbooks
 from duban.org.models import Person, Role, Unit, UnitKind
 from duban.org.scope import Actor, Scope, scope_of
 
@@ -74,7 +75,6 @@ MESSAGES = {
     "code_outside": gettext_noop(
         "Row %(row)s: the code %(code)s is a project outside the units you work for."
     ),
-    "too_many_rows": gettext_noop("The sheet has %(rows)s rows; at most %(limit)s at once."),
 }
 
 
@@ -116,8 +116,8 @@ def _key(value: object) -> str:
 _INDEX = {_key(alias): name for name, aliases in ALIASES.items() for alias in aliases}
 
 
-def _header(sheet: Any) -> tuple[int, dict[str, int]]:
-    for number, values in enumerate(sheet.iter_rows(max_row=10, values_only=True), start=1):
+def _header(opened: workbooks.Workbook, sheet: Any) -> tuple[int, dict[str, int]]:
+    for number, values in enumerate(opened.rows(sheet, max_row=10), start=1):
         found: dict[str, int] = {}
         for index, value in enumerate(values, start=1):
             name = _INDEX.get(_key(value))
@@ -135,18 +135,28 @@ def _date(value: object, year: int) -> dt.date:
 def read(data: bytes, today: dt.date, *, scope: Scope) -> Preview:
     """What the list says, checked against the units of ``scope`` (the
     importer's), the people, industries and projects already kept; raises
-    ValidationError for a file that is no list."""
+    ValidationError for a file that is no list.
+
+    The workbook is checked before openpyxl loads it (what it unpacks to, its
+    cells counted from the XML, every sheet's filled rows within
+    :data:`MAX_ROWS`: duban.lib.workbooks), then read in read-only mode, down
+    to the last row that holds a value and as wide as the last known column,
+    within the time the settings allow."""
+    limits = workbooks.Limits.from_settings(settings)
     try:
-        data = taskbook._read_bytes(data)
-        taskbook._open_archive(data).close()
-        book = taskbook._load(data)
-    except taskbook.WorkbookError as error:
+        with workbooks.open_workbook(data, limits=limits, max_rows=MAX_ROWS, above=10) as opened:
+            return _read(opened, today, scope=scope)
+    except workbooks.WorkbookError as error:
         said, params = taskbook.message(error.code, error.params)
         raise ValidationError(_(said) % params) from None
-    sheet = book.active
-    if sheet.max_row > MAX_ROWS:
-        raise ValidationError(_say("too_many_rows", rows=sheet.max_row, limit=MAX_ROWS))
-    header_row, columns = _header(sheet)
+
+
+def _read(opened: workbooks.Workbook, today: dt.date, *, scope: Scope) -> Preview:
+    sheet = opened.book.active
+    scan = opened.scans.get(getattr(sheet, "title", None) or "")
+    if scan is None:  # no sheet, or a chart sheet
+        raise workbooks.WorkbookError("no_sheet")
+    header_row, columns = _header(opened, sheet)
     units: dict[str, Unit] = {}
     for unit in scope.units().filter(is_active=True):
         for name in (unit.name, unit.short_name, *unit.alias_list):
@@ -173,9 +183,10 @@ def read(data: bytes, today: dt.date, *, scope: Scope) -> Preview:
         "total": _("Total investment"),
         "unit": _("Responsible unit"),
     }
-    for number, values in enumerate(
-        sheet.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1
-    ):
+    listed = opened.rows(
+        sheet, min_row=header_row + 1, max_row=scan.last_row, max_col=max(columns.values())
+    )
+    for number, values in enumerate(listed, start=header_row + 1):
         cells = {
             name: values[i - 1] if i - 1 < len(values) else None for name, i in columns.items()
         }
@@ -253,7 +264,6 @@ def read(data: bytes, today: dt.date, *, scope: Scope) -> Preview:
         row.values["address"] = text.get("address", "")
         row.values["leader"] = leaders.get(text.get("leader", ""))
         rows.append(row)
-    book.close()
     return Preview(rows, header_row)
 
 

@@ -12,7 +12,7 @@ import docx
 import openpyxl
 import pytest
 
-from duban.lib import taskbook
+from duban.lib import taskbook, workbooks
 from duban.lib.deadlines import parse_deadline
 from duban.lib.taskbook import MEASURE, SECTION, TASK, WorkbookError, read_taskbook
 
@@ -703,11 +703,11 @@ def test_what_is_no_workbook_is_named_with_a_code(data, code, params):
     assert (error.code, error.params) == (code, params)
 
 
-def test_a_file_too_large_is_refused_before_it_is_opened(monkeypatch, office_xlsx):
-    error = _error(b"PK" + bytes(taskbook.MAX_FILE_BYTES))
+def test_a_file_too_large_is_refused_before_it_is_opened(office_xlsx):
+    error = _error(b"PK" + bytes(workbooks.MAX_FILE_BYTES))
     assert (error.code, error.params) == ("file_too_large", {"size_mb": "20", "limit_mb": "20"})
-    monkeypatch.setattr(taskbook, "MAX_UNPACKED_BYTES", 10_000)  # a zip bomb unpacks to more
-    assert _error(office_xlsx).code == "file_too_large"
+    small = workbooks.Limits(max_unpacked_bytes=10_000)  # a zip bomb unpacks to more
+    assert _error(office_xlsx, limits=small).code == "unpacked_too_large"
 
 
 def test_a_truncated_upload_is_corrupt(office_xlsx):
