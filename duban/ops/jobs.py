@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from duban.assessment.services import snapshot
+from duban.documents.models import TaskImport
 from duban.notify import fanout
 from duban.notify.models import ScheduleSlot
 from duban.projects.scan import scan_projects
@@ -55,6 +57,53 @@ def prune_task_results(*, now: dt.datetime | None = None, keep_days: int = 14) -
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # a few seconds on a province-sized file, at night
     return deleted
+
+
+# Where uploaded lists wait to be imported: TaskImport's upload_to
+# (imports/%Y/%m/) and the project import's signed names (imports/projects/).
+IMPORTS = "imports"
+
+
+def remove_abandoned_uploads(
+    *, now: dt.datetime | None = None, keep_days: int | None = None
+) -> int:
+    """Nightly upkeep: uploaded lists that were never imported, older than
+    DUBAN_IMPORT_KEEP_DAYS (1: a preview left overnight is gone in the
+    morning; the person uploads it again). A task list's record goes with its
+    file (it holds no more than how its names were matched); a project list
+    is only a file, found by its signed name; a file under imports/ that no
+    record names (its record never got saved) goes too. Imported lists stay:
+    they are what the plan was made from. Returns the files removed."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(
+        days=settings.DUBAN_IMPORT_KEEP_DAYS if keep_days is None else keep_days
+    )
+    removed = 0
+    waiting = TaskImport.objects.filter(applied_at__isnull=True, uploaded_at__lt=cutoff)
+    for pk, name in waiting.values_list("pk", "file"):
+        # Conditional: a list imported meanwhile (the import locks its row) stays.
+        deleted, _ = TaskImport.objects.filter(pk=pk, applied_at__isnull=True).delete()
+        if deleted and name and default_storage.exists(name):
+            default_storage.delete(name)
+            removed += 1
+    kept = set(TaskImport.objects.values_list("file", flat=True))
+    for name in _stored_under(IMPORTS):
+        if name in kept or default_storage.get_modified_time(name) >= cutoff:
+            continue
+        default_storage.delete(name)
+        removed += 1
+    return removed
+
+
+def _stored_under(folder: str) -> list[str]:
+    """Every file stored under ``folder``, at any depth."""
+    if not default_storage.exists(folder):
+        return []
+    folders, files = default_storage.listdir(folder)
+    found = [f"{folder}/{name}" for name in files]
+    for child in folders:
+        found += _stored_under(f"{folder}/{child}")
+    return found
 
 
 # --- the schedule -------------------------------------------------------------------

@@ -12,7 +12,7 @@ from duban.notify.fanout import fan_out
 from duban.notify.outbox import send_due
 from duban.notify.webhooks import fan_out as webhooks_fan_out
 
-from .jobs import prune_task_results, scan_and_notify
+from .jobs import prune_task_results, remove_abandoned_uploads, scan_and_notify
 
 
 @task()
@@ -53,5 +53,6 @@ def weekly_digest() -> int:
 
 
 @task()
-def prune_results() -> int:
-    return prune_task_results()
+def prune_results() -> dict[str, int]:
+    """The nightly upkeep: finished job records, abandoned uploads."""
+    return {"results": prune_task_results(), "uploads": remove_abandoned_uploads()}
