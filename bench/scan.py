@@ -332,7 +332,7 @@ def file_some_reports(share: float, seed: int) -> dict[str, Any]:
                 text=f"基准测试补报：{label}期间推进现场协调，解决堵点问题，完成阶段性目标。",
                 percent=min(100, int(task.progress) + 5),
                 submit=True,
-                version=filed.version if filed else None,
+                version=filed.version if filed else 0,
             )
         except ValidationError:
             done["refused"] += 1

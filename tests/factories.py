@@ -174,6 +174,11 @@ def report(
     submit: bool = True,
     **kwargs: Any,
 ) -> ProgressReport:
+    # Saved as from the page: against the version of the period's report it
+    # shows (0 for none), unless the test says which one the person saw.
+    if "version" not in kwargs:
+        seen = task.reports.filter(period_label=period).values_list("version", flat=True)
+        kwargs["version"] = seen.first() or 0
     return services.report_save(
         actor=liaison,
         task=task,

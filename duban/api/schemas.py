@@ -174,7 +174,16 @@ class ReportIn(Schema):
     value: Decimal | None = None
     no_change: bool = False
     submit: bool = Field(True, description="False keeps it as a draft")
-    version: int | None = Field(None, description="The draft's version, when editing one")
+    version: int = Field(
+        0,
+        ge=0,
+        le=2**31 - 1,
+        description=(
+            "The version of the period's report you saw (a report's `version`), or 0, the "
+            "default, when it has none yet: if it changed since, or someone filed it first, "
+            "the answer is 412 and nothing is written"
+        ),
+    )
 
 
 class ReviewIn(Schema):

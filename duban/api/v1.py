@@ -490,8 +490,9 @@ def report_list(request: HttpRequest, task_id: Id) -> Any:
     tags=["reports"],
     summary="File (or save as a draft) the report for one period (the lead unit's liaison)",
     description=(
-        "Files the period's report, or updates the draft or returned one (send its `version`). "
-        "Send an Idempotency-Key: a retried request files one report, not two."
+        "Files the period's report, or updates the draft or returned one (send its `version`; "
+        "leave it out for a period without a report). Send an Idempotency-Key: a retried "
+        "request files one report, not two."
     ),
 )
 def report_file(request: HttpRequest, task_id: Id, data: ReportIn) -> HttpResponse:

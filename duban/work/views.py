@@ -240,7 +240,9 @@ def report_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     existing = by_label.get(label)
     last = next((r for r in reports if r.counts), None)
-    initial: dict[str, Any] = {"period": label}
+    # The version the person sees, 0 for a period without a report: a save
+    # from this page is checked against it, a new report's first save too.
+    initial: dict[str, Any] = {"period": label, "version": 0}
     if existing:
         initial.update(
             text=existing.text,
@@ -253,6 +255,7 @@ def report_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         # A new report starts from the last one: less typing for the unit.
         initial.update(percent=last.percent, value=last.value)
     form = ReportForm(request.POST or None, request.FILES or None, periods=choices, initial=initial)
+    conflict = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -266,9 +269,10 @@ def report_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 no_change=data["no_change"],
                 submit="submit" in request.POST,
                 files=data["attachments"],
-                version=data.get("version"),
+                version=data.get("version") or 0,
             )
         except ValidationError as error:
+            conflict = isinstance(error, services.ConflictError)
             apply_errors(form, error)
         else:
             if report.state == ReportState.SUBMITTED:
@@ -278,7 +282,7 @@ def report_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 return redirect("task_detail", pk=task.pk)
             messages.success(request, _("Draft saved."))
             return redirect(f"{request.path}?period={report.period_label}")
-    status = 400 if request.method == "POST" else 200
+    status = 409 if conflict else (400 if request.method == "POST" else 200)
     return render(
         request,
         "work/report_form.html",

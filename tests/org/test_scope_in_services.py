@@ -103,7 +103,13 @@ CASES = {
     "report_save": (
         "liaison",
         lambda w, a: work.report_save(
-            actor=a, task=w.claimed, period_label=f.THIS_WEEK, text="x", percent="5", submit=True
+            actor=a,
+            task=w.claimed,
+            period_label=f.THIS_WEEK,
+            text="x",
+            percent="5",
+            submit=True,
+            version=0,
         ),
     ),
     "report_review": (

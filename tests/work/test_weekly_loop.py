@@ -142,9 +142,16 @@ def test_the_task_page_shows_each_step_of_the_loop(as_, office, liaison_a, task)
     assert response.status_code == 302
     assert liaison.get("/inbox/").context["box"].returned == [report]
 
+    seen = liaison.get(f"/tasks/{task.pk}/report/?period={f.THIS_WEEK}").context["form"]
     response = liaison.post(
         f"/tasks/{task.pk}/report/",
-        {"period": f.THIS_WEEK, "text": "已补充。", "percent": "40", "submit": "1"},
+        {
+            "period": f.THIS_WEEK,
+            "text": "已补充。",
+            "percent": "40",
+            "submit": "1",
+            "version": seen["version"].value(),
+        },
     )
     assert response.status_code == 302
     office_client.post(f"/reports/{report.pk}/review/", {"decision": "accept"})

@@ -703,6 +703,7 @@ class DemoBuilder:
             if chain.with_file:
                 name = "办结佐证材料.pdf" if chain.final else "进展佐证材料.pdf"
                 files.append(pdf_upload(name, f"duban demo: task {task.serial} {label}"))
+            seen = task.reports.filter(period_label=label).values_list("version", flat=True)
             services.report_save(
                 actor=liaison,
                 task=task,
@@ -713,6 +714,7 @@ class DemoBuilder:
                 no_change=chain.no_change,
                 submit=True,
                 files=files,
+                version=seen.first() or 0,
                 at=chain.submit_at,
             )
 
@@ -748,6 +750,7 @@ class DemoBuilder:
                 value=chain.value,
                 no_change=chain.no_change,
                 submit=True,
+                version=report.version,
                 at=chain.resubmit_at,
             )
 

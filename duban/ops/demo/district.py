@@ -72,6 +72,7 @@ def load(now: dt.datetime) -> None:
                 text=f"{title}：按计划推进，本期完成{percent}%。",
                 percent=percent,
                 submit=True,
+                version=0,  # the task was claimed just now: no report yet
                 at=now - dt.timedelta(hours=3),
             )
             services.report_review(

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -73,13 +73,20 @@ def report_save(
     no_change: bool = False,
     submit: bool,
     files: Sequence[UploadedFile] = (),
-    version: int | None = None,
+    version: int,
     at: dt.datetime | None = None,
 ) -> ProgressReport:
     """Create or update the unit's report for one period; ``submit`` files it.
 
     A returned report is edited and submitted again in place. A submitted or
     accepted report cannot be changed by the unit.
+
+    ``version`` is the version of the period's report the person saw, 0 when
+    they saw none: every write is checked against it, the first one too, so
+    of two people who both opened the period's empty form only the first to
+    save wins, and the second is told (ConflictError) with nothing of theirs
+    written. The check runs under the task's row lock, which every write of
+    its reports takes first; the one-report-per-period constraint backs it.
     """
     now = at or timezone.now()
     today = timezone.localdate(now)
@@ -119,7 +126,10 @@ def report_save(
         .filter(task=task, period_label=period.label)
         .first()
     )
+    conflict = _("This report was changed by someone else; reload the page to see it.")
     if report is None:
+        if version != 0:  # they saw a report for this period, and there is none
+            raise ConflictError(conflict)
         report = ProgressReport(
             task=task,
             unit=task.lead_unit,
@@ -135,10 +145,8 @@ def report_save(
                 _("The report for %(period)s has already been submitted.")
                 % {"period": period.label}
             )
-        if version is not None and report.version != version:
-            raise ConflictError(
-                _("This report was changed by someone else; reload the page to see it.")
-            )
+        if report.version != version:
+            raise ConflictError(conflict)
         report.version += 1
     report.text = text
     report.no_change = no_change
@@ -158,7 +166,14 @@ def report_save(
     report.full_clean(
         exclude=["task", "unit", "author"], validate_unique=False, validate_constraints=False
     )
-    report.save()
+    if report.pk is None:
+        try:
+            with transaction.atomic():  # a savepoint: the constraint, should the lock not hold
+                report.save()
+        except IntegrityError:
+            raise ConflictError(conflict) from None
+    else:
+        report.save()
     _attach(task, checked, person, report=report)
     if submit:
         likeness.refresh(task.pk)
