@@ -437,10 +437,27 @@ def envsize(name: str, default: int, *, unit: int = 1, zero: bool = False) -> in
 
 
 MB = 1024 * 1024
-# Attachments: at most this many bytes each, of these kinds only.
-DUBAN_MAX_UPLOAD_BYTES = envint("DUBAN_MAX_UPLOAD_MB", 20) * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Attachments: at most this many bytes each, of these kinds only; per request
+# at most so many files and bytes together (checked by the services, so the
+# pages and the API say so alike); per unit at most a quota, the attachments
+# of the tasks it leads (0: no quota). A request larger than the files' limit
+# and the form's (DATA_UPLOAD_MAX_MEMORY_SIZE) is refused before it is read
+# (duban.work.uploads, a 413 page that says the limits); more files than
+# DATA_UPLOAD_MAX_NUMBER_FILES, Django's own backstop, a 400 page.
+DUBAN_MAX_UPLOAD_BYTES = envsize("DUBAN_MAX_UPLOAD_MB", 20, unit=MB)
+DUBAN_MAX_UPLOAD_FILES = envsize("DUBAN_MAX_UPLOAD_FILES", 10)
+DUBAN_MAX_UPLOAD_REQUEST_BYTES = envsize("DUBAN_MAX_UPLOAD_REQUEST_MB", 50, unit=MB)
+DUBAN_UNIT_QUOTA_BYTES = envsize("DUBAN_UNIT_QUOTA_MB", 2048, unit=MB, zero=True)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * MB
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * MB
+# Above the services' limit, so a few files too many get the form back with
+# what the person typed and why, rather than a bare error page.
+DATA_UPLOAD_MAX_NUMBER_FILES = max(100, 2 * DUBAN_MAX_UPLOAD_FILES)
+FILE_UPLOAD_HANDLERS = [
+    "duban.work.uploads.BoundedRequest",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Workbooks imported (task lists, project lists) are checked before openpyxl
 # loads them (duban/lib/workbooks.py): what the zip unpacks to, the cells of

@@ -17,6 +17,9 @@ from duban.web import tasks as task_pages
 from duban.web import units as unit_pages
 from duban.work import views, views_meetings
 
+# The 400 page says why when a request was too large or sent too many files.
+handler400 = "duban.work.uploads.bad_request"
+
 urlpatterns = [
     path("", start.home, name="home"),
     path("inbox/", start.inbox, name="inbox"),

@@ -1,6 +1,7 @@
 """Every answer under /api/ that is an error is a problem (RFC 9457), also
 the ones Django or ninja give before an operation runs: a path that does not
-exist (404), a method the path does not take (405)."""
+exist (404), a method the path does not take (405), a body too large to
+read (413, duban.work.uploads)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+
+from duban.work.uploads import limits_text
 
 from .problems import PROBLEM, problem
 
@@ -19,6 +22,8 @@ def _detail(status: int) -> str:
         return _("There is no such operation: see /api/v1/docs.")
     if status == 405:
         return _("This address does not take that method: see /api/v1/docs.")
+    if status == 413:
+        return _("This request is too large for the site.") + " " + limits_text()
     return _("The request cannot be answered.")
 
 

@@ -22,6 +22,7 @@ def _title(status: int) -> str:
         405: _("Method not allowed"),
         409: _("Conflict"),
         412: _("Changed by someone else"),
+        413: _("Too large"),
         422: _("Cannot be done as asked"),
         428: _("Precondition required"),
         429: _("Too many requests"),

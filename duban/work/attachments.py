@@ -1,15 +1,24 @@
-"""What an attachment may be: type (by extension and by content) and size."""
+"""What an attachment may be: type (by extension and by content) and size;
+what one request may bring (how many, how large together) and what a unit
+may keep (its quota). The services call :func:`check_all` inside their
+transaction, so the pages, the API and the commands get the same answers."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from duban.org.models import Unit
+
+from .models import Attachment
 
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -83,3 +92,64 @@ def check(upload: UploadedFile) -> CheckedUpload:
             }
         )
     return CheckedUpload(file=upload, name=name[:255], size=size, content_type=content_type)
+
+
+def unit_storage_used(unit: Unit) -> int:
+    """The bytes of attachments a unit keeps: those of the tasks it leads
+    (only the lead unit's liaisons report on a task and ask to close it)."""
+    total = Attachment.objects.filter(task__lead_unit=unit).aggregate(total=Sum("size"))["total"]
+    return int(total or 0)
+
+
+def check_all(uploads: Sequence[UploadedFile], *, unit: Unit) -> list[CheckedUpload]:
+    """The files of one request, each checked as :func:`check` does: at most
+    DUBAN_MAX_UPLOAD_FILES of them, DUBAN_MAX_UPLOAD_REQUEST_BYTES together,
+    and within the quota of ``unit`` (DUBAN_UNIT_QUOTA_BYTES, 0 for none).
+
+    Call it in the transaction that stores them: the unit's row is locked
+    while its use is summed, so two requests cannot both take its last room."""
+    if not uploads:
+        return []
+    limit = settings.DUBAN_MAX_UPLOAD_FILES
+    if len(uploads) > limit:
+        raise ValidationError(
+            {
+                "attachments": _(
+                    "%(count)s files were sent; at most %(limit)s can be attached at once."
+                )
+                % {"count": len(uploads), "limit": limit}
+            }
+        )
+    checked = [check(upload) for upload in uploads]
+    size = sum(c.size for c in checked)
+    most = settings.DUBAN_MAX_UPLOAD_REQUEST_BYTES
+    if size > most:
+        raise ValidationError(
+            {
+                "attachments": _(
+                    "The files sent together are %(size)s; at most %(limit)s can be sent at once."
+                )
+                % {"size": filesizeformat(size), "limit": filesizeformat(most)}
+            }
+        )
+    quota = settings.DUBAN_UNIT_QUOTA_BYTES
+    if quota:
+        Unit.objects.select_for_update().only("pk").get(pk=unit.pk)
+        used = unit_storage_used(unit)
+        if used + size > quota:
+            raise ValidationError(
+                {
+                    "attachments": _(
+                        "%(unit)s already keeps %(used)s of attachments, out of its quota of "
+                        "%(quota)s; these files (%(size)s) would go over it. Nothing was saved: "
+                        "send fewer or smaller files, or ask the administrator for a larger quota."
+                    )
+                    % {
+                        "unit": unit,
+                        "used": filesizeformat(used),
+                        "quota": filesizeformat(quota),
+                        "size": filesizeformat(size),
+                    }
+                }
+            )
+    return checked

@@ -119,7 +119,7 @@ def report_save(
         raise ValidationError({"text": _("Say briefly why nothing changed this period.")})
     if not text:
         raise ValidationError({"text": _("Describe the progress made in this period.")})
-    checked = [attachment_rules.check(f) for f in files]
+    checked = attachment_rules.check_all(files, unit=task.lead_unit)
 
     report = (
         ProgressReport.objects.select_for_update()

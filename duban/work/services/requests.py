@@ -144,7 +144,7 @@ def close_request_create(
         raise ValidationError({"summary": _("Describe what was done.")})
     if not files:
         raise ValidationError({"attachments": _("Attach the evidence that the task is done.")})
-    checked = [attachment_rules.check(f) for f in files]
+    checked = attachment_rules.check_all(files, unit=task.lead_unit)
     try:
         with transaction.atomic():
             request = CloseRequest.objects.create(task=task, requested_by=person, summary=summary)
