@@ -70,8 +70,7 @@ def test_a_sheet_of_valueless_cells_is_refused_in_english(
     as_, office, unit_a, settings, never_loaded
 ):
     cells = "".join(
-        f'<row r="{r}">' + f'<c r="C{r}" s="1"/>' * 2000 + "</row>"
-        for r in range(3, 503)
+        f'<row r="{r}">' + f'<c r="C{r}" s="1"/>' * 2000 + "</row>" for r in range(3, 503)
     )
     data = package(HEAD.format(far="") + _rows(1) + cells)
     response = _post(as_(office, HTTP_ACCEPT_LANGUAGE="en"), data)
