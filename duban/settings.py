@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "django_cas_ng",
     "csp",
     "axes",
+    "django_otp",
     "duban.ops",
     "ninja",
     "django_tasks",
@@ -131,8 +132,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "duban.web.middleware.SessionLimits",
+    # A second factor, a new password, before anything else (duban.sso.gates).
+    "duban.sso.gates.AccountGates",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -372,18 +376,22 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 
+DUBAN_PASSWORD_MIN_LENGTH = max(envint("DUBAN_PASSWORD_MIN_LENGTH", 10), 8)
+DUBAN_PASSWORD_CLASSES = min(max(envint("DUBAN_PASSWORD_CLASSES", 3), 1), 4)
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": max(envint("DUBAN_PASSWORD_MIN_LENGTH", 10), 8)},
+        "OPTIONS": {"min_length": DUBAN_PASSWORD_MIN_LENGTH},
     },
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {
         "NAME": "duban.sso.passwords.CharacterClassesValidator",
-        "OPTIONS": {"classes": min(max(envint("DUBAN_PASSWORD_CLASSES", 3), 1), 4)},
+        "OPTIONS": {"classes": DUBAN_PASSWORD_CLASSES},
     },
+    # Not one of the last DUBAN_PASSWORD_HISTORY; records each new password.
+    {"NAME": "duban.sso.passwords.NotRecentlyUsedValidator"},
 ]
 
 # Repeated failed sign-ins lock the account name and the address out
@@ -527,6 +535,22 @@ DUBAN_SESSION_IDLE_MINUTES = envint("DUBAN_SESSION_IDLE_MINUTES", 30)
 DUBAN_SESSION_HOURS = max(envint("DUBAN_SESSION_HOURS", 12), 1)
 SESSION_COOKIE_AGE = DUBAN_SESSION_HOURS * 3600
 LOGIN_URL_PATH = "/login/"
+# A demonstration installation (`duban demo` marks its data directory; the
+# environment decides where set): the login page says so, and the second
+# factor is offered, not required. Never on unless one of the two says so.
+DUBAN_DEMO = envbool("DUBAN_DEMO", "true" if (DATA_DIR / "demo-installation").exists() else "false")
+# The roles that must sign in with a second factor (TOTP) after a password;
+# others may add one. After single sign-on the identity provider's own
+# factors count, unless DUBAN_2FA_AFTER_SSO.
+DUBAN_2FA_ROLES = tuple(
+    r.strip()
+    for r in os.environ.get("DUBAN_2FA_ROLES", "admin,security,auditor,office").split(",")
+    if r.strip()
+)
+DUBAN_2FA_AFTER_SSO = envbool("DUBAN_2FA_AFTER_SSO", "false")
+# A password is good for this many days (0: for ever); the last N are not chosen again.
+DUBAN_PASSWORD_MAX_AGE_DAYS = max(envint("DUBAN_PASSWORD_MAX_AGE_DAYS", 90), 0)
+DUBAN_PASSWORD_HISTORY = max(envint("DUBAN_PASSWORD_HISTORY", 5), 0)
 # Behind a TLS-terminating proxy (docs/operations.md): HSTS, the redirect to
 # https, and the header the proxy sets to say the request came in over https.
 SECURE_HSTS_SECONDS = envint("DUBAN_HSTS_SECONDS", 0)

@@ -10,8 +10,10 @@ from duban.cockpit import views as cockpit_views
 from duban.documents import views as document_views
 from duban.notify import views as notify_views
 from duban.projects import views as project_views
+from duban.sso import account_views
 from duban.sso import views as sso_views
 from duban.supervision import views as supervision_views
+from duban.web import audit as audit_pages
 from duban.web import start
 from duban.web import tasks as task_pages
 from duban.web import units as unit_pages
@@ -134,8 +136,36 @@ urlpatterns = [
     ),
     path("i18n/setlang/", notify_views.set_language, name="set_language"),
     path("api/v1/", api_v1.urls),
+    path("audit/", audit_pages.audit_log_page, name="audit_log"),
+    path("audit/export.xlsx", audit_pages.audit_export, name="audit_export"),
     path("me/tokens/", api_views.token_list, name="token_list"),
     path("me/tokens/<int:pk>/revoke/", api_views.token_revoke, name="token_revoke"),
+    path("account/", account_views.account_page, name="account"),
+    path("account/password/", account_views.password_change, name="password_change"),
+    path("account/second-factor/", account_views.second_factor_verify, name="second_factor_verify"),
+    path(
+        "account/second-factor/setup/",
+        account_views.second_factor_setup,
+        name="second_factor_setup",
+    ),
+    path(
+        "account/second-factor/remove/",
+        account_views.second_factor_remove,
+        name="second_factor_remove",
+    ),
+    path("account/sessions/<int:pk>/end/", account_views.session_end, name="session_end"),
+    path(
+        "account/sessions/end-others/",
+        account_views.sessions_end_others,
+        name="sessions_end_others",
+    ),
+    path("security/", account_views.security_desk, name="security_desk"),
+    path(
+        "security/lockouts/<int:pk>/release/",
+        account_views.lockout_release,
+        name="lockout_release",
+    ),
+    path("security/people/<int:pk>/reset-factor/", account_views.factor_reset, name="factor_reset"),
     path("login/", sso_views.LoginView.as_view(), name="login"),
     path("login/oidc/", sso_views.OIDCStart.as_view(), name="oidc_start"),
     path(

@@ -130,3 +130,33 @@ def test_without_a_secret_key_and_not_debugging_the_app_refuses_to_start(tmp_pat
         text=True,
     )
     assert again.returncode == 0, again.stderr
+
+
+def test_the_deploy_check_is_clean_with_the_production_settings_the_docs_list(tmp_path):
+    # docs/operations.md, "Production settings (security)": its block, as an operator pastes it.
+    doc = (ROOT / "docs" / "operations.md").read_text()
+    after = doc.split("`duban check --deploy` is clean:", 1)[1]
+    block = after.split("```sh", 1)[1].split("```")[0]
+    listed = dict(
+        line.split("#")[0].removeprefix("export ").strip().split("=", 1)
+        for line in block.splitlines()
+        if line.startswith("export ")
+    )
+    assert {"SESSION_COOKIE_SECURE", "DUBAN_HSTS_SECONDS", "DUBAN_SSL_REDIRECT"} <= set(listed)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DUBAN_", "DJANGO_"))}
+    env.update({k: v.strip('"') for k, v in listed.items()})
+    env.update(
+        DUBAN_DATA_DIR=str(tmp_path),
+        DEBUG="false",
+        SECRET_KEY="x" * 20 + "a-long-and-random-production-key-0123456789",
+        DUBAN_SECRETS_KEY="ab" * 32,
+    )
+    checked = subprocess.run(
+        [sys.executable, "-m", "duban.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stderr + checked.stdout
+    assert "no issues" in checked.stdout

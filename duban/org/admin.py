@@ -3,9 +3,11 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from duban.audit import log as audit
+
 from . import services
 from .models import Membership, Person, Role, Unit
-from .scope import KEPT_BY_THE_OFFICE, keeps, kept_people, scope_of
+from .scope import directory_of, keeps, kept_people, roles_given_by
 
 
 @admin.register(Unit)
@@ -18,11 +20,11 @@ class UnitAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         # Office staff keep the units of their own subtree only.
-        return super().get_queryset(request).filter(pk__in=scope_of(request.user).units())
+        return super().get_queryset(request).filter(pk__in=directory_of(request.user).units())
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
         if db_field.name == "parent":
-            kwargs["queryset"] = scope_of(request.user).units()
+            kwargs["queryset"] = directory_of(request.user).units()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
@@ -52,7 +54,7 @@ class MembershipInline(admin.TabularInline):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
         if db_field.name == "unit":
-            kwargs["queryset"] = scope_of(request.user).units()
+            kwargs["queryset"] = directory_of(request.user).units()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -98,9 +100,15 @@ class PersonAdmin(SimpleHistoryAdmin, UserAdmin):
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or keeps(request.user, obj))
 
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # Nobody changes their own role, here or anywhere (org.scope.require_gives).
+        own = obj is not None and obj.pk == request.user.pk
+        return (*self.readonly_fields, "role") if own else self.readonly_fields
+
     def formfield_for_choice_field(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
-        if db_field.name == "role" and getattr(request.user, "role", "") != Role.ADMIN:
-            kwargs["choices"] = [c for c in db_field.choices if c[0] in KEPT_BY_THE_OFFICE]
+        if db_field.name == "role":
+            given = roles_given_by(request.user)
+            kwargs["choices"] = [c for c in db_field.choices if c[0] in given]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
@@ -110,5 +118,20 @@ class PersonAdmin(SimpleHistoryAdmin, UserAdmin):
         if not change:
             obj.is_staff = obj.is_superuser = False
         super().save_model(request, obj, form, change)
+        if not change:
+            audit.record("person.created", request=request, target=obj, role=obj.role)
+            if obj.has_usable_password():
+                services.require_new_password(obj)
         if role != obj.role:
             services.person_set_role(actor=request.user, person=obj, role=role, request=request)
+
+    def user_change_password(self, request, id, form_url=""):  # type: ignore[no-untyped-def]
+        # A password an administrator sets is for one sign-in: the person then
+        # chooses their own (duban.sso.gates), and it is in the audit log.
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            person = self.get_object(request, id)
+            if person is not None:
+                services.require_new_password(person)
+                audit.record("password.set", request=request, target=person)
+        return response

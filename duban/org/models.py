@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser, Group, Permission, UserManager
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -134,19 +134,96 @@ class Role(models.TextChoices):
     OFFICE = "office", _("Supervision office staff")
     LEADER = "leader", _("Leader")
     LIAISON = "liaison", _("Unit liaison")
-    ADMIN = "admin", _("Administrator")
+    # 三员分立: three administrators, none of whom reads the office's records
+    # (their business scope is empty) and none of whom can be another.
+    ADMIN = "admin", _("System administrator")
+    SECURITY = "security", _("Security administrator")
+    AUDITOR = "auditor", _("Audit administrator")
+
+
+# The roles of the work (the scope's units and what the role may do in them).
+BUSINESS_ROLES = (Role.OFFICE, Role.LEADER, Role.LIAISON)
+# The administrators: the system's (units, people, configuration), security's
+# (roles, lockouts, second factors, the password and session policy) and
+# audit's (reads and exports the security audit log, nothing else).
+ADMIN_ROLES = (Role.ADMIN, Role.SECURITY, Role.AUDITOR)
+
+
+# What each role may do in the administration (Django's admin site), as the
+# permissions of one group per role; a person's group, staff status and
+# superuser status follow from their role in one place
+# (:func:`grant_what_the_role_gives`). Nobody is a superuser: 三员分立 means
+# no account holds every power. Office staff and the system administrator
+# keep units, people and memberships (each inside their scope, see
+# ``org.scope.KEEPS``); the security administrator gives roles, unlocks
+# accounts and removes sign-in links; the audit administrator reads the
+# security audit log on its own page, not in the admin site.
+_KEEPING = [
+    ("org", f"{action}_{model}")
+    for model in ("unit", "person", "membership")
+    for action in ("view", "add", "change")
+] + [("org", "delete_membership")]
+ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
+    "office": _KEEPING,
+    "admin": _KEEPING + [("sso", "view_identity"), ("django_tasks_db", "view_dbtaskresult")],
+    "security": [
+        ("org", "view_unit"),
+        ("org", "view_membership"),
+        ("org", "view_person"),
+        ("org", "change_person"),
+        ("axes", "view_accessattempt"),
+        ("axes", "delete_accessattempt"),
+        ("axes", "view_accessfailurelog"),
+        ("axes", "view_accesslog"),
+        ("sso", "view_identity"),
+        ("sso", "delete_identity"),
+    ],
+}
+STAFF_ROLES = ("office", "admin", "security")
+
+
+def role_group(role: str) -> Group:
+    """The group holding the role's permissions (made, with them, when missing)."""
+    group, created = Group.objects.get_or_create(name=f"duban:{role}")
+    if created:
+        sync_role_group(group, role)
+    return group
+
+
+def sync_role_group(group: Group, role: str) -> None:
+    wanted = ROLE_PERMISSIONS.get(role, [])
+    q = models.Q(pk__in=[])
+    for app_label, codename in wanted:
+        q |= models.Q(content_type__app_label=app_label, codename=codename)
+    group.permissions.set(Permission.objects.filter(q))
+
+
+def grant_what_the_role_gives(person: Person) -> None:
+    """Staff status, superuser status (never) and the role's group, saved."""
+    person.is_staff = person.role in STAFF_ROLES and not person.is_service
+    person.is_superuser = False
+    person.save(update_fields=["is_staff", "is_superuser"])
+    person.user_permissions.clear()
+    if person.is_service or person.role not in ROLE_PERMISSIONS:
+        person.groups.clear()
+    else:
+        person.groups.set([role_group(person.role)])
 
 
 class PersonManager(UserManager):
     def create_superuser(  # type: ignore[override]
         self, username: str, email: str | None = None, password: str | None = None, **extra: Any
     ) -> Any:
-        # `duban createsuperuser`: an administrator, whose grants follow from the role.
+        # `duban createsuperuser`: a system administrator, whose grants follow
+        # from the role like anyone's (no superuser status: 三员分立). The
+        # other two administrators are given by `duban setrole` at the console.
         extra.setdefault("role", Role.ADMIN)
-        return super().create_superuser(username, email, password, **extra)
+        person = super().create_superuser(username, email, password, **extra)
+        grant_what_the_role_gives(person)  # type: ignore[arg-type]  # noqa
+        return person
 
 
-class Person(AbstractUser):
+class Person(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp's Device.user
     """A person who signs in. One role; may belong to several units. What the
     role grants (staff status, superuser status, the administration's
     permissions) follows from it in one place: ``org.services.person_set_role``."""
@@ -166,12 +243,17 @@ class Person(AbstractUser):
     # A program's account (an OA system, a dashboard): it has no password and
     # acts only through the API tokens the office makes for it.
     is_service = models.BooleanField(_("service account"), default=False)
+    # When the password was last set (it expires after DUBAN_PASSWORD_MAX_AGE_DAYS),
+    # and whether the person must choose a new one before anything else: an
+    # administrator made or reset it (duban.sso.passwords).
+    password_changed_at = models.DateTimeField(_("password set"), null=True, blank=True)
+    must_change_password = models.BooleanField(_("must choose a new password"), default=False)
     units = models.ManyToManyField(
         Unit, through="Membership", related_name="people", verbose_name=_("units"), blank=True
     )
     # Who changed what of a person, with the old and the new values (never
     # the password's hash, nor the last sign-in's time).
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    history = HistoricalRecords(excluded_fields=["password", "last_login", "password_changed_at"])
     objects = PersonManager()  # type: ignore[misc]
 
     class Meta:
@@ -183,7 +265,12 @@ class Person(AbstractUser):
 
     @property
     def is_office(self) -> bool:
-        return self.role in (Role.OFFICE, Role.ADMIN)
+        return self.role == Role.OFFICE
+
+    @property
+    def is_administrator(self) -> bool:
+        """One of the three administrators (no business records)."""
+        return self.role in ADMIN_ROLES
 
     @property
     def is_leader(self) -> bool:
@@ -195,7 +282,7 @@ class Person(AbstractUser):
 
     @property
     def sees_everything(self) -> bool:
-        return self.role in (Role.OFFICE, Role.ADMIN, Role.LEADER)
+        return self.role in (Role.OFFICE, Role.LEADER)
 
     def unit_ids(self) -> list[int]:
         cached = getattr(self, "_unit_ids", None)

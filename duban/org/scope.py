@@ -32,7 +32,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import Membership, Person, Role, Unit
+from .models import ADMIN_ROLES, BUSINESS_ROLES, Membership, Person, Role, Unit
 
 
 class SystemActor:
@@ -58,8 +58,11 @@ SYSTEM = SystemActor()
 
 Actor: TypeAlias = Person | SystemActor
 
-SUBTREE_ROLES = (Role.OFFICE, Role.ADMIN, Role.LEADER)
-MANAGING_ROLES = (Role.OFFICE, Role.ADMIN)
+SUBTREE_ROLES = (Role.OFFICE, Role.LEADER)
+MANAGING_ROLES = (Role.OFFICE,)
+# Who keeps the unit tree (the administration's units pages): office staff
+# inside their subtree, the system administrator inside theirs.
+KEEPING_UNITS = (Role.OFFICE, Role.ADMIN)
 
 
 def person_of(actor: Actor) -> Person | None:
@@ -77,10 +80,12 @@ class Scope:
         everything: bool,
         roots: tuple[Unit, ...] = (),
         unit_ids: frozenset[int] = frozenset(),
+        subtree: bool | None = None,
     ) -> None:
         self.actor = actor
         self.role: str = getattr(actor, "role", "")
         self.everything = everything
+        self._subtree = subtree
         self.roots = roots
         self.unit_ids = unit_ids
         self._paths = tuple(u.path for u in roots)
@@ -109,8 +114,15 @@ class Scope:
 
     @property
     def subtree(self) -> bool:
-        """Sees whole subtrees (office staff, administrators, leaders, the system)."""
+        """Sees whole subtrees (office staff, leaders, the system; an
+        administrator's directory scope, :func:`directory_of`)."""
+        if self._subtree is not None:
+            return self._subtree
         return self.is_system or self.role in SUBTREE_ROLES
+
+    @property
+    def keeps_units(self) -> bool:
+        return self.is_system or (self.is_signed_in and self.role in KEEPING_UNITS)
 
     # --- which units ------------------------------------------------------------------
 
@@ -235,6 +247,12 @@ class Scope:
         self.require_covers(office)
         return office
 
+    def require_keep_units(self, unit: Unit | None) -> None:
+        """Keeping the unit tree at ``unit`` (office staff, the system administrator)."""
+        if not self.keeps_units:
+            raise PermissionDenied(_("Only the supervision office can keep the units."))
+        self.require_covers(unit)
+
     def require_manage_all(self, units: Iterable[Unit | None], message: str) -> None:
         if not self.manages:
             raise PermissionDenied(message)
@@ -315,7 +333,11 @@ def top_office() -> Unit | None:
 
 def scope_of(actor: Actor | Any) -> Scope:
     """The actor's scope, worked out once per person object, in one query: the
-    person's units, the tops of the tree and the units that run an office (few)."""
+    person's units, the tops of the tree and the units that run an office (few).
+
+    The three administrators' scope is empty: they keep the directory
+    (:func:`directory_of`) and the security records, and read none of the
+    office's business records (三员分立)."""
     if isinstance(actor, SystemActor):
         return Scope(actor, everything=True)
     if not getattr(actor, "is_authenticated", False):
@@ -323,6 +345,31 @@ def scope_of(actor: Actor | Any) -> Scope:
     cached = getattr(actor, "_duban_scope", None)
     if cached is not None:
         return cached
+    if actor.role in ADMIN_ROLES:
+        scope = Scope(actor, everything=False, subtree=False)
+    else:
+        scope = _read_scope(actor, subtree=actor.role in SUBTREE_ROLES)
+    actor._duban_scope = scope  # type: ignore[union-attr]
+    return scope
+
+
+def directory_of(actor: Actor | Any) -> Scope:
+    """The units whose records (the units themselves, their people and
+    memberships) ``actor`` keeps or reads in the administration: for an
+    administrator the subtrees of their units (everything with none), for
+    anyone else their scope."""
+    if isinstance(actor, SystemActor) or getattr(actor, "role", "") not in ADMIN_ROLES:
+        return scope_of(actor)
+    if not getattr(actor, "is_authenticated", False):
+        return Scope(actor, everything=False)
+    cached = getattr(actor, "_duban_directory", None)
+    if cached is None:
+        cached = _read_scope(actor, subtree=True)
+        actor._duban_directory = cached  # type: ignore[union-attr]
+    return cached
+
+
+def _read_scope(actor: Person, *, subtree: bool) -> Scope:
     mine_q = Membership.objects.filter(person_id=actor.pk, unit_id=OuterRef("pk"))
     units = list(
         Unit.objects.filter(
@@ -337,7 +384,7 @@ def scope_of(actor: Actor | Any) -> Scope:
     unit_ids = frozenset(u.pk for u in mine)
     actor._unit_ids = sorted(unit_ids)  # what Person.unit_ids() would read again
     tops = [u for u in units if u.parent_id is None]
-    if actor.role in SUBTREE_ROLES:
+    if subtree:
         # Only the highest of nested units count as roots; someone who belongs
         # to every top unit (or to none, in a one-office install) sees everything.
         roots = tuple(
@@ -346,7 +393,7 @@ def scope_of(actor: Actor | Any) -> Scope:
             if not any(o is not u and u.path.startswith(o.path) for o in mine)
         )
         everything = not unit_ids or {u.pk for u in tops} <= unit_ids
-        scope = Scope(actor, everything=everything, roots=roots, unit_ids=unit_ids)
+        scope = Scope(actor, everything=everything, roots=roots, unit_ids=unit_ids, subtree=True)
     else:
         scope = Scope(actor, everything=False, unit_ids=unit_ids)
     scope.__dict__["_mine"] = mine
@@ -355,31 +402,45 @@ def scope_of(actor: Actor | Any) -> Scope:
     }
     if not scope.roots and scope.everything:
         scope.__dict__["_office"] = tops[0] if tops else None
-    actor._duban_scope = scope  # type: ignore[union-attr]
     return scope
 
 
 # --- who keeps whom's record ---------------------------------------------------------
 
 KEPT_BY_THE_OFFICE = (Role.LIAISON, Role.LEADER)
+# Whose records each role keeps in the administration (details, password,
+# units, active), inside its directory scope, and so the roles it may give:
+# office staff liaisons and leaders, the system administrator the people of
+# the work, the security administrator anyone, administrators included.
+# Nobody else keeps an administrator's record; the audit administrator
+# keeps nobody's.
+KEEPS: dict[str, tuple[str, ...]] = {
+    Role.OFFICE: KEPT_BY_THE_OFFICE,
+    Role.ADMIN: BUSINESS_ROLES,
+    Role.SECURITY: BUSINESS_ROLES + ADMIN_ROLES,
+}
 KEEP_REFUSED = gettext_lazy("You may not change this person's record: ask an administrator.")
 
 
 def require_keeps(actor: Actor | Any, person: Person) -> None:
-    """``actor`` may change ``person``'s record: an administrator anyone inside
-    their scope; office staff only liaisons and leaders inside theirs (never
-    other office staff, never an administrator); the system anyone."""
-    scope = scope_of(actor)
-    if scope.is_system:
+    """``actor`` may change ``person``'s record (see :data:`KEEPS`): a person
+    of a role the actor's role keeps, every unit of theirs inside the actor's
+    directory scope; the system anyone. Service accounts are kept by the
+    office's API pages, not here."""
+    if isinstance(actor, SystemActor):
         return
-    if not scope.manages or not isinstance(actor, Person) or person.is_service:
+    role = getattr(actor, "role", "")
+    if (
+        not isinstance(actor, Person)
+        or not actor.is_authenticated
+        or person.is_service
+        or person.role not in KEEPS.get(role, ())
+    ):
         raise PermissionDenied(str(KEEP_REFUSED))
-    if actor.role != Role.ADMIN and person.role not in KEPT_BY_THE_OFFICE:
-        raise PermissionDenied(str(KEEP_REFUSED))
+    scope = directory_of(actor)
     units = list(person.units.all())
-    if not units:
-        if not scope.everything:
-            raise scope.outside(None)
+    if not units and not scope.everything:
+        raise scope.outside(None)
     for unit in units:
         scope.require_covers(unit)
 
@@ -392,18 +453,60 @@ def keeps(actor: Actor | Any, person: Person) -> bool:
     return True
 
 
+def require_gives(actor: Actor | Any, person: Person, role: str) -> None:
+    """``actor`` may give ``person`` the role ``role``: they keep the person's
+    record and their role keeps people of that role too; nobody changes their
+    own role (the security administrator cannot make themselves the auditor)."""
+    if isinstance(actor, SystemActor):
+        return
+    if isinstance(actor, Person) and actor.pk == person.pk:
+        raise PermissionDenied(_("Nobody changes their own role: ask the security administrator."))
+    require_keeps(actor, person)
+    if role not in KEEPS.get(getattr(actor, "role", ""), ()):
+        raise PermissionDenied(role_refused(role))
+
+
+def role_refused(role: str) -> str:
+    if role in BUSINESS_ROLES:
+        return _("Only an administrator can give this role.")
+    return _("Only the security administrator can give an administrator's role.")
+
+
+def roles_given_by(actor: Actor | Any) -> tuple[str, ...]:
+    """The roles ``actor`` may give (what a role field offers them)."""
+    if isinstance(actor, SystemActor):
+        return tuple(Role.values)
+    return KEEPS.get(getattr(actor, "role", ""), ())
+
+
 def kept_people(actor: Actor | Any) -> QuerySet[Person]:
     """The people whose record ``actor`` may change (the administration's list):
-    every unit of theirs inside the actor's scope."""
-    scope = scope_of(actor)
+    of a role the actor keeps, every unit of theirs inside the directory scope."""
     people = Person.objects.filter(is_service=False)
-    if scope.is_system:
+    if isinstance(actor, SystemActor):
         return people
-    if not scope.manages or not isinstance(actor, Person):
+    roles = KEEPS.get(getattr(actor, "role", ""), ())
+    if not roles or not isinstance(actor, Person) or not actor.is_authenticated:
         return people.none()
-    if actor.role != Role.ADMIN:
-        people = people.filter(role__in=KEPT_BY_THE_OFFICE)
+    people = people.filter(role__in=roles)
+    scope = directory_of(actor)
     if scope.everything:
         return people
     outside = Membership.objects.exclude(scope.unit_q("unit")).values("person_id")
     return people.filter(memberships__unit__in=scope.units()).exclude(pk__in=outside).distinct()
+
+
+# --- the security audit log ------------------------------------------------------------
+
+
+def audits(actor: Actor | Any) -> bool:
+    """Whether ``actor`` reads and exports the security audit log: the audit
+    administrator, and nobody else (not even the other administrators)."""
+    return bool(getattr(actor, "is_authenticated", False)) and (
+        getattr(actor, "role", "") == Role.AUDITOR
+    )
+
+
+def require_audits(actor: Actor | Any) -> None:
+    if not audits(actor):
+        raise PermissionDenied(_("Only the audit administrator reads the security audit log."))

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from duban.audit import log as audit
 
-from .models import Membership, Person, Role, Unit
-from .scope import KEPT_BY_THE_OFFICE, Actor, person_of, require_keeps, scope_of
-
-OFFICE_ADMIN_PERMISSIONS = [
-    f"{action}_{model}"
-    for model in ("unit", "person", "membership")
-    for action in ("view", "add", "change")
-] + ["delete_membership"]
+from .models import Membership, Person, Role, Unit, grant_what_the_role_gives
+from .scope import (
+    Actor,
+    directory_of,
+    person_of,
+    require_gives,
+    role_refused,
+    roles_given_by,
+    scope_of,
+)
 
 
 def _path_for(unit: Unit) -> tuple[str, int]:
@@ -44,7 +45,7 @@ def unit_create(
     runs_office: bool = False,
 ) -> Unit:
     """A unit under ``parent`` (a top unit needs a scope over everything)."""
-    scope_of(actor).require_manage(parent, _("Only the supervision office can keep the units."))
+    directory_of(actor).require_keep_units(parent)
     unit = Unit(
         code=code,
         name=name,
@@ -67,10 +68,9 @@ def unit_create(
 def unit_move(*, actor: Actor, unit: Unit, parent: Unit | None) -> Unit:
     """Place ``unit`` (and its whole subtree) under ``parent``: both where it
     was and where it goes lie inside the actor's scope."""
-    scope = scope_of(actor)
-    message = _("Only the supervision office can keep the units.")
-    scope.require_manage(Unit.objects.get(pk=unit.pk), message)
-    scope.require_manage(parent, message)
+    scope = directory_of(actor)
+    scope.require_keep_units(Unit.objects.get(pk=unit.pk))
+    scope.require_keep_units(parent)
     if parent is not None and parent.path.startswith(unit.path):
         raise ValueError("a unit cannot be moved under itself")
     old_path = unit.path
@@ -96,64 +96,96 @@ def person_create(
     email: str = "",
     title: str = "",
 ) -> Person:
-    """A person placed in ``units`` (each inside the actor's scope)."""
-    scope_of(actor).require_manage_all(
-        units or [None], _("Only the supervision office can keep the people.")
+    """A person placed in ``units``, of a role the actor gives (``scope.KEEPS``),
+    each unit inside the actor's directory scope."""
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    if role not in roles_given_by(actor):
+        raise PermissionDenied(role_refused(role))
+    scope = directory_of(actor)
+    wanted: list[Unit | None] = [*units] if units else [None]
+    for unit in wanted:
+        scope.require_covers(unit)
+    person = _person_make(
+        username=username,
+        role=role,
+        full_name=full_name,
+        password=password,
+        units=units,
+        email=email,
+        title=title,
     )
-    person = Person(username=username, role=role, full_name=full_name, email=email, title=title)
+    if isinstance(actor, Person):  # an administrator's act (the system's own are not)
+        if password:
+            require_new_password(person)
+        audit.record(
+            "person.created",
+            actor=actor,
+            target=person,
+            role=role,
+            units=[u.pk for u in units or []],
+        )
+    return person
+
+
+def require_new_password(person: Person) -> None:
+    """The person chooses their own password at their next sign-in (someone
+    else, an administrator, set this one)."""
+    Person.objects.filter(pk=person.pk).update(must_change_password=True)
+    person.must_change_password = True
+
+
+def _person_make(
+    *,
+    username: str,
+    role: str,
+    full_name: str,
+    password: str | None,
+    units: list[Unit] | None,
+    email: str,
+    title: str,
+    service: bool = False,
+) -> Person:
+    person = Person(
+        username=username,
+        role=role,
+        full_name=full_name,
+        email=email,
+        title=title,
+        is_service=service,
+        email_notifications=not service,
+    )
     if password:
         person.set_password(password)
     else:
         person.set_unusable_password()
-    _grants_of_role(person)
     person.full_clean(exclude=["password"])
     person.save()
-    _permissions_of_role(person)
+    grant_what_the_role_gives(person)
     for index, unit in enumerate(units or []):
         Membership.objects.create(person=person, unit=unit, is_primary=index == 0)
     return person
-
-
-def _grants_of_role(person: Person) -> None:
-    # Administrators have the whole admin site; office staff use it only to keep
-    # the unit tree and the people (see OFFICE_ADMIN_PERMISSIONS).
-    person.is_staff = person.role in ("admin", "office") and not person.is_service
-    person.is_superuser = person.role == "admin"
-
-
-def _permissions_of_role(person: Person) -> None:
-    if person.role == "office" and not person.is_service:
-        person.user_permissions.set(
-            Permission.objects.filter(
-                content_type__app_label="org", codename__in=OFFICE_ADMIN_PERMISSIONS
-            )
-        )
-    else:
-        person.user_permissions.clear()
 
 
 @transaction.atomic
 def person_set_role(*, actor: Actor, person: Person, role: str, request: Any = None) -> Person:
     """A new role, with what follows from it (staff status, superuser status,
     admin permissions) changed together, and recorded in the security audit
-    log. Office staff may make a person they keep a liaison or a leader; only
-    an administrator grants the office's or the administrator's role. The
+    log. Who gives which role is ``scope.KEEPS`` (office staff: liaison and
+    leader; the system administrator: the roles of the work; the security
+    administrator: any, administrators' too); nobody changes their own. The
     directory's group mapping (single sign-on) calls this with SYSTEM."""
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
     person = Person.objects.select_for_update().get(pk=person.pk)
-    require_keeps(actor, person)
-    granting = role not in KEPT_BY_THE_OFFICE
-    if granting and not scope_of(actor).is_system and getattr(actor, "role", "") != Role.ADMIN:
-        raise PermissionDenied(_("Only an administrator can give this role."))
+    require_gives(actor, person, role)
     if person.role == role:
         return person
     before = person.role
     person.role = role
-    _grants_of_role(person)
     person._change_reason = "role"  # type: ignore[attr-defined]
-    person.save(update_fields=["role", "is_staff", "is_superuser"])
-    _permissions_of_role(person)
+    person.save(update_fields=["role"])
+    grant_what_the_role_gives(person)
     audit.record(
         "person.role",
         request=request,
@@ -184,10 +216,14 @@ def service_account_create(
         raise ValidationError({"units": _("Place the service account in a unit.")})
     if Person.objects.filter(username=username).exists():
         raise ValidationError({"username": _("This username is taken.")})
-    person = person_create(
-        actor=actor, username=username, role=role, full_name=full_name, units=units
+    scope_of(actor).require_manage_all(units, _("Only the supervision office can keep the people."))
+    return _person_make(
+        username=username,
+        role=role,
+        full_name=full_name,
+        password=None,
+        units=units,
+        email="",
+        title="",
+        service=True,
     )
-    person.is_service, person.is_staff, person.email_notifications = True, False, False
-    person.save(update_fields=["is_service", "is_staff", "email_notifications"])
-    person.user_permissions.clear()
-    return person

@@ -7,3 +7,6 @@ class SsoConfig(AppConfig):
     label = "sso"
     verbose_name = _("Signing in")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401, PLC0415 - connects the receivers

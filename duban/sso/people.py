@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from duban.org import services as org
-from duban.org.models import Person, Role
+from duban.org.models import ADMIN_ROLES, Person, Role
 from duban.org.scope import SYSTEM
 
 from .models import Identity, Method
@@ -178,4 +178,4 @@ def password_allowed(person: Person) -> bool:
         return False
     if settings.DUBAN_PASSWORD_LOGIN == "all":  # noqa: S105 - a mode, not a password
         return True
-    return person.role == Role.ADMIN or person.is_superuser
+    return person.role in ADMIN_ROLES

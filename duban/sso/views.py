@@ -104,6 +104,7 @@ class LoginView(auth_views.LoginView):
         admins_only = settings.DUBAN_PASSWORD_LOGIN == "admins"  # noqa: S105 - a mode
         context["password_for_admins_only"] = admins_only
         context["ldap"] = settings.DUBAN_LDAP_ON
+        context["demo"] = settings.DUBAN_DEMO
         return context
 
 

@@ -13,14 +13,25 @@ from django.utils import timezone
 
 from duban.cockpit.charts import unit_summary
 from duban.org.http import AuthedRequest
+from duban.org.models import Role
 
 from .inbox import inbox as inbox_of
+
+ADMINISTRATORS_DESK: dict[str, str] = {
+    Role.ADMIN: "admin:index",
+    Role.SECURITY: "security_desk",
+    Role.AUDITOR: "audit_log",
+}
 
 
 @login_required
 def home(request: AuthedRequest) -> HttpResponse:
     """Leaders start on the cockpit; the office and the liaisons on their inbox,
-    the work waiting for them."""
+    the work waiting for them; each administrator on their own desk (they
+    read none of the office's records)."""
+    desk = ADMINISTRATORS_DESK.get(request.user.role)
+    if desk:
+        return redirect(desk)
     if request.user.is_leader:
         return redirect("cockpit")
     return redirect("inbox")
@@ -28,6 +39,8 @@ def home(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def inbox(request: AuthedRequest) -> HttpResponse:
+    if request.user.is_administrator:  # no business of theirs waits here
+        return redirect("home")
     today = timezone.localdate()
     box = inbox_of(request.user, today)
     request.inbox_total = box.total  # type: ignore[attr-defined]  # the badge, exact here

@@ -42,6 +42,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(autouse=True)
 def plain_static_files(settings):  # type: ignore[no-untyped-def]
+    # The browser walks the demo office as `make run` serves it: a demonstration,
+    # where the second factor is offered, not required (tests/sso/test_account.py
+    # drives the required case).
+    settings.DUBAN_DEMO = True
     # The live server serves static files from the finders, by their plain names.
     settings.STORAGES = {
         **settings.STORAGES,

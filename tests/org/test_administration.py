@@ -92,19 +92,21 @@ def test_office_staff_keep_liaisons_and_leaders_of_their_scope_only(unit_a, unit
     assert made.role == Role.LEADER and not made.is_staff
 
 
-def test_a_role_change_changes_what_it_grants_together(root, unit_a):
+def test_a_role_change_changes_what_it_grants_together(unit_a, db):
+    security = f.person("sec", Role.SECURITY)
     person = f.person("wang", Role.OFFICE, units=[unit_a])
-    assert person.is_staff and person.user_permissions.filter(codename="change_person").exists()
-    services.person_set_role(actor=root, person=person, role=Role.LIAISON)
+    assert person.is_staff and person.has_perm("org.change_person")
+    services.person_set_role(actor=security, person=person, role=Role.LIAISON)
     person = Person.objects.get(pk=person.pk)
     assert (person.role, person.is_staff, person.is_superuser) == (Role.LIAISON, False, False)
-    assert not person.user_permissions.exists()
-    services.person_set_role(actor=root, person=person, role=Role.ADMIN)
+    assert not person.has_perm("org.change_person") and not person.groups.exists()
+    services.person_set_role(actor=security, person=person, role=Role.ADMIN)
     person = Person.objects.get(pk=person.pk)
-    assert person.is_staff and person.is_superuser
+    assert person.is_staff and not person.is_superuser  # nobody holds every power
+    assert person.has_perm("org.add_unit") and not person.has_perm("work.view_task")
     row = AuditEvent.objects.filter(action="person.role").order_by("id").last()
     assert (row.actor, row.object_id, row.detail) == (
-        "root",
+        "sec",
         str(person.pk),
         {"old": "liaison", "new": "admin"},
     )
@@ -130,13 +132,14 @@ def test_the_admin_form_changes_a_role_through_the_service_and_offers_no_more(as
     assert AuditEvent.objects.filter(action="person.role", actor="office").exists()
 
 
-def test_createsuperuser_makes_an_administrator(db):
+def test_createsuperuser_makes_a_system_administrator_without_every_power(db):
     call_command("createsuperuser", username="ops", email="", interactive=False, verbosity=0)
     ops = Person.objects.get(username="ops")
-    assert (ops.role, ops.is_superuser, ops.is_staff) == (Role.ADMIN, True, True)
+    assert (ops.role, ops.is_superuser, ops.is_staff) == (Role.ADMIN, False, True)
+    assert ops.has_perm("org.change_person") and not ops.has_perm("work.view_report")
 
 
 def test_the_system_may_set_any_role(unit_a):
     person = f.person("x", Role.LIAISON, units=[unit_a])
     assert services.person_set_role(actor=SYSTEM, person=person, role=Role.OFFICE).is_staff
-    assert Permission.objects.filter(user=person).exists()
+    assert Permission.objects.filter(group__user=person).exists()

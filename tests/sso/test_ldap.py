@@ -164,7 +164,7 @@ def test_the_directory_group_gives_the_role_and_what_follows_from_it(client, lda
     sign_in(client, "wang", "dir-pass-w")
     wang.refresh_from_db()
     assert wang.role == Role.OFFICE and wang.is_staff and not wang.is_superuser
-    assert wang.user_permissions.filter(codename="change_unit").exists()
+    assert wang.has_perm("org.change_unit")
     assert signed_in_as(client) == wang
 
 

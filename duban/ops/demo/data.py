@@ -330,7 +330,10 @@ LEADING_GROUP_MEMBERS = (
 # --- people --------------------------------------------------------------------
 
 PEOPLE: tuple[PersonSpec, ...] = (
+    # 三员分立: the three administrators, each with their own login.
     PersonSpec("admin", "系统管理员", "系统管理员", "admin", login=True),
+    PersonSpec("security", "安全管理员", "安全保密管理员", "security", login=True),
+    PersonSpec("auditor", "审计管理员", "安全审计员", "auditor", login=True),
     PersonSpec("office", "周敏", "督查室科员", "office", ("LYHT-DCS", ROOT_CODE), login=True),
     PersonSpec(
         "huang.tao", "黄涛", "党政办公室副主任、督查室主任", "office", ("LYHT-DCS", ROOT_CODE)

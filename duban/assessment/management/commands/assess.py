@@ -45,9 +45,7 @@ class Command(BaseCommand):
                 f"--office {options['office']!r}: no unit runs an office by that code"
             )
         if options["lock"]:
-            actor = Person.objects.filter(
-                username=options["lock"], role__in=(Role.OFFICE, Role.ADMIN)
-            ).first()
+            actor = Person.objects.filter(username=options["lock"], role=Role.OFFICE).first()
             if actor is None:
                 raise CommandError(f"no office user {options['lock']!r}")
 

@@ -104,7 +104,7 @@ class Command(BaseCommand):
     def _actor(self, username: str | None) -> Actor:
         if not username:
             return SYSTEM
-        people = Person.objects.filter(role__in=(Role.OFFICE, Role.ADMIN), is_active=True)
+        people = Person.objects.filter(role=Role.OFFICE, is_active=True)
         actor = people.filter(username=username).first()
         if actor is None:
             raise CommandError(f"--as {username}: no active office user of that name")

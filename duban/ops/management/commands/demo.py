@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from duban.ops import demo
@@ -43,6 +44,14 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Demo office loaded in {elapsed:.1f} s."))
             summary = ", ".join(f"{what}: {n}" for what, n in demo.counts().items())
             self.stdout.write(summary)
+        # The installation is a demonstration from now on (settings.DUBAN_DEMO):
+        # the sign-in page says so, the second factor is offered, not required.
+        marker = settings.DATA_DIR / "demo-installation"
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(
+            "Written by `duban demo`: this installation is a demonstration "
+            "(DUBAN_DEMO=false in the environment overrides it).\n"
+        )
         self.stdout.write("")
         self.stdout.write("Demo logins:")
         for line in demo.logins_table():
