@@ -58,6 +58,18 @@ def _address(request: Any) -> str | None:
         return None
 
 
+def _storable(value: Any) -> Any:
+    """The detail as every database keeps it: no NUL character (PostgreSQL's
+    JSON refuses one; a hostile filter or file name may carry it)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k).replace("\x00", "\ufffd"): _storable(v) for k, v in value.items()}
+    return value
+
+
 def record(
     action: str,
     *,
@@ -94,10 +106,10 @@ def record(
             action=action[:40],
             outcome=outcome,
             address=_address(request),
-            user_agent=agent,
+            user_agent=agent.replace("\x00", ""),
             object_type=str(object_type)[:40],
-            object_id=str(object_id)[:64],
-            detail=json.loads(json.dumps(detail, default=str)),
+            object_id=str(object_id).replace("\x00", "")[:64],
+            detail=_storable(json.loads(json.dumps(detail, default=str))),
             prev_hash=head.last_hash,
         )
         row.hash = digest(row)

@@ -148,3 +148,15 @@ def test_pruning_keeps_180_days_at_least_and_is_itself_recorded(client, liaison_
     pruned = AuditEvent.objects.get(action="audit.pruned")
     assert pruned.detail["removed"] == 3 and pruned.detail["first_kept"] == 4
     assert list(log.verify()) == []
+
+
+def test_a_nul_in_what_is_recorded_is_stored_on_every_database(db):
+    # PostgreSQL's JSON refuses U+0000; a hostile filter or file name carries it.
+    from duban.audit.log import record, verify
+
+    row = record(
+        "export", object_id="7\x00", detail={"filters": {"q\x00": "a\x00b"}, "n": [1, "\x00"]}
+    )
+    row.refresh_from_db()
+    assert row.detail == {"filters": {"q\ufffd": "a\ufffdb"}, "n": [1, "\ufffd"]}
+    assert row.object_id == "7" and not list(verify())

@@ -686,6 +686,42 @@ MATRIX = [
         (302, 302, 302, 302, 302),
         lambda w: {"language": "en"},
     ),
+    # The audit administrator's alone (tests/audit/test_reading.py has them and
+    # the other administrators).
+    R("audit_log", "GET", lambda w: "/audit/", (302, 403, 403, 403, 403)),
+    R("audit_export", "GET", lambda w: "/audit/export.xlsx", (302, 403, 403, 403, 403)),
+    # Each person's own account security (tests/sso/test_account.py drives them).
+    R("account", "GET", lambda w: "/account/", ALL_200),
+    R("password_change", "GET", lambda w: "/account/password/", ALL_200),
+    R("password_change", "POST", lambda w: "/account/password/", ALL_200, lambda w: {}),
+    # With no second factor set up there is nothing to type a code for.
+    R("second_factor_verify", "GET", lambda w: "/account/second-factor/", (302,) * 5),
+    R("second_factor_verify", "POST", lambda w: "/account/second-factor/", (302,) * 5),
+    R("second_factor_setup", "GET", lambda w: "/account/second-factor/setup/", ALL_200),
+    R(
+        "second_factor_setup",
+        "POST",
+        lambda w: "/account/second-factor/setup/",
+        ALL_200,
+        lambda w: {"code": "000000"},
+    ),
+    R("second_factor_remove", "POST", lambda w: "/account/second-factor/remove/", (302,) * 5),
+    R("session_end", "POST", lambda w: "/account/sessions/999999/end/", (302,) * 5),
+    R("sessions_end_others", "POST", lambda w: "/account/sessions/end-others/", (302,) * 5),
+    # The security administrator's alone (tests/sso/test_account.py has them).
+    R("security_desk", "GET", lambda w: "/security/", (302, 403, 403, 403, 403)),
+    R(
+        "lockout_release",
+        "POST",
+        lambda w: "/security/lockouts/999999/release/",
+        (302, 403, 403, 403, 403),
+    ),
+    R(
+        "factor_reset",
+        "POST",
+        lambda w: f"/security/people/{w.liaison_a.pk}/reset-factor/",
+        (302, 403, 403, 403, 403),
+    ),
     R("login", "GET", lambda w: "/login/", (200, 200, 200, 200, 200)),
     # Single sign-on is not set up in the matrix: its addresses do not exist
     # (tests/sso/ has each method against a real server).
