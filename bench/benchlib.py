@@ -35,7 +35,25 @@ def bench_env(data_dir: Path) -> dict[str, str]:
     env["STATIC_ROOT"] = str(data_dir / "static")
     env["ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"
     env.setdefault("DJANGO_SETTINGS_MODULE", "duban.settings")
+    # Production settings refuse to start without their keys: the bench's own,
+    # written once into its data folder (as `duban secretkey` does).
+    _keys_in(data_dir)
     return env
+
+
+def _keys_in(data_dir: Path) -> None:
+    from duban.cli import write_secret_key
+
+    saved = os.environ.get("DUBAN_DATA_DIR")
+    os.environ["DUBAN_DATA_DIR"] = str(data_dir)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        write_secret_key()
+    finally:
+        if saved is None:
+            os.environ.pop("DUBAN_DATA_DIR", None)
+        else:
+            os.environ["DUBAN_DATA_DIR"] = saved
 
 
 def configure(data_dir: Path) -> None:

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from duban.notify.hooks import redacted
 from duban.org.http import AuthedRequest
 from duban.work.models import OPEN_STATES
 from duban.work.queries import visible_tasks, visible_units
@@ -45,6 +48,15 @@ def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "children": unit.children.all(),
             "members": unit.member_units.order_by("path"),
             "groups": unit.member_of.order_by("path"),
-            "hooks": unit.chat_hooks.all() if request.user.is_office else None,
+            "hooks": _shown(unit.chat_hooks.all()) if request.user.is_office else None,
         },
     )
+
+
+def _shown(hooks: Any) -> list[Any]:
+    """The unit's robots, each with its address as a page may show it: without
+    the access token the address carries (the robot's own page has no more)."""
+    found = list(hooks)
+    for hook in found:
+        hook.shown_url = redacted(hook.url)
+    return found

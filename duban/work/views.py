@@ -9,20 +9,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from duban.lib import periods
 from duban.lib.ids import parse_id
 from duban.org.http import AuthedRequest, download, id_or_404, next_or
 
 from . import queries, services
+from .attachments import SHOWN_INLINE
 from .forms import (
+    CloseDecisionForm,
     DecisionForm,
     ReportForm,
     ReviewForm,
@@ -267,6 +272,7 @@ def report_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 percent=data["percent"],
                 value=data["value"],
                 no_change=data["no_change"],
+                decrease_reason=data["decrease_reason"],
                 submit="submit" in request.POST,
                 files=data["attachments"],
                 version=data.get("version") or 0,
@@ -286,7 +292,14 @@ def report_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "work/report_form.html",
-        {"task": task, "form": form, "existing": existing, "last": last},
+        {
+            "task": task,
+            "form": form,
+            "existing": existing,
+            "last": last,
+            "max_upload": settings.DUBAN_MAX_UPLOAD_BYTES,
+            "max_files": settings.DUBAN_MAX_UPLOAD_FILES,
+        },
         status=status,
     )
 
@@ -310,10 +323,74 @@ def report_review(request: AuthedRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("Review saved."))
+            words = {"unit": report.unit.display_short, "period": _period_words(report)}
+            if form.cleaned_data["decision"] == "accept":
+                messages.success(request, _("Accepted %(unit)s's report for %(period)s.") % words)
+            else:
+                messages.success(request, _("Returned %(unit)s's report for %(period)s.") % words)
     else:
         messages.error(request, _("Choose accept or return."))
     return _back(request, f"/tasks/{report.task_id}/")
+
+
+def _period_words(report: ProgressReport) -> str:
+    return periods.in_words(report.period_label, chinese=(get_language() or "").startswith("zh"))
+
+
+def _report_list(reports: list[Any]) -> str:
+    """``经发部 2026年第48周、招商局 2026年11月``: the reports a banner names."""
+    return pgettext("between the items of a list", "; ").join(
+        f"{r.unit.display_short} {_period_words(r)}" for r in reports
+    )
+
+
+@login_required
+@require_POST
+def reports_accept_many(request: AuthedRequest) -> HttpResponse:
+    """Accept the reports ticked in the office's inbox (``report``, each with the
+    ``version-<id>`` the page showed): those decided or filed again meanwhile
+    are skipped and named, the others accepted (services.reports_accept_many).
+    An id outside the person's scope is a 404 and nothing is accepted."""
+    _require_office(request)
+    ids = [id_or_404(raw) for raw in request.POST.getlist("report")]
+    versions: dict[int, int] = {}
+    for pk in ids:
+        seen = parse_id(request.POST.get(f"version-{pk}", ""))
+        if seen is not None:
+            versions[pk] = seen
+    visible = ProgressReport.objects.filter(task__in=queries.visible_tasks(request.user))
+    if visible.filter(pk__in=ids).count() != len(set(ids)):
+        raise Http404(_("This link names nothing that exists."))
+    back = next_or(request, "/inbox/#to-review")
+    try:
+        outcome = services.reports_accept_many(
+            actor=request.user, report_ids=ids, versions=versions
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return HttpResponseRedirect(back)
+    if outcome.accepted:
+        count = len(outcome.accepted)
+        messages.success(
+            request,
+            ngettext(
+                "Accepted %(count)d report: %(reports)s.",
+                "Accepted %(count)d reports: %(reports)s.",
+                count,
+            )
+            % {"count": count, "reports": _report_list(outcome.accepted)},
+        )
+    for skipped in outcome.skipped:
+        messages.warning(
+            request,
+            _("Skipped %(unit)s's report for %(period)s: %(reason)s.")
+            % {
+                "unit": skipped.report.unit.display_short,
+                "period": _period_words(skipped.report),
+                "reason": skipped.reason,
+            },
+        )
+    return HttpResponseRedirect(back)
 
 
 @login_required
@@ -346,7 +423,7 @@ def close_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     close = get_object_or_404(
         CloseRequest.objects.filter(task__in=queries.visible_tasks(request.user)), pk=pk
     )
-    form = DecisionForm(request.POST)
+    form = CloseDecisionForm(request.POST)
     if form.is_valid():
         try:
             services.close_request_decide(
@@ -354,6 +431,7 @@ def close_decide(request: AuthedRequest, pk: int) -> HttpResponse:
                 request=close,
                 accept=form.cleaned_data["decision"] == "approve",
                 comment=form.cleaned_data["comment"],
+                set_complete=form.cleaned_data["set_complete"],
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -372,8 +450,7 @@ def instruction_read(request: AuthedRequest, pk: int) -> HttpResponse:
     return _back(request, f"/tasks/{instruction.task_id}/")
 
 
-@login_required
-def attachment_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
+def _hand_out(request: AuthedRequest, pk: int, *, show: bool) -> HttpResponseBase:
     attachment = get_object_or_404(
         Attachment.objects.filter(task__in=queries.visible_tasks(request.user)), pk=pk
     )
@@ -381,8 +458,6 @@ def attachment_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404(_("This file is no longer stored.")) from None
-    # Saved, never shown in a tab of this site, whatever its type (a PDF or an
-    # image too): see duban.org.http.download.
     return download(
         request,
         handle,
@@ -390,9 +465,27 @@ def attachment_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
         content_type=attachment.content_type,
         action="attachment.downloaded",
         target=attachment,
+        # The type the upload was checked as (work.attachments.ALLOWED), never
+        # what a browser would guess from the content.
+        inline=show and attachment.content_type in SHOWN_INLINE,
         task=attachment.task_id,
         size=attachment.size,
     )
+
+
+@login_required
+def attachment_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    # Saved, never shown in a tab of this site, whatever its type (a PDF or an
+    # image too): see duban.org.http.download.
+    return _hand_out(request, pk, show=False)
+
+
+@login_required
+def attachment_view(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    """A PDF or an image opened in the browser's own viewer (a new tab from the
+    inbox), still sandboxed and recorded; any other type is saved, as by
+    attachment_download."""
+    return _hand_out(request, pk, show=True)
 
 
 @login_required
