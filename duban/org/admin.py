@@ -125,6 +125,16 @@ class PersonAdmin(SimpleHistoryAdmin, UserAdmin):
         if role != obj.role:
             services.person_set_role(actor=request.user, person=obj, role=role, request=request)
 
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        # A change of a person's units is a change of what they see: recorded
+        # in the security audit log with the units before and after.
+        person = form.instance
+        before = sorted(person.memberships.values_list("unit_id", flat=True)) if change else []
+        super().save_related(request, form, formsets, change)
+        after = sorted(person.memberships.values_list("unit_id", flat=True))
+        if before != after:
+            audit.record("person.units", request=request, target=person, old=before, new=after)
+
     def user_change_password(self, request, id, form_url=""):  # type: ignore[no-untyped-def]
         # A password an administrator sets is for one sign-in: the person then
         # chooses their own (duban.sso.gates), and it is in the audit log.

@@ -143,3 +143,19 @@ def test_the_system_may_set_any_role(unit_a):
     person = f.person("x", Role.LIAISON, units=[unit_a])
     assert services.person_set_role(actor=SYSTEM, person=person, role=Role.OFFICE).is_staff
     assert Permission.objects.filter(group__user=person).exists()
+
+
+def test_a_change_of_units_in_the_admin_form_is_in_the_audit_log(as_, office, unit_a, db):
+    other = f.unit("OTHER", "其他单位", parent=unit_a)
+    liaison = f.person("la", Role.LIAISON, units=[unit_a], full_name="张三")
+    client = as_(office)
+    data = form_of(client.get(f"/admin/org/person/{liaison.pk}/change/"))
+    prefix = "memberships"
+    assert data[f"{prefix}-TOTAL_FORMS"]
+    data[f"{prefix}-0-DELETE"] = "on"
+    data[f"{prefix}-1-unit"] = str(other.pk)
+    saved = client.post(f"/admin/org/person/{liaison.pk}/change/", data)
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    row = AuditEvent.objects.filter(action="person.units").order_by("id").last()
+    assert (row.actor, row.object_id, row.detail["old"]) == ("office", str(liaison.pk), [unit_a.pk])
+    assert row.detail["new"] == [other.pk]
