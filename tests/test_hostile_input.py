@@ -78,6 +78,8 @@ COMMON_QUERY = ("next", "page", "office", "q")
 TASK_FILTERS = ("plan", "unit", "leader", "state", "meeting", "due", "sort", "closed")
 BOARD_FILTERS = ("level", "rule", "unit", "leader", "plan")
 PROJECT_FILTERS = ("stage", "level", "industry", "park", "district")
+# The audit log's (as its administrator: tests/audit/test_reading.py).
+AUDIT_FILTERS = ("from", "to", "person", "action", "outcome", "address", "before", "after")
 PAGE_QUERY: dict[str, tuple[str, ...]] = {
     "task_list": TASK_FILTERS,
     "export_tasks": TASK_FILTERS,
@@ -99,6 +101,8 @@ PAGE_QUERY: dict[str, tuple[str, ...]] = {
     "oidc_authentication_callback": ("code", "state"),
     "cas_login": ("ticket",),
     "chat_callback": ("code", "state", "auth_code", "authCode"),
+    "audit_log": AUDIT_FILTERS,
+    "audit_export": AUDIT_FILTERS,
 }
 # Every POST may carry these besides its form: where to go back to, the
 # version an edit started from, the button that was pressed.
