@@ -91,6 +91,22 @@ def period_from_label(label: str) -> Period:
     raise ValueError(f"not a period label: {label!r}")
 
 
+def in_words(label: str, *, chinese: bool) -> str:
+    """A period as a sentence names it: ``2026年第48周`` and ``2026年11月`` in
+    Chinese; in other languages the label itself (``2026-W48``, ``2026-11``).
+    A label that names no period is given back as it is."""
+    try:
+        period = period_from_label(label)
+    except ValueError:
+        return label
+    if not chinese:
+        return period.label
+    if period.cadence == WEEKLY:
+        year, week, _ = period.start.isocalendar()
+        return f"{year}年第{week}周"
+    return f"{period.start.year}年{period.start.month}月"
+
+
 def periods_between(first: dt.date, last: dt.date, cadence: str) -> Iterator[Period]:
     """Every period that overlaps [first, last], in order."""
     if last < first:

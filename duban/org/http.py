@@ -110,20 +110,29 @@ def download(
     content_type: str,
     action: str,
     target: Any = None,
+    inline: bool = False,
     **detail: Any,
 ) -> HttpResponseBase:
     """Hand out a file (bytes, or an open file streamed), recorded in the
     security audit log as ``action`` with ``detail`` (what it is: kind, rows,
-    size; never its content) and the file's name."""
+    size; never its content) and the file's name.
+
+    ``inline``: shown in the browser's own viewer instead of saved, for the
+    caller to allow only for types that viewer shows without running anything
+    of the file's (a PDF, an image: ``work.attachments.SHOWN_INLINE``). The same
+    sandboxed, empty policy holds, and the audit log says it was shown."""
+    if inline:
+        detail = {**detail, "shown": True}
     audit.record(action, request=request, target=target, detail={"file": name, **detail})
     response: HttpResponseBase
     if isinstance(content, bytes):
         response = HttpResponse(content, content_type=content_type)
     else:
         response = FileResponse(
-            content, as_attachment=True, filename=name, content_type=content_type
+            content, as_attachment=not inline, filename=name, content_type=content_type
         )
-    response["Content-Disposition"] = content_disposition_header(True, name)
+    # Never None: there is always a file name.
+    response["Content-Disposition"] = content_disposition_header(not inline, name) or "inline"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = DOWNLOAD_POLICY
     response["Cache-Control"] = "no-store"

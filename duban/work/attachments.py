@@ -47,6 +47,15 @@ ALLOWED: dict[str, tuple[str, tuple[bytes, ...]]] = {
     ".ofd": ("application/ofd", (_ZIP,)),
 }
 
+# The types a browser shows in its own viewer without running anything of the
+# file's: an attachment of one of them may be opened in a tab (still under the
+# sandboxed, empty policy of duban.org.http.download); every other is saved.
+SHOWN_INLINE = frozenset(
+    content_type
+    for content_type, _starts in ALLOWED.values()
+    if content_type == "application/pdf" or content_type.startswith("image/")
+)
+
 
 @dataclass
 class CheckedUpload:

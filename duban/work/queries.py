@@ -348,10 +348,11 @@ def inbox(person: Any, today: dt.date | None = None, *, into: Inbox | None = Non
         waiting = ProgressReport.objects.filter(state=ReportState.SUBMITTED, task__in=scope)
         # The oldest first, a page at a time: at city scale a week brings ~1,000.
         box.to_review_total = waiting.count()
+        # With their files, so the office decides from the inbox without opening the task.
         box.to_review = list(
-            waiting.select_related("task", "unit", "author").order_by("submitted_at", "id")[
-                :REVIEW_PAGE
-            ]
+            waiting.select_related("task", "unit", "author")
+            .prefetch_related("attachments")
+            .order_by("submitted_at", "id")[:REVIEW_PAGE]
         )
         box.deadline_requests = list(
             DeadlineChange.objects.filter(state=RequestState.PENDING, task__in=scope)

@@ -139,10 +139,10 @@ def test_whole_loop_through_the_pages(
     pdf = tmp_path / "验收报告.pdf"
     pdf.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
     liaison.goto(f"{url}/tasks/{task.pk}/")
-    liaison.click("#closing summary")
-    liaison.fill("#closing textarea[name=summary]", "孵化器已投入运营，入驻企业12家。")
-    liaison.set_input_files("#closing input[name=attachments]", str(pdf))
-    liaison.click("#closing button[type=submit]")
+    liaison.click("#ask-close summary")
+    liaison.fill("#ask-close textarea[name=summary]", "孵化器已投入运营，入驻企业12家。")
+    liaison.set_input_files("#ask-close input[name=attachments]", str(pdf))
+    liaison.click("#ask-close button[type=submit]")
     liaison.wait_for_load_state()
     task.refresh_from_db()
     assert task.state == "closing"

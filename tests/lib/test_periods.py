@@ -180,3 +180,18 @@ def test_week_bounds_are_monday_to_sunday():
 )
 def test_time_elapsed_fraction_is_clamped_to_0_and_1(today, fraction):
     assert periods.time_elapsed_fraction(D(2026, 1, 1), D(2026, 1, 21), today) == fraction
+
+
+@pytest.mark.parametrize(
+    ("label", "chinese", "words"),
+    [
+        ("2026-W48", True, "2026年第48周"),
+        ("2026-W01", True, "2026年第1周"),
+        ("2026-11", True, "2026年11月"),
+        ("2026-W48", False, "2026-W48"),
+        ("2026-03", False, "2026-03"),
+        ("not a period", True, "not a period"),
+    ],
+)
+def test_a_period_in_words_is_how_a_sentence_names_it(label, chinese, words):
+    assert periods.in_words(label, chinese=chinese) == words

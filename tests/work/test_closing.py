@@ -155,5 +155,5 @@ def test_a_closed_task_page_shows_it_closed_and_offers_no_more_actions(as_, liai
     html = as_(liaison_a).get(f"/tasks/{closed_task.pk}/").content.decode()
     assert "Closed" in html
     assert 'data-testid="report"' not in html
-    assert "Ask to close this task" not in html
-    assert "Ask for a new deadline" not in html
+    assert 'data-testid="ask-close"' not in html
+    assert 'data-testid="ask-deadline"' not in html

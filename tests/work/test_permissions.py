@@ -380,6 +380,14 @@ MATRIX = [
         OFFICE_WRITES,
         lambda w: {"decision": "accept"},
     ),
+    R("reports_accept_many", "GET", lambda w: "/reports/accept/", POST_ONLY),
+    R(
+        "reports_accept_many",
+        "POST",
+        lambda w: "/reports/accept/",
+        OFFICE_WRITES,
+        lambda w: {"report": str(w.report.pk), f"version-{w.report.pk}": str(w.report.version)},
+    ),
     R("deadline_decide", "GET", lambda w: f"/deadline-changes/{w.change.pk}/decide/", POST_ONLY),
     R(
         "deadline_decide",
@@ -407,6 +415,12 @@ MATRIX = [
         "attachment_download",
         "GET",
         lambda w: f"/attachments/{w.attachment.pk}/",
+        (302, 200, 404, 200, 200),
+    ),
+    R(
+        "attachment_view",
+        "GET",
+        lambda w: f"/attachments/{w.attachment.pk}/view/",
         (302, 200, 404, 200, 200),
     ),
     R("plan_list", "GET", lambda w: "/plans/", ALL_200),

@@ -9,11 +9,14 @@ task's timeline in the same transaction.
 from ._common import ConflictError, lock_row, record_event
 from .bulk import NewTask, tasks_create_in_bulk
 from .reports import (
+    AcceptedMany,
+    SkippedReport,
     report_due_date,
     report_is_late,
     report_period_choices,
     report_review,
     report_save,
+    reports_accept_many,
 )
 from .requests import (
     close_request_create,
@@ -36,8 +39,10 @@ from .tasks import (
 
 __all__ = [
     "EDITABLE_FIELDS",
+    "AcceptedMany",
     "ConflictError",
     "NewTask",
+    "SkippedReport",
     "close_request_create",
     "close_request_decide",
     "deadline_change_decide",
@@ -55,6 +60,7 @@ __all__ = [
     "report_period_choices",
     "report_review",
     "report_save",
+    "reports_accept_many",
     "task_claim",
     "task_create",
     "task_update",

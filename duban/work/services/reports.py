@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -245,3 +246,80 @@ def report_review(
         _leaf_recompute(task)
         # The unit hears of it from the worker, which reads the event above.
     return report
+
+
+# --- accepting several at once ----------------------------------------------------
+
+# More than a page of the inbox (queries.REVIEW_PAGE) is not what a person ticked.
+ACCEPT_MANY_LIMIT = 200
+
+
+@dataclass
+class SkippedReport:
+    report: ProgressReport
+    reason: str
+
+
+@dataclass
+class AcceptedMany:
+    accepted: list[ProgressReport] = field(default_factory=list)
+    skipped: list[SkippedReport] = field(default_factory=list)
+
+
+@transaction.atomic
+def reports_accept_many(
+    *,
+    actor: Actor,
+    report_ids: Sequence[int],
+    versions: Mapping[int, int],
+    at: dt.datetime | None = None,
+) -> AcceptedMany:
+    """Accept each of ``report_ids``, each by :func:`report_review` (the same
+    checks of scope and state), if it is still the version the person saw
+    (``versions``: report id -> version).
+
+    An outcome per report, not all-or-nothing: of the reports an office person
+    ticked, one decided meanwhile by a colleague, or filed again by the unit
+    after a return, is skipped and said why, and the others are accepted (each
+    in its own savepoint, so a skipped one leaves nothing half-written). What
+    is not a matter of one report refuses the whole batch and writes nothing:
+    an actor who may not review, or a report outside their scope.
+    """
+    scope = scope_of(actor)
+    message = _("Only the supervision office can review reports.")
+    if not scope.manages:
+        raise PermissionDenied(message)
+    ids = list(dict.fromkeys(report_ids))
+    if not ids:
+        raise ValidationError(_("Tick the reports to accept."))
+    if len(ids) > ACCEPT_MANY_LIMIT:
+        raise ValidationError(
+            _("At most %(limit)d reports can be accepted at once.") % {"limit": ACCEPT_MANY_LIMIT}
+        )
+    found = ProgressReport.objects.select_related("task__lead_unit", "unit").in_bulk(ids)
+    if len(found) != len(ids):
+        raise ValidationError(_("Some of these reports do not exist."))
+    # Every report's scope before any is written: one outside refuses them all.
+    scope.require_manage_all((r.task.lead_unit for r in found.values()), message)
+    outcome = AcceptedMany()
+    now = at or timezone.now()
+    for pk in ids:
+        report = lock_row(ProgressReport, pk)
+        report.unit = found[pk].unit  # for the caller's words, without a query per report
+        if report.state != ReportState.SUBMITTED:
+            reason = _("it was reviewed meanwhile (%(state)s)") % {
+                "state": report.get_state_display()
+            }
+            outcome.skipped.append(SkippedReport(report, reason))
+        elif report.version != versions.get(pk):
+            reason = _("it was filed again since you loaded the page")
+            outcome.skipped.append(SkippedReport(report, reason))
+        else:
+            try:
+                done = report_review(actor=actor, report=report, accept=True, at=now)
+            except ValidationError as error:  # its savepoint is rolled back
+                outcome.skipped.append(SkippedReport(report, " ".join(error.messages)))
+            else:
+                done.unit = report.unit
+                outcome.accepted.append(done)
+    return outcome

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from duban.work.attachments import SHOWN_INLINE
 from duban.work.models import Task
 
 register = template.Library()
@@ -112,3 +113,10 @@ def wan(value: Any) -> str:
 
     amount = Decimal(value) / Decimal(10_000)
     return f"{amount:,.2f}"
+
+
+@register.filter
+def opens_in_browser(attachment: Any) -> bool:
+    """Whether an attachment is a PDF or an image, opened in a tab
+    (``attachment_view``); other files are saved (``attachment_download``)."""
+    return attachment.content_type in SHOWN_INLINE
