@@ -1,4 +1,5 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
+from django.utils.translation import gettext_lazy as _
 
 
 class OpsConfig(AppConfig):
@@ -7,3 +8,8 @@ class OpsConfig(AppConfig):
 
     name = "duban.ops"
     label = "ops"
+
+    def ready(self) -> None:
+        # The job queue's app names itself in English only; the administration
+        # shows it in the reader's language.
+        apps.get_app_config("django_tasks_database").verbose_name = _("Background jobs")

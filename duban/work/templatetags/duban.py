@@ -67,6 +67,20 @@ def light(task: Any, today: dt.date) -> str:
     return str(task.light(today))
 
 
+LIGHTS = {
+    "green": _("Green: on track"),
+    "yellow": _("Yellow: warned"),
+    "red": _("Red: overdue or warned"),
+    "done": _("Closed"),
+}
+
+
+@register.filter
+def light_label(light: str) -> str:
+    """What a light means, in words (its tooltip and what a screen reader says)."""
+    return str(LIGHTS.get(light, light))
+
+
 @register.filter
 def pct(value: Any) -> str:
     try:
