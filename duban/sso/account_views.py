@@ -15,7 +15,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -66,7 +66,7 @@ def account_page(request: AuthedRequest) -> HttpResponse:
 def second_factor_setup(request: AuthedRequest) -> HttpResponse:
     person = request.user
     device = account.factor_in_setup(person)
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             codes = account.confirm_factor(person, form.cleaned_data["code"], request=request)
@@ -89,7 +89,10 @@ def second_factor_setup(request: AuthedRequest) -> HttpResponse:
             person, request.session.get(account.BACKEND_SESSION_KEY, "")
         ),
     }
-    return render(request, "sso/second_factor_setup.html", context)
+    # A code that was not right answers 400, the form kept (as every form here).
+    return render(
+        request, "sso/second_factor_setup.html", context, status=400 if form.errors else 200
+    )
 
 
 @never_cache
@@ -97,7 +100,7 @@ def second_factor_setup(request: AuthedRequest) -> HttpResponse:
 def second_factor_verify(request: AuthedRequest) -> HttpResponse:
     if account.confirmed_factor(request.user) is None:
         return redirect("account")
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if account.verify_second_factor(request, form.cleaned_data["code"]):
             return redirect(next_or(request, "/"))
@@ -106,7 +109,10 @@ def second_factor_verify(request: AuthedRequest) -> HttpResponse:
             _("That code is not right. Type the six digits the app shows now, or a recovery code."),
         )
     return render(
-        request, "sso/second_factor_verify.html", {"form": form, "next": next_or(request, "")}
+        request,
+        "sso/second_factor_verify.html",
+        {"form": form, "next": next_or(request, "")},
+        status=400 if form.errors else 200,
     )
 
 
@@ -130,7 +136,7 @@ class PasswordForm(PasswordChangeForm):
 @login_required
 def password_change(request: AuthedRequest) -> HttpResponse:
     person = request.user
-    form = PasswordForm(person, request.POST or None)
+    form = PasswordForm(person, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         before = request.session.session_key
         form.save()
@@ -157,6 +163,7 @@ def password_change(request: AuthedRequest) -> HttpResponse:
         request,
         "sso/password_change.html",
         {"form": form, "reason": reason, "next": next_or(request, "")},
+        status=400 if form.errors else 200,
     )
 
 
@@ -166,9 +173,8 @@ def session_end(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         account.end_session(person=request.user, pk=id_or_404(str(pk)), request=request)
     except PermissionDenied as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("That session was ended: the browser is signed out."))
+        raise Http404(str(exc)) from exc  # not one of theirs: as if it did not exist
+    messages.success(request, _("That session was ended: the browser is signed out."))
     return redirect("account")
 
 

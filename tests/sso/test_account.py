@@ -82,7 +82,7 @@ def test_the_next_sign_in_asks_for_the_code_and_a_code_works_once(staff, clock):
     assert asked.url.startswith("/account/second-factor/?next=")
     device = SecondFactor.objects.get(user=staff)
     wrong = client.post("/account/second-factor/", {"code": "000000", "next": "/tasks/"})
-    assert wrong.status_code == 200 and "not right" in wrong.content.decode()
+    assert wrong.status_code == 400 and "not right" in wrong.content.decode()
     assert AuditEvent.objects.filter(action="2fa.failed").exists()
     clock.move_to(f.NOW + dt.timedelta(minutes=3))  # past the throttle's delay
     code = code_now(device, time.time())
@@ -93,15 +93,14 @@ def test_the_next_sign_in_asks_for_the_code_and_a_code_works_once(staff, clock):
     other = Client()
     sign_in(other, "zhou")
     again = other.post("/account/second-factor/", {"code": code, "next": "/tasks/"})
-    assert again.status_code == 200
+    assert again.status_code == 400
 
 
 def test_a_recovery_code_signs_in_once(staff, client, clock):
     sign_in(client, "zhou")
     codes = set_up_factor(client, staff)
     client.post("/logout/")
-    for attempt, expected in ((codes[0], 302), (codes[0], 200)):
-        clock.move_to(clock.time() + 60) if hasattr(clock, "time") else None
+    for attempt, expected in ((codes[0], 302), (codes[0], 400)):
         fresh = Client()
         sign_in(fresh, "zhou")
         answer = fresh.post("/account/second-factor/", {"code": attempt.lower()})
@@ -169,7 +168,7 @@ def test_an_account_an_administrator_made_must_choose_its_own_password(unit_a, d
             "new_password2": "Temp-pass-2026",
         },
     )
-    assert same.status_code == 200 and "last 5 passwords" in same.content.decode()
+    assert same.status_code == 400 and "last 5 passwords" in same.content.decode()
     changed = client.post(
         "/account/password/",
         {
