@@ -126,7 +126,7 @@ def test_a_task_list_import_refused_then_done_is_recorded_with_its_counts(
     row = _last("import.refused")
     assert (row.actor, row.outcome, row.address) == ("office", "refused", "10.4.4.4")
     assert row.detail == {"kind": "tasks", "plan": plan.pk, "file": "清单.xlsx", "problems": 1}
-    mapping = {f"map_{i}": "new" for i, _name, _suggestions in unknown}
+    mapping = {f"map_{row[0]}": "new" for row in unknown}  # (index, name, …)
     done = client.post(f"/imports/{record.pk}/", {"apply": "1", **mapping})
     assert done.status_code == 302
     row = _last("import.done")
