@@ -199,6 +199,12 @@ def report(
     )
 
 
+def accepted(office: Person, liaison: Person, task: Task, **kwargs: Any) -> ProgressReport:
+    """A report filed (``report``) and accepted by the office: the task's progress."""
+    filed = report(liaison, task, **kwargs)
+    return services.report_review(actor=office, report=filed, accept=True)
+
+
 def close(office: Person, liaison: Person, task: Task, *, summary: str = "已完成并验收。") -> Task:
     request = services.close_request_create(
         actor=liaison, task=task, summary=summary, files=[pdf()]

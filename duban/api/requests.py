@@ -192,7 +192,11 @@ def close_decide(request: HttpRequest, request_id: Id, data: CloseDecisionIn) ->
 
     def decide() -> Answer:
         done = services.close_request_decide(
-            actor=person, request=close, accept=data.accept, comment=data.comment
+            actor=person,
+            request=close,
+            accept=data.accept,
+            comment=data.comment,
+            set_complete=data.set_complete,
         )
         return 200, CloseRequestOut, _close(done)
 

@@ -92,7 +92,16 @@ class TaskOut(Schema):
     deadline_moves: int
     cadence: str
     state: str
-    progress: Decimal = Field(description="Percent complete, a decimal string")
+    progress: Decimal = Field(
+        description="Percent complete, a decimal string: the last accepted report's"
+    )
+    awaiting_review: Decimal | None = Field(
+        None,
+        description=(
+            "The percent of the latest report submitted and not yet reviewed (报送待审): "
+            "not the task's progress until the office accepts it"
+        ),
+    )
     light: str = Field(description="green, yellow, red or done (the lists' traffic light)")
     is_parent: bool
     metric: str
@@ -160,6 +169,7 @@ class ReportOut(Schema):
     percent: Decimal
     value: Decimal | None
     no_change: bool
+    decrease_reason: str
     is_late: bool
     submitted_at: dt.datetime | None
     reviewed_at: dt.datetime | None
@@ -173,6 +183,10 @@ class ReportIn(Schema):
     percent: Decimal
     value: Decimal | None = None
     no_change: bool = False
+    decrease_reason: Text = Field(
+        "",
+        description="Why the percent is lower than the last accepted report's (required then)",
+    )
     submit: bool = Field(True, description="False keeps it as a draft")
     version: int = Field(
         0,
@@ -418,9 +432,17 @@ class CloseRequestOut(Schema):
     requested_at: dt.datetime
     decided_at: dt.datetime | None
     decision_comment: str
+    final_progress: Decimal | None = Field(description="The progress recorded at closing")
+    set_complete: bool = Field(description="The office set the progress to 100 % at closing")
     evidence: list[str] = Field(description="The evidence files' names")
 
 
 class CloseDecisionIn(Schema):
     accept: bool
     comment: Text = ""
+    set_complete: bool = Field(
+        False,
+        description=(
+            "Closing records the progress the unit last reported; true sets it to 100 % instead"
+        ),
+    )

@@ -31,7 +31,7 @@ from duban.org.models import Person, Unit
 from duban.supervision.explain import reason
 from duban.supervision.queries import active_warnings, with_warning_level
 from duban.work import queries, services
-from duban.work.models import ProgressReport, Task
+from duban.work.models import ProgressReport, Task, awaiting_review
 
 from . import cursor
 from .common import caller as _person
@@ -266,6 +266,15 @@ def _task_out(task: Task, today: dt.date) -> dict[str, Any]:
         lead_unit=_unit_ref(task.lead_unit),
         co_unit_ids=sorted(u.pk for u in task.co_units.all()),
         light=task.light(today),
+        # Annotated by the list's query (queries.task_list); one query for one task.
+        awaiting_review=(
+            task.awaiting
+            if hasattr(task, "awaiting")
+            else Task.objects.filter(pk=task.pk)
+            .annotate(awaiting=awaiting_review())
+            .values_list("awaiting", flat=True)
+            .first()
+        ),
     )
     return data
 
@@ -507,6 +516,7 @@ def report_file(request: HttpRequest, task_id: Id, data: ReportIn) -> HttpRespon
             percent=data.percent,
             value=data.value,
             no_change=data.no_change,
+            decrease_reason=data.decrease_reason,
             submit=data.submit,
             version=data.version,
         )

@@ -13,7 +13,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from duban.lib import periods, rules
@@ -129,27 +129,24 @@ def month_review(month: periods.Period, task_ids: Any = None) -> dict[str, Any]:
         for r in overdue_rows
     ]
 
-    # Progress gained in the month: the best counted report of the month
-    # against the best before it.
-    counted = ProgressReport.objects.filter(
-        task__in=tasks, state__in=(ReportState.SUBMITTED, ReportState.ACCEPTED)
-    )
-    now_best = dict(
-        counted.filter(period_end__gte=month.start, period_end__lte=month.end)
-        .values("task_id")
-        .annotate(best=Max("percent"))
-        .values_list("task_id", "best")
+    # Progress gained in the month: the official progress at the month's end
+    # (the last accepted report, services.progress) against that before it; a
+    # report awaiting review is not progress yet.
+    accepted = ProgressReport.objects.filter(
+        task_id=OuterRef("pk"), state=ReportState.ACCEPTED
+    ).order_by("-period_start", "-id")
+    in_month = accepted.filter(period_end__gte=month.start, period_end__lte=month.end)
+    rows = (
+        tasks.filter(Exists(in_month))
+        .annotate(
+            now=Subquery(in_month.values("percent")[:1]),
+            before=Subquery(accepted.filter(period_end__lt=month.start).values("percent")[:1]),
+        )
         .order_by()
-    )
-    before = dict(
-        counted.filter(period_end__lt=month.start, task_id__in=list(now_best))
-        .values("task_id")
-        .annotate(best=Max("percent"))
-        .values_list("task_id", "best")
-        .order_by()
+        .values_list("pk", "now", "before")
     )
     gains = sorted(
-        ((best - before.get(task_id, 0), task_id, best) for task_id, best in now_best.items()),
+        ((best - (before or 0), task_id, best) for task_id, best, before in rows),
         reverse=True,
     )[:NOTABLE]
     info = {

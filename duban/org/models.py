@@ -141,6 +141,13 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("Audit administrator")
 
 
+# A role's name beside the name of someone who belongs to no unit.
+ROLE_SHORT = {
+    Role.OFFICE: _("Supervision office"),
+    Role.LEADER: _("Leader"),
+    Role.LIAISON: _("Unit liaison"),
+}
+
 # The roles of the work (the scope's units and what the role may do in them).
 BUSINESS_ROLES = (Role.OFFICE, Role.LEADER, Role.LIAISON)
 # The administrators: the system's (units, people, configuration), security's
@@ -283,6 +290,19 @@ class Person(AbstractUser):  # type: ignore[django-manager-missing]  # django-ot
     @property
     def sees_everything(self) -> bool:
         return self.role in (Role.OFFICE, Role.LEADER)
+
+    @property
+    def own_unit(self) -> Unit | None:
+        """The unit the person acts from: their primary membership, else their
+        first. Reads ``memberships`` (prefetch them, with their units, for a list)."""
+        memberships = sorted(self.memberships.all(), key=lambda m: (not m.is_primary, m.pk))
+        return memberships[0].unit if memberships else None
+
+    @property
+    def role_short(self) -> str:
+        """The role's name beside a person who belongs to no unit (督查室 for office staff)."""
+        short = ROLE_SHORT.get(Role(self.role)) if self.role in Role.values else None
+        return str(short) if short is not None else self.get_role_display()
 
     def unit_ids(self) -> list[int]:
         cached = getattr(self, "_unit_ids", None)

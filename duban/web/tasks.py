@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from duban.org.http import AuthedRequest
+from duban.org.models import Membership
 from duban.supervision import services as supervision_services
 from duban.supervision.forms import AppealForm, NoticeAnswerForm, NoticeForm
 from duban.supervision.models import SupervisionNotice, TaskWarning
@@ -40,7 +41,7 @@ from duban.work.forms import (
     ReportForm,
     ReviewForm,
 )
-from duban.work.models import ReportState, Task, TaskEvent
+from duban.work.models import ReportState, Task, TaskEvent, awaiting_review
 from duban.work.permissions import can_act_for_task, can_instruct, can_manage
 from duban.work.views import apply_errors, get_task, task_filters
 
@@ -101,9 +102,26 @@ def page_context(request: AuthedRequest, task: Task, **forms: Any) -> dict[str, 
         for row in calendar
         if row.report is None or row.report.state in (ReportState.DRAFT, ReportState.RETURNED)
     ]
-    children = list(task.children.select_related("lead_unit").order_by("sort_key", "id"))
+    children = list(
+        task.children.select_related("lead_unit")
+        .annotate(awaiting=awaiting_review())
+        .order_by("sort_key", "id")
+    )
+    # The timeline names each actor's own unit (or role): their memberships
+    # come in one query for all the events (duban.org.models.Person.own_unit).
     events = list(
-        TaskEvent.objects.filter(task=task).select_related("actor", "unit").order_by("-at", "-id")
+        TaskEvent.objects.filter(task=task)
+        .select_related("actor", "unit")
+        .prefetch_related(
+            Prefetch("actor__memberships", queryset=Membership.objects.select_related("unit"))
+        )
+        .order_by("-at", "-id")
+    )
+    # The official progress is the last accepted report's; the latest report
+    # waiting for review is shown beside it (the calendar is newest first).
+    awaiting = next(
+        (r.report for r in calendar if r.report and r.report.state == ReportState.SUBMITTED),
+        None,
     )
     context: dict[str, Any] = {
         "task": task,
@@ -136,6 +154,9 @@ def page_context(request: AuthedRequest, task: Task, **forms: Any) -> dict[str, 
             .order_by("-raised_at")[:20]
         ),
         "events": events,
+        "awaiting": awaiting,
+        # What closing records unless the office sets 100 % (close_request_decide).
+        "last_reported": next((r.report for r in calendar if r.report and r.report.counts), None),
         "can_act": can_act_for_task(user, task),
         "can_manage": can_manage(user),
         "can_instruct": can_instruct(user),

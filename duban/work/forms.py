@@ -198,6 +198,13 @@ class ReportForm(forms.Form):
     value = forms.DecimalField(
         label=_("Figure against target"), required=False, decimal_places=2, max_digits=16
     )
+    # Required when the percent is lower than the last accepted report's: the
+    # service says so (the API is held to it too).
+    decrease_reason = forms.CharField(
+        label=_("Why lower than the last accepted report"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
     attachments = MultipleFileField(label=_("Attachments"), required=False)
     version = VersionField()
 
@@ -223,6 +230,11 @@ class DecisionForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class CloseDecisionForm(DecisionForm):
+    # Off unless the office ticks it: closing records the unit's last figure.
+    set_complete = forms.BooleanField(label=_("Set progress to 100%"), required=False)
 
 
 class CloseRequestForm(forms.Form):

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -435,6 +435,9 @@ class ProgressReport(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_comment = models.TextField(_("review comment"), blank=True)
     return_count = models.PositiveSmallIntegerField(default=0)
+    # Why the percent is lower than the last accepted report's: required then
+    # (``services.report_save``), shown to the office beside the report.
+    decrease_reason = models.TextField(_("reason for the lower figure"), blank=True)
     # How alike this report's text is to the task's filed report before it
     # (0..1, duban.lib.rules.similarity), kept current on the task's latest
     # filed report by the services, so the hourly scan reads a number instead
@@ -465,8 +468,20 @@ class ProgressReport(models.Model):
 
     @property
     def counts(self) -> bool:
-        """Does this report count as filed (for progress, lateness, missing)?"""
+        """Does this report count as filed (for lateness, missing)? Progress
+        counts only accepted reports (``awaiting_review`` and services.progress)."""
         return self.state in (ReportState.SUBMITTED, ReportState.ACCEPTED)
+
+
+def awaiting_review() -> Subquery:
+    """For a query of tasks: the percent of the task's latest report submitted
+    and not yet reviewed (报送待审). It is shown beside the official progress
+    (that of the last accepted report, ``Task.progress``) and counts nowhere else."""
+    return Subquery(
+        ProgressReport.objects.filter(task_id=OuterRef("pk"), state=ReportState.SUBMITTED)
+        .order_by("-period_start", "-id")
+        .values("percent")[:1]
+    )
 
 
 class RequestState(models.TextChoices):
@@ -524,6 +539,12 @@ class CloseRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_comment = models.TextField(_("comment"), blank=True)
+    # The task's progress once closed, recorded with the decision: the unit's
+    # last reported figure, or 100 when the office chose so (``set_complete``).
+    final_progress = models.DecimalField(
+        _("final progress"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    set_complete = models.BooleanField(_("progress set to 100 %"), default=False)
 
     class Meta:
         ordering = ["-requested_at"]

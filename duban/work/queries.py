@@ -37,6 +37,7 @@ from .models import (
     RequestState,
     Task,
     TaskState,
+    awaiting_review,
     owed_cutoff,
 )
 from .services import report_due_date, report_period_choices
@@ -187,6 +188,8 @@ def task_list(person: Any, filters: TaskFilters, today: dt.date | None = None) -
         .annotate(owed_before=owed_cutoff(today))
         .annotate(
             filed_count=Coalesce(Subquery(filed, output_field=IntegerField()), 0),
+            # Shown beside the official progress, counted nowhere (services.progress).
+            awaiting=awaiting_review(),
         )
         .order_by(*order)
     )

@@ -50,11 +50,11 @@ def february(office, leader, liaison_a, unit_a, unit_b, clock):
         title="完成土地征迁",
     )
     clock.move_to(f.at(2026, 1, 27))
-    f.report(liaison_a, growing, period="2026-W04", percent="10")
+    f.accepted(office, liaison_a, growing, period="2026-W04", percent="10")
     clock.move_to(f.at(2026, 2, 10))
     f.close(office, liaison_a, on_time)
     f.close(office, liaison_a, late)
-    f.report(liaison_a, growing, period="2026-W06", percent="60")
+    f.accepted(office, liaison_a, growing, period="2026-W06", percent="60")
     work.instruction_create(actor=leader, task=growing, text="加快园区建设进度。")
     clock.move_to(f.NOW)
     return {"growing": growing, "overdue": overdue}

@@ -131,7 +131,7 @@ def test_the_task_page_shows_its_warnings_and_those_cleared(as_, office, liaison
     assert "19 points behind" in section
     assert "Cleared warnings" not in html
 
-    f.report(liaison_a, a_task, period=f.LAST_WEEK, percent="30")
+    f.accepted(office, liaison_a, a_task, period=f.LAST_WEEK, percent="30")
     scan()
     response = client.get(f"/tasks/{a_task.pk}/")
     assert response.context["warnings"] == []
@@ -168,8 +168,10 @@ def test_the_task_list_light_is_red_for_a_task_with_an_active_red_warning(
     as_, office, liaison_a, unit_a, a_task, b_task
 ):
     on_track = f.claimed(office, liaison_a, unit_a)
-    f.report(liaison_a, on_track, period=f.TWO_WEEKS_AGO, percent="15")
-    f.report(liaison_a, on_track, period=f.LAST_WEEK, text="完成了选址论证。", percent="30")
+    f.accepted(office, liaison_a, on_track, period=f.TWO_WEEKS_AGO, percent="15")
+    f.accepted(
+        office, liaison_a, on_track, period=f.LAST_WEEK, text="完成了选址论证。", percent="30"
+    )
     client = as_(office)
     html = client.get("/tasks/").content.decode()
     # Before any scan no rule has found anything and nothing is overdue: the

@@ -85,16 +85,16 @@ def test_a_task_that_falls_further_behind_goes_from_yellow_to_red(claimed_task, 
     assert slow.events.last().facts["gap"] == 30
 
 
-def test_catching_up_eases_then_clears_a_slow_warning(liaison_a, claimed_task, clock):
+def test_catching_up_eases_then_clears_a_slow_warning(office, liaison_a, claimed_task, clock):
     clock.move_to(f.at(2026, 3, 26))
     scan()
     slow = _active(claimed_task, rules.SLOW)
     assert slow.level == Level.RED
-    f.report(liaison_a, claimed_task, period=f.LAST_WEEK, percent="15")  # 15 behind
+    f.accepted(office, liaison_a, claimed_task, period=f.LAST_WEEK, percent="15")  # 15 behind
     result = scan()
     slow.refresh_from_db()
     assert slow.level == Level.YELLOW and slow in result.eased
-    f.report(liaison_a, claimed_task, period=f.THIS_WEEK, percent="40")
+    f.accepted(office, liaison_a, claimed_task, period=f.THIS_WEEK, percent="40")
     scan()
     slow.refresh_from_db()
     assert not slow.is_active

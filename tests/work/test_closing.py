@@ -51,7 +51,11 @@ def test_the_page_asks_for_evidence_and_keeps_the_summary(as_, liaison_a, claime
     assert f.snapshot() == before
 
 
-def test_an_approved_request_closes_the_task_at_100(office, liaison_a, claimed_task):
+def test_an_approved_request_closes_the_task_at_the_figure_the_unit_last_reported(
+    office, liaison_a, claimed_task, plan
+):
+    f.accepted(office, liaison_a, claimed_task, period=f.LAST_WEEK, percent="30")
+    f.report(liaison_a, claimed_task, period=f.THIS_WEEK, percent="35")  # awaiting review
     request = _ask(liaison_a, claimed_task)
     claimed_task.refresh_from_db()
     assert claimed_task.state == TaskState.CLOSING
@@ -59,11 +63,75 @@ def test_an_approved_request_closes_the_task_at_100(office, liaison_a, claimed_t
     claimed_task.refresh_from_db()
     assert claimed_task.state == TaskState.CLOSED
     assert claimed_task.closed_at == f.NOW
+    assert claimed_task.progress == Decimal("35"), "not 100 % unasked"
+    assert Decimal(str(plan.__class__.objects.get(pk=plan.pk).progress)) == Decimal("35")
+    decided = CloseRequest.objects.get(pk=request.pk)
+    assert (decided.final_progress, decided.set_complete) == (Decimal("35"), False)
+    closed = claimed_task.events.get(kind=EventKind.CLOSED)
+    assert closed.data == {"percent": "35.0", "complete": False}
+
+
+def test_the_office_may_choose_to_close_at_100(office, liaison_a, claimed_task):
+    f.accepted(office, liaison_a, claimed_task, percent="35")
+    request = _ask(liaison_a, claimed_task)
+    services.close_request_decide(actor=office, request=request, accept=True, set_complete=True)
+    claimed_task.refresh_from_db()
     assert claimed_task.progress == Decimal("100")
+    assert CloseRequest.objects.get(pk=request.pk).set_complete
+    assert claimed_task.events.get(kind=EventKind.CLOSED).data["complete"] is True
+
+
+def test_a_task_closed_without_any_report_stays_at_zero(office, liaison_a, claimed_task):
+    closed = f.close(office, liaison_a, claimed_task)
+    assert closed.progress == Decimal("0")
+
+
+def test_the_close_decision_on_the_page_sets_100_only_when_ticked(
+    as_, office, liaison_a, claimed_task, unit_a
+):
+    f.accepted(office, liaison_a, claimed_task, percent="35")
+    request = _ask(liaison_a, claimed_task)
+    page = as_(office).get(f"/tasks/{claimed_task.pk}/").content.decode()
+    assert (
+        'name="set_complete"' in page and "checked" not in page.split('name="set_complete"')[1][:40]
+    )
+    assert "Set progress to 100% (the unit last reported 35%)" in page
+    as_(office).post(f"/close-requests/{request.pk}/decide/", {"decision": "approve"})
+    claimed_task.refresh_from_db()
+    assert claimed_task.progress == Decimal("35")
+    html = as_(office).get(f"/tasks/{claimed_task.pk}/").content.decode()
+    assert "Closed at 35%, as the unit last reported" in html
+
+    other = f.claimed(office, liaison_a, unit_a)
+    f.accepted(office, liaison_a, other, percent="35")
+    ticked = _ask(liaison_a, other)
+    as_(office).post(
+        f"/close-requests/{ticked.pk}/decide/", {"decision": "approve", "set_complete": "1"}
+    )
+    other.refresh_from_db()
+    assert other.progress == Decimal("100")
+    html = as_(office).get(f"/tasks/{other.pk}/").content.decode()
+    assert "Progress set to 100% by the office at closing" in html
+
+
+def test_a_closed_parent_keeps_its_roll_up_and_a_later_acceptance_moves_nothing(
+    office, liaison_a, plan, unit_a
+):
+    parent = f.task(office, unit_a, plan=plan)
+    one = f.claimed(office, liaison_a, unit_a, parent=parent)
+    two = f.claimed(office, liaison_a, unit_a, parent=parent)
+    f.accepted(office, liaison_a, one, percent="80")
+    f.accepted(office, liaison_a, two, percent="40")
+    services.task_claim(actor=liaison_a, task=parent)
+    request = _ask(liaison_a, parent)
+    services.close_request_decide(actor=office, request=request, accept=True)
+    assert parent.__class__.objects.get(pk=parent.pk).progress == Decimal("60.0")
+    f.accepted(office, liaison_a, two, period=f.LAST_WEEK, percent="30")
+    assert parent.__class__.objects.get(pk=parent.pk).progress == Decimal("60.0")
 
 
 def test_a_request_sent_back_returns_the_task_to_in_progress(office, liaison_a, claimed_task):
-    f.report(liaison_a, claimed_task, percent="90")
+    f.accepted(office, liaison_a, claimed_task, percent="90")
     request = _ask(liaison_a, claimed_task)
     with pytest.raises(ValidationError, match="Say why the task is sent back"):
         services.close_request_decide(actor=office, request=request, accept=False)

@@ -50,8 +50,8 @@ def tasks(office, leader, liaison_a, liaison_b, plan, unit_a, unit_b, unit_c):
         actor=liaison_a, task=t["closing"], summary="完成。", files=[f.pdf()]
     )
     t["closed"] = f.close(office, liaison_a, f.claimed(office, liaison_a, unit_a, plan=plan))
-    f.report(liaison_a, t["due_friday"], percent="80")
-    f.report(liaison_b, t["overdue"], percent="10")
+    f.accepted(office, liaison_a, t["due_friday"], percent="80")
+    f.accepted(office, liaison_b, t["overdue"], percent="10")
     t["other_plan"], t["other_leader"] = other_plan, other_leader
     return t
 

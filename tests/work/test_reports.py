@@ -30,7 +30,7 @@ def test_a_draft_is_kept_quietly_until_it_is_submitted(liaison_a, claimed_task):
     assert filed.state == ReportState.SUBMITTED
     assert filed.submitted_at == f.NOW
     claimed_task.refresh_from_db()
-    assert claimed_task.progress == Decimal("30")
+    assert claimed_task.progress == Decimal("0"), "awaiting review: not progress yet"
     assert claimed_task.events.filter(kind=EventKind.REPORT_SUBMITTED).count() == 1
 
 

@@ -1,5 +1,6 @@
 """Progress rolls up: a parent is the weighted mean of its children, a plan the
-weighted mean of its top-level tasks, a closed task counts as 100%."""
+weighted mean of its top-level tasks, a closed task counts at the figure its
+closing recorded. A measure's progress is its last accepted report's."""
 
 from __future__ import annotations
 
@@ -31,9 +32,9 @@ def _measure(office, liaison, parent, unit, **kwargs):
 def test_children_weigh_equally_by_default(office, liaison_a, parent, unit_a, plan):
     one = _measure(office, liaison_a, parent, unit_a)
     two = _measure(office, liaison_a, parent, unit_a)
-    f.report(liaison_a, one, percent="50")
+    f.accepted(office, liaison_a, one, percent="50")
     assert _progress(parent) == Decimal("25.0")
-    f.report(liaison_a, two, percent="20")
+    f.accepted(office, liaison_a, two, percent="20")
     assert _progress(parent) == Decimal("35.0")
     assert _progress(plan) == Decimal("35.0")
     assert Task.objects.get(pk=parent.pk).is_parent
@@ -42,8 +43,8 @@ def test_children_weigh_equally_by_default(office, liaison_a, parent, unit_a, pl
 def test_weights_one_and_three_give_the_weighted_mean(office, liaison_a, parent, unit_a):
     light = _measure(office, liaison_a, parent, unit_a, weight=Decimal("1"))
     heavy = _measure(office, liaison_a, parent, unit_a, weight=Decimal("3"))
-    f.report(liaison_a, light, percent="100")
-    f.report(liaison_a, heavy, percent="20")
+    f.accepted(office, liaison_a, light, percent="100")
+    f.accepted(office, liaison_a, heavy, percent="20")
     # (1 × 100 + 3 × 20) / 4
     assert _progress(parent) == Decimal("40.0")
 
@@ -51,7 +52,7 @@ def test_weights_one_and_three_give_the_weighted_mean(office, liaison_a, parent,
 def test_changing_a_weight_recomputes_the_parent(office, liaison_a, parent, unit_a):
     one = _measure(office, liaison_a, parent, unit_a)
     two = _measure(office, liaison_a, parent, unit_a)
-    f.report(liaison_a, one, percent="100")
+    f.accepted(office, liaison_a, one, percent="100")
     assert _progress(parent) == Decimal("50.0")
     two = Task.objects.get(pk=two.pk)
     services.task_update(actor=office, task=two, version=two.version, weight=Decimal("3"))
@@ -68,9 +69,9 @@ def test_progress_rolls_up_through_several_levels_to_the_plan(
     sibling = _measure(office, liaison_a, top, unit_a, serial="1.2", weight=Decimal("2"))
     other_top = f.task(office, unit_b, plan=plan, serial="2")
 
-    f.report(liaison_a, leaf_a, percent="60")
-    f.report(liaison_b, leaf_b, percent="40")
-    f.report(liaison_a, sibling, percent="80")
+    f.accepted(office, liaison_a, leaf_a, percent="60")
+    f.accepted(office, liaison_b, leaf_b, percent="40")
+    f.accepted(office, liaison_a, sibling, percent="80")
 
     assert _progress(middle) == Decimal("50.0")  # (60 + 40) / 2
     assert _progress(top) == Decimal("70.0")  # (1 × 50 + 2 × 80) / 3
@@ -79,28 +80,41 @@ def test_progress_rolls_up_through_several_levels_to_the_plan(
     assert Plan.objects.get(pk=plan.pk).progress == Decimal("35.0")
 
 
-def test_a_returned_report_takes_its_figure_out_of_the_roll_up(
+def test_a_submitted_report_enters_the_roll_up_only_once_accepted(
     office, liaison_a, parent, unit_a, plan
 ):
     one = _measure(office, liaison_a, parent, unit_a)
     _measure(office, liaison_a, parent, unit_a)
-    f.report(liaison_a, one, period=f.LAST_WEEK, percent="20")
+    f.accepted(office, liaison_a, one, period=f.LAST_WEEK, percent="20")
     latest = f.report(liaison_a, one, period=f.THIS_WEEK, percent="60")
-    assert _progress(parent) == Decimal("30.0")
-    services.report_review(actor=office, report=latest, accept=False, comment="数据有误。")
     assert _progress(one) == Decimal("20")
     assert _progress(parent) == Decimal("10.0")
+    services.report_review(actor=office, report=latest, accept=False, comment="数据有误。")
+    assert _progress(one) == Decimal("20")
     assert _progress(plan) == Decimal("10.0")
+    again = f.report(liaison_a, one, period=f.THIS_WEEK, percent="60", version=latest.version + 1)
+    services.report_review(actor=office, report=again, accept=True)
+    assert _progress(one) == Decimal("60")
+    assert _progress(parent) == Decimal("30.0")
+    assert _progress(plan) == Decimal("30.0")
 
 
-def test_closing_a_child_sets_it_to_100_and_moves_the_parent(office, liaison_a, parent, unit_a):
+def test_closing_a_child_records_its_last_figure_or_100_when_the_office_says(
+    office, liaison_a, parent, unit_a
+):
     one = _measure(office, liaison_a, parent, unit_a)
-    _measure(office, liaison_a, parent, unit_a)
-    f.report(liaison_a, one, percent="30")
+    two = _measure(office, liaison_a, parent, unit_a)
+    f.accepted(office, liaison_a, one, percent="30")
     assert _progress(parent) == Decimal("15.0")
     f.close(office, liaison_a, one)
-    assert _progress(one) == Decimal("100")
-    assert _progress(parent) == Decimal("50.0")
+    assert _progress(one) == Decimal("30")
+    assert _progress(parent) == Decimal("15.0")
+    request = services.close_request_create(
+        actor=liaison_a, task=two, summary="已完成。", files=[f.pdf()]
+    )
+    services.close_request_decide(actor=office, request=request, accept=True, set_complete=True)
+    assert _progress(two) == Decimal("100")
+    assert _progress(parent) == Decimal("65.0")
 
 
 def test_a_parent_is_reported_on_through_its_measures_only(office, liaison_a, parent, unit_a):

@@ -43,10 +43,11 @@ def test_a_task_goes_round_the_whole_loop_and_leaves_a_timeline(
     assert not report.is_late
     task.refresh_from_db()
     plan.refresh_from_db()
-    assert task.progress == Decimal("30")
-    assert plan.progress == Decimal("30")
+    # Awaiting review: not the task's progress until the office accepts it.
+    assert task.progress == Decimal("0")
+    assert plan.progress == Decimal("0")
 
-    # The office returns it: the figure no longer counts.
+    # The office returns it.
     clock.move_to(f.at(2026, 3, 21, 10))
     services.report_review(actor=office, report=report, accept=False, comment="请补充佐证材料。")
     report.refresh_from_db()
@@ -83,9 +84,9 @@ def test_a_task_goes_round_the_whole_loop_and_leaves_a_timeline(
     assert request.state == RequestState.PENDING
     assert [a.original_name for a in request.attachments.all()] == ["验收报告.pdf"]
 
-    # The office checks the evidence and closes it (办结销号).
+    # The office checks the evidence and closes it (办结销号), choosing 100 %.
     clock.move_to(f.at(2026, 4, 11, 9))
-    services.close_request_decide(actor=office, request=request, accept=True)
+    services.close_request_decide(actor=office, request=request, accept=True, set_complete=True)
     task.refresh_from_db()
     plan.refresh_from_db()
     assert task.state == TaskState.CLOSED
@@ -160,7 +161,9 @@ def test_the_task_page_shows_each_step_of_the_loop(as_, office, liaison_a, task)
     )
     assert response.status_code == 302
     close = CloseRequest.objects.get(task=task)
-    office_client.post(f"/close-requests/{close.pk}/decide/", {"decision": "approve"})
+    office_client.post(
+        f"/close-requests/{close.pk}/decide/", {"decision": "approve", "set_complete": "1"}
+    )
 
     page = office_client.get(f"/tasks/{task.pk}/")
     assert page.status_code == 200

@@ -1,5 +1,13 @@
-"""Progress roll-up: a leaf from its latest filed report, a parent from its children
-(weighted mean), a plan from its top-level tasks. Run at write time."""
+"""Official progress and its roll-up, run at write time.
+
+A task's official progress is that of its last accepted report (by period):
+a report submitted and not yet reviewed is shown beside it as awaiting review
+(``models.awaiting_review``) and counts nowhere until the office accepts it.
+A closed task keeps the progress recorded with the decision to close it
+(``CloseRequest.final_progress``). A parent is the weighted mean of its
+children, a plan that of its top-level tasks. Every page, list, export, the
+scan, the cockpit and the assessment read the stored ``progress``.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +17,42 @@ from typing import Any
 from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 
 from ..models import (
+    FILED,
+    CloseRequest,
     Plan,
+    ProgressReport,
     ReportState,
+    RequestState,
     Task,
     TaskState,
 )
+
+# --- the definitions ----------------------------------------------------------
+
+
+def official_report(task: Task, *, before: Any = None) -> ProgressReport | None:
+    """The report whose figures are the task's official progress: its last
+    accepted one (of a period starting before ``before``, a date, when given)."""
+    accepted = task.reports.filter(state=ReportState.ACCEPTED)
+    if before is not None:
+        accepted = accepted.filter(period_start__lt=before)
+    return accepted.order_by("-period_start", "-id").first()
+
+
+def last_filed_report(task: Task) -> ProgressReport | None:
+    """The unit's last word: its latest report filed and standing, reviewed or not."""
+    return task.reports.filter(state__in=FILED).order_by("-period_start", "-id").first()
+
+
+def _closed_progress(task: Task) -> Decimal | None:
+    """The progress recorded when the task was closed (None before it was recorded)."""
+    return (
+        CloseRequest.objects.filter(task=task, state=RequestState.APPROVED)
+        .order_by("-decided_at", "-id")
+        .values_list("final_progress", flat=True)
+        .first()
+    )
+
 
 # --- progress and roll-up -----------------------------------------------------
 
@@ -42,7 +81,8 @@ def _rollup_from(task: Task | None) -> None:
     while task is not None:
         value = _weighted_mean(Task.objects.filter(parent=task))
         if task.state == TaskState.CLOSED:
-            value = Decimal("100")
+            closed = _closed_progress(task)
+            value = closed if closed is not None else task.progress
         Task.objects.filter(pk=task.pk).update(progress=value)
         task.progress = value
         plan = task.plan
@@ -52,16 +92,13 @@ def _rollup_from(task: Task | None) -> None:
 
 def _leaf_recompute(task: Task) -> None:
     if task.state == TaskState.CLOSED:
-        value = Decimal("100")
+        closed = _closed_progress(task)
+        value = closed if closed is not None else task.progress
         latest_value = task.latest_value
     else:
-        latest = (
-            task.reports.filter(state__in=[ReportState.SUBMITTED, ReportState.ACCEPTED])
-            .order_by("-period_start", "-submitted_at")
-            .first()
-        )
-        value = latest.percent if latest else Decimal("0")
-        latest_value = latest.value if latest else None
+        official = official_report(task)
+        value = official.percent if official else Decimal("0")
+        latest_value = official.value if official else None
     Task.objects.filter(pk=task.pk).update(progress=value, latest_value=latest_value)
     task.progress = value
     task.latest_value = latest_value

@@ -27,7 +27,7 @@ from ..models import (
     TaskState,
 )
 from ._common import ConflictError, _attach, lock_row, record_event
-from .progress import _leaf_recompute
+from .progress import _leaf_recompute, official_report
 
 # --- reports ------------------------------------------------------------------
 
@@ -75,6 +75,7 @@ def report_save(
     submit: bool,
     files: Sequence[UploadedFile] = (),
     version: int,
+    decrease_reason: str = "",
     at: dt.datetime | None = None,
 ) -> ProgressReport:
     """Create or update the unit's report for one period; ``submit`` files it.
@@ -88,6 +89,10 @@ def report_save(
     save wins, and the second is told (ConflictError) with nothing of theirs
     written. The check runs under the task's row lock, which every write of
     its reports takes first; the one-report-per-period constraint backs it.
+
+    A percent lower than the last accepted report's (of an earlier period)
+    needs ``decrease_reason`` to be submitted. A submitted report is not the
+    task's progress until the office accepts it (``report_review``).
     """
     now = at or timezone.now()
     today = timezone.localdate(now)
@@ -120,6 +125,21 @@ def report_save(
         raise ValidationError({"text": _("Say briefly why nothing changed this period.")})
     if not text:
         raise ValidationError({"text": _("Describe the progress made in this period.")})
+    # Going backwards is allowed, never silently: the office reads why.
+    accepted = official_report(task, before=period.start)
+    lowered = accepted is not None and pct < accepted.percent
+    decrease_reason = (decrease_reason or "").strip() if lowered else ""
+    if lowered and submit and not decrease_reason:
+        assert accepted is not None
+        raise ValidationError(
+            {
+                "decrease_reason": _(
+                    "This is lower than the last accepted report (%(percent)s%%, %(period)s): "
+                    "say why."
+                )
+                % {"percent": accepted.percent, "period": accepted.period_label}
+            }
+        )
     checked = attachment_rules.check_all(files, unit=task.lead_unit)
 
     report = (
@@ -153,6 +173,7 @@ def report_save(
     report.no_change = no_change
     report.percent = pct
     report.value = value
+    report.decrease_reason = decrease_reason
     report.author = person
     if submit:
         report.state = ReportState.SUBMITTED
@@ -189,8 +210,13 @@ def report_save(
             percent=str(pct),
             late=report.is_late,
             report=report.pk,
+            **(
+                {"accepted": str(accepted.percent), "reason": decrease_reason[:500]}
+                if lowered and accepted is not None
+                else {}
+            ),
         )
-        _leaf_recompute(task)
+        # Not the task's progress yet: awaiting review (models.awaiting_review).
     return report
 
 
@@ -241,9 +267,10 @@ def report_review(
         period=report.period_label,
         report=report.pk,
     )
-    if not accept:
+    if accept:
+        _leaf_recompute(task)  # the official progress, and the roll-up
+    else:
         likeness.refresh(task.pk)  # the report before it is the latest again
-        _leaf_recompute(task)
         # The unit hears of it from the worker, which reads the event above.
     return report
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -24,7 +25,7 @@ from ..models import (
     TaskState,
 )
 from ._common import _attach, lock_row, record_event
-from .progress import _leaf_recompute, _rollup_from
+from .progress import _leaf_recompute, _rollup_from, _weighted_mean, last_filed_report
 
 # --- deadline changes -----------------------------------------------------------
 
@@ -170,8 +171,15 @@ def close_request_decide(
     request: CloseRequest,
     accept: bool,
     comment: str = "",
+    set_complete: bool = False,
     at: dt.datetime | None = None,
 ) -> CloseRequest:
+    """Close the task (``accept``) or send it back.
+
+    Closing records the task's final progress: the figure the unit last
+    reported (its latest filed report, the office judging it with the closing
+    evidence; a parent: its measures' roll-up), or 100 % when the office
+    chooses so with ``set_complete``. Nothing is set to 100 % unasked."""
     request = lock_row(CloseRequest, request.pk)
     scope_of(actor).require_manage(
         request.task.lead_unit, _("Only the supervision office can close tasks.")
@@ -186,8 +194,20 @@ def close_request_decide(
     request.decided_by = person_of(actor)
     request.decided_at = now
     request.decision_comment = comment
-    request.save()
     task = lock_row(Task, request.task_id)
+    if accept:
+        if set_complete:
+            final = Decimal("100")
+        elif task.is_parent:
+            final = _weighted_mean(Task.objects.filter(parent=task))
+        else:
+            last = last_filed_report(task)
+            final = last.percent if last else task.progress
+            if last is not None and last.value is not None:
+                task.latest_value = last.value
+        request.final_progress = final
+        request.set_complete = set_complete
+    request.save()
     task.state = TaskState.CLOSED if accept else TaskState.IN_PROGRESS
     task.closed_at = now if accept else None
     if not accept:
@@ -196,8 +216,15 @@ def close_request_decide(
     task.version += 1
     task._change_reason = "closed" if accept else "close_returned"  # type: ignore[attr-defined]
     task.save()
+    facts = {"percent": str(request.final_progress), "complete": set_complete} if accept else {}
     record_event(
-        task, EventKind.CLOSED if accept else EventKind.CLOSE_RETURNED, actor, at=now, text=comment
+        task,
+        EventKind.CLOSED if accept else EventKind.CLOSE_RETURNED,
+        actor,
+        unit=task.lead_unit,
+        at=now,
+        text=comment,
+        **facts,
     )
     _leaf_recompute(task) if not task.is_parent else _rollup_from(task)
     return request
