@@ -20,6 +20,17 @@ class TaskImport(models.Model):
     # How the office settled names the list uses that match no unit:
     # {"市发改委": 12, "新设单位": "new"}.
     mappings = models.JSONField(default=dict)
+    # Where the units the import creates go (None: under the plan's office),
+    # and what the list's section rows (一、二、…) become.
+    unit_parent = models.ForeignKey(
+        "org.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sections = models.CharField(
+        _("section rows"),
+        max_length=10,
+        choices=[("headings", _("group headings")), ("tasks", _("top-level tasks"))],
+        default="headings",
+    )
     applied_at = models.DateTimeField(_("imported"), null=True, blank=True)
     applied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

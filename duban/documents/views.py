@@ -105,6 +105,12 @@ def _posted_mappings(request: AuthedRequest, unknown: list[str]) -> dict[str, An
     return found
 
 
+def _mappable(result: importer.Preview) -> list[str]:
+    """The names the office settles in the preview, in the order of its
+    fields: those matching no unit, then the collective ones (各园区)."""
+    return sorted(result.unknown) + sorted(result.collective)
+
+
 @login_required
 def import_preview(request: AuthedRequest, pk: int) -> HttpResponse:
     _office(request)
@@ -115,15 +121,27 @@ def import_preview(request: AuthedRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST" and record.applied_at is None:
         try:
-            names = sorted(importer.load(actor=request.user, record=record).unknown)
+            names = _mappable(importer.load(actor=request.user, record=record))
         except ValidationError as error:  # the stored list can no longer be read
             messages.error(request, " ".join(error.messages))
             return redirect("import_upload", pk=record.plan_id)
         mappings = {**record.mappings, **_posted_mappings(request, names)}
+        place_id = parse_id(request.POST.get("unit_parent", ""))
+        place = (
+            importer.placements(scope_of(request.user), record.plan).filter(pk=place_id).first()
+            if place_id is not None
+            else None
+        )
+        sections = request.POST.get("sections") or None
         if "apply" in request.POST:
             try:
                 counts = importer.apply(
-                    actor=request.user, record=record, mappings=mappings, request=request
+                    actor=request.user,
+                    record=record,
+                    mappings=mappings,
+                    request=request,
+                    parent=place,
+                    sections=sections,
                 )
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
@@ -139,16 +157,21 @@ def import_preview(request: AuthedRequest, pk: int) -> HttpResponse:
                 )
                 return redirect("plan_detail", pk=record.plan_id)
         else:
-            record.mappings = mappings
-            record.save(update_fields=["mappings"])
+            importer.choose(
+                actor=request.user,
+                record=record,
+                mappings=mappings,
+                parent=place,
+                sections=sections,
+            )
     try:
         result = importer.load(actor=request.user, record=record)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("import_upload", pk=record.plan_id)
     unknown = [
-        (i, name, suggestions)
-        for i, (name, suggestions) in enumerate(sorted(result.unknown.items()))
+        (i, name, result.unknown.get(name, []), result.collective.get(name))
+        for i, name in enumerate(_mappable(result))
     ]
     # A long list shows its first rows and every row with a problem: a page of
     # 12,000 rows helps nobody and takes seconds to draw.
@@ -167,6 +190,7 @@ def import_preview(request: AuthedRequest, pk: int) -> HttpResponse:
                 if p.row >= r.node.row and p.row <= r.node.last_row and p.code in r.node.problems
             ]
             + ([r.reason] if r.reason else []),
+            "notes": r.notes,
         }
         for r in shown
     ]
@@ -186,6 +210,9 @@ def import_preview(request: AuthedRequest, pk: int) -> HttpResponse:
                 _translate(taskbook.message(p.code, p.params)) for p in result.book.skipped
             ],
             "NEW": importer.NEW,
+            "summary": result.summary(),
+            "placements": importer.placements(scope_of(request.user), record.plan),
+            "collective": sorted(result.collective.items()),
             "counts": {s: result.count(s) for s in ("new", "update", "same", "invalid")},
             "hidden": len(result.rows) - len(shown),
         },

@@ -523,6 +523,15 @@ def _cn_serial(text: str) -> str | None:
     return str(value) if value else None
 
 
+def _cn_numeral(value: int) -> str:
+    """1..99 in Chinese numerals, as a section is numbered: 3 → "三", 12 → "十二"."""
+    digits = "零一二三四五六七八九"
+    if value < 10:
+        return digits[value]
+    tens, ones = divmod(value, 10)
+    return f"{digits[tens] if tens > 1 else ''}十{digits[ones] if ones else ''}"
+
+
 def _serial_text(value: object) -> str:
     return _text(value).rstrip("、.．").strip()
 
@@ -759,7 +768,7 @@ class _Reader:
         if not serial and numbering:
             serial = numbering["cn"] or numbering["cn2"] or ""
         draft = _Draft(SECTION, row, _strip_numbering(title), None, row)
-        draft.sheet_serial = _cn_serial(serial) or _serial_text(serial)
+        draft.sheet_serial = _serial_text(serial)  # "一", as the sheet numbers it
         self.add(draft)
         self.section, self.task, self.measure = len(self.drafts) - 1, None, None
         self.read_fields(draft, row, own_only=True)
@@ -937,7 +946,10 @@ class _Reader:
             self.problem(row, "bad_deadline", DEADLINE, **params)
 
     def number(self) -> None:
-        """Serials: the sheet's 序号 where it numbers this level, else generated."""
+        """Serials: the sheet's 序号 where it numbers this level, else generated;
+        a section keeps its Chinese numeral ("一"). Unique in the list: a serial
+        the sheet repeats (measures numbered from 1 under each task) is
+        qualified by its parent's ("1.1")."""
         drafts = self.drafts
         per_row = any(
             len({drafts[i].sheet_serial for i in d.children if drafts[i].sheet_serial}) > 1
@@ -945,18 +957,34 @@ class _Reader:
             if d.level == TASK
         )
         counters: dict[int | None, int] = {}
+        prefixes: list[str] = []  # the serial as children extend it: digits
+        seen: set[str] = set()
         for draft in drafts:
             counters[draft.parent] = counters.get(draft.parent, 0) + 1
             count = counters[draft.parent]
-            parent = drafts[draft.parent].serial if draft.parent is not None else ""
+            parent = prefixes[draft.parent] if draft.parent is not None else ""
             generated = f"{parent}.{count}" if parent else str(count)
             if draft.level == SECTION:
-                draft.serial = draft.sheet_serial or str(count)
+                draft.serial = draft.sheet_serial or _cn_numeral(count)
             elif draft.level == TASK:
                 own = draft.sheet_serial if (not draft.children or not per_row) else ""
+                if not own and per_row and not parent:
+                    # 序号 numbers the measures 1, 2, …: a task outside any
+                    # section is numbered as the next level up is, （一）.
+                    generated = f"（{_cn_numeral(count)}）"
                 draft.serial = own or generated
             else:
                 draft.serial = (draft.sheet_serial if per_row else "") or generated
+            if draft.serial in seen and parent:
+                draft.serial = f"{parent}.{draft.serial}"
+            while draft.serial in seen:
+                draft.serial = f"{draft.serial}-{count}"
+            seen.add(draft.serial)
+            prefixes.append(
+                (_cn_serial(draft.serial.strip("（）")) or draft.serial)
+                if draft.level == SECTION or draft.serial.startswith("（")
+                else draft.serial
+            )
 
     def key(self) -> None:
         """External keys: a digest of the (section, task, measure) texts, with

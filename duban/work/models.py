@@ -7,6 +7,7 @@ objects are in ``services.py``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from pathlib import PurePosixPath
 from typing import Any
@@ -19,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from duban.lib import periods, rules
+from duban.lib import deadlines, periods, rules
 from duban.org.models import localized
 
 
@@ -221,6 +222,9 @@ class Task(models.Model):
     # The row's identity in an imported workbook (duban/lib/taskbook.py):
     # importing the same list again finds the task instead of adding a copy.
     import_key = models.CharField(max_length=80, blank=True, editable=False)
+    # The heading of the plan the task sits under ("一、提升自主创新能力"), kept
+    # from an imported list whose section rows are group headings, not tasks.
+    section = models.CharField(_("section"), max_length=300, blank=True)
     title_en = models.CharField(_("English title"), max_length=400, blank=True)
     description = models.TextField(_("description"), blank=True)
     source = models.CharField(
@@ -380,9 +384,12 @@ class Task(models.Model):
 
     @staticmethod
     def make_sort_key(serial: str) -> str:
-        """'1.10.2' sorts after '1.9': pad each numeric part."""
+        """'1.10.2' sorts after '1.9': pad each numeric part; a section's
+        Chinese numeral counts as its number ('三' after '二')."""
         parts = []
         for part in serial.replace("-", ".").split("."):
+            if re.fullmatch("[一二三四五六七八九十]{1,3}", part):
+                part = str(deadlines.cn_number(part) or part)
             parts.append(part.zfill(6) if part.isdigit() else part)
         return ".".join(parts)
 

@@ -70,6 +70,12 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             walk(task.pk, depth + 1)
 
     walk(None, 0)
+    # An imported list's section rows are the plan's group headings: one above
+    # the first top-level task of each.
+    current = ""
+    for task, depth in rows:
+        task.heading = task.section if depth == 0 and task.section != current else ""  # type: ignore[attr-defined]
+        current = task.section if depth == 0 else current
     return render(
         request,
         "work/plan_detail.html",

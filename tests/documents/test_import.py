@@ -88,12 +88,13 @@ def test_import_writes_the_tree_and_a_second_import_changes_nothing(
 ):
     record, _preview = _upload(office, plan2022, workbook)
     counts = importer.apply(actor=office, record=record, mappings={"区住建局": importer.NEW})
-    assert counts == {"created": 10, "updated": 0, "unchanged": 0, "units_created": 1}
+    # The two section rows are the plan's headings, not tasks.
+    assert counts == {"created": 8, "updated": 0, "unchanged": 0, "units_created": 1}
     assert Unit.objects.filter(name="区住建局").exists()
     tasks = Task.objects.filter(plan=plan2022)
-    section = tasks.get(parent__isnull=True, title="提升自主创新能力")
+    assert not tasks.filter(title="提升自主创新能力").exists()
     task = tasks.get(title="加快创新平台建设")
-    assert task.parent == section and task.is_parent
+    assert task.parent is None and task.is_parent and task.section == "一、提升自主创新能力"
     measures = list(tasks.filter(parent=task).order_by("sort_key"))
     assert [m.title for m in measures] == [
         "建设国家级科技企业孵化器",
@@ -103,10 +104,10 @@ def test_import_writes_the_tree_and_a_second_import_changes_nothing(
     assert measures[0].lead_unit == units["KJ"] and measures[0].start_date == dt.date(2022, 1, 1)
     assert tasks.get(title="压缩工程建设项目审批时限").cadence == "monthly"  # 每季度
     again, preview = _upload(office, plan2022, workbook)
-    assert preview.count("same") == 10 and not preview.unknown
+    assert preview.count("same") == 8 and not preview.unknown
     counts = importer.apply(actor=office, record=again, mappings={})
-    assert counts == {"created": 0, "updated": 0, "unchanged": 10, "units_created": 0}
-    assert Task.objects.filter(plan=plan2022).count() == 10
+    assert counts == {"created": 0, "updated": 0, "unchanged": 8, "units_created": 0}
+    assert Task.objects.filter(plan=plan2022).count() == 8
 
 
 def test_a_changed_list_updates_what_changed(office, units, plan2022, workbook):
@@ -129,7 +130,7 @@ def test_a_failure_half_way_writes_nothing(office, units, plan2022, workbook, mo
 
     def failing(*args, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 2:  # the sections are written, then the tasks fail
+        if calls["n"] == 2:  # the tasks are written, then the measures fail
             raise ValidationError("boom")
         return real(*args, **kwargs)
 
@@ -147,7 +148,7 @@ def test_an_imported_task_has_its_history_event_and_co_units(office, units, plan
     importer.apply(actor=office, record=record, mappings={"区住建局": importer.NEW})
     task = Task.objects.get(title="建设国家级科技企业孵化器")
     assert task.history.count() == 1 and task.events.get().kind == "created"
-    assert task.co_units.count() >= 3 and task.parent.is_parent and task.parent.parent.is_parent
+    assert task.co_units.count() >= 3 and task.parent.is_parent and task.parent.parent is None
 
 
 def test_a_title_too_long_is_refused_in_the_preview(office, units, plan2022):
@@ -178,7 +179,7 @@ def test_the_pages(as_, office, liaison_a, units, plan2022, workbook):
     assert refused.status_code == 400 and not Task.objects.filter(plan=plan2022).exists()
     done = client.post(f"/imports/{record.pk}/", {"apply": "1", "map_0": units["ZR"].pk})
     assert done.status_code == 302
-    assert Task.objects.filter(plan=plan2022).count() == 10
+    assert Task.objects.filter(plan=plan2022).count() == 8
     assert Task.objects.get(title="建设国家级科技企业孵化器").co_units.filter(code="ZR").exists()
 
 
@@ -199,7 +200,7 @@ def test_the_command(office, units, plan2022, workbook, tmp_path):
         "区住建局=ZR",
         stdout=(out := StringIO()),
     )
-    assert "10 created" in out.getvalue() and Task.objects.count() == 10
+    assert "8 created" in out.getvalue() and Task.objects.count() == 8
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"PK\x03\x04broken")
     with pytest.raises(CommandError, match="damaged|not an Excel"):

@@ -189,14 +189,15 @@ def test_sections_tasks_and_measures_form_a_tree(book):
 
 
 def test_serials_keep_the_sheet_numbers_and_number_the_rest(book):
-    # 序号 numbers the measures here; sections and tasks are numbered for it.
+    # 序号 numbers the measures here; sections keep their 一、二, tasks are
+    # numbered for it, and no serial repeats.
     assert [node.serial for node in book.nodes] == [
-        "1",
+        "一",
         "1.1",
         "1",
         "2",
         "3",
-        "2",
+        "二",
         "2.1",
         "4",
         "5",
@@ -374,8 +375,9 @@ def test_english_headers_in_another_order_with_an_unknown_column():
     assert [(p.row, p.code, p.params["cell"], p.params["name"]) for p in book.skipped] == [
         (2, "unknown_column", "E", "Owner's phone")
     ]
-    # 序号 numbers the measures: they keep it, the tasks are numbered
-    assert [n.serial for n in book.nodes] == ["1", "1", "2", "2", "3"]
+    # 序号 numbers the measures: they keep it, the tasks are numbered as the
+    # level above (（一）), so no serial repeats
+    assert [n.serial for n in book.nodes] == ["（一）", "1", "2", "（二）", "3"]
 
 
 def test_a_header_on_the_first_row_and_no_title():
@@ -429,11 +431,11 @@ def test_task_heading_rows_with_measures_below_and_the_same_task_repeated():
     ]
     assert [n.parent for n in book.nodes] == [None, 0, 1, 1, None, 4, 5, 5, 4]
     assert [n.serial for n in book.nodes] == [
-        "1",
+        "一",
         "1.1",
         "1.1.1",
         "1.1.2",
-        "2",
+        "二",
         "2.1",
         "1",
         "2",
@@ -454,7 +456,7 @@ def test_a_serial_merged_over_a_task_numbers_the_task_and_its_measures_follow():
     ]
     book = read_taskbook(xlsx(rows, ("A3:A4", "B3:B4")), plan_year=2022)
     assert [(n.serial, n.title) for n in book.nodes] == [
-        ("1", "项目建设"),
+        ("一", "项目建设"),
         ("1", "推进重点项目"),
         ("1.1", "完成征地"),
         ("1.2", "开工建设"),

@@ -296,6 +296,10 @@ CASES = {
         lambda w, a: task_import.upload(actor=a, plan=w.plan, uploaded=_task_workbook()),
     ),
     "load": ("office", lambda w, a: task_import.load(actor=a, record=w.task_import)),
+    "choose": (
+        "office",
+        lambda w, a: task_import.choose(actor=a, record=w.task_import, mappings={}),
+    ),
     "apply": ("office", lambda w, a: task_import.apply(actor=a, record=w.task_import, mappings={})),
     "tasks_create_in_bulk": (
         "office",
@@ -383,6 +387,7 @@ def _prepare(w: World, name: str) -> None:
         "endpoint_delete": ["webhook"],
         "endpoint_ping": ["webhook"],
         "load": ["task_import"],
+        "choose": ["task_import"],
         "apply": ["task_import"],
     }
     for attribute in needs.get(name, []):

@@ -40,6 +40,7 @@ class NewTask:
     cadence: str = periods.WEEKLY
     import_key: str = ""
     source: str = "plan"
+    section: str = ""  # the plan's heading it sits under (Task.section)
 
 
 @transaction.atomic
@@ -104,6 +105,7 @@ def tasks_create_in_bulk(
                     weight=Decimal(1),
                     created_by=who,
                     import_key=row.import_key,
+                    section=row.section,
                     is_parent=row.key in children,
                 )
             )

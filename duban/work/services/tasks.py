@@ -195,6 +195,7 @@ def task_create(
 
 EDITABLE_FIELDS = (
     "serial",
+    "section",
     "title",
     "title_en",
     "description",
