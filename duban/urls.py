@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -115,6 +114,7 @@ urlpatterns = [
     path("projects/<int:pk>/", project_views.project_detail, name="project_detail"),
     path("projects/<int:pk>/edit/", project_views.project_edit, name="project_edit"),
     path("projects/<int:pk>/stage/", project_views.stage_move, name="stage_move"),
+    path("stage-moves/<int:pk>/evidence/", project_views.stage_evidence, name="stage_evidence"),
     path("projects/<int:pk>/plan/", project_views.investment_plan, name="investment_plan"),
     path("projects/<int:pk>/report/", project_views.investment_report, name="investment_report"),
     path("projects/<int:pk>/problem/", project_views.problem_raise, name="problem_raise"),
@@ -183,7 +183,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploads are never served from their folder, not even while debugging: each
+# goes out through a view that checks who may see it (attachments, evidence).

@@ -6,6 +6,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import uuid
+from pathlib import PurePosixPath
 from typing import Any
 
 from django import forms
@@ -17,7 +18,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q, Sum
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,9 +27,10 @@ from django.views.decorators.http import require_POST
 
 from duban.lib import cohorts, investment, periods
 from duban.lib.ids import parse_id
-from duban.org.http import AuthedRequest
+from duban.org.http import AuthedRequest, download
 from duban.org.models import Unit
 from duban.org.scope import scope_of
+from duban.work.attachments import ALLOWED
 from duban.work.queries import visible_meetings
 from duban.work.services import ConflictError
 from duban.work.views import apply_errors
@@ -54,6 +56,7 @@ from .models import (
     Project,
     ReportState,
     Stage,
+    StageMove,
 )
 from .queries import (
     can_report_for,
@@ -627,3 +630,30 @@ def _curve(project: Project, today: dt.date) -> dict[str, Any] | None:
         "width": width,
         "height": height,
     }
+
+
+@login_required
+def stage_evidence(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    """The file a stage move was recorded with, for those who see the project:
+    handed out like an attachment (saved, sandboxed, recorded), never from the
+    uploads' folder itself."""
+    move = get_object_or_404(
+        StageMove.objects.filter(project__in=visible_projects(request.user)).exclude(evidence=""),
+        pk=pk,
+    )
+    try:
+        handle = move.evidence.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("This file is no longer stored.")) from None
+    name = move.evidence_name or PurePosixPath(move.evidence.name).name
+    kind = ALLOWED.get(PurePosixPath(name).suffix.lower(), ("application/octet-stream",))[0]
+    return download(
+        request,
+        handle,
+        name=name,
+        content_type=kind,
+        action="attachment.downloaded",
+        target=move,
+        project=move.project_id,
+        size=move.evidence.size,
+    )

@@ -88,3 +88,30 @@ def test_the_stage_page_keeps_what_was_typed(as_, office, project):
         {"target": "signed", "on": "2026-03-01", "evidence": f.pdf("合同.pdf")},
     )
     assert ok.status_code == 302
+
+
+def test_a_stage_moves_evidence_is_handed_out_to_those_who_see_the_project(
+    project, office, as_, unit_b
+):
+    from duban.audit.models import AuditEvent
+    from duban.org.models import Role
+
+    services.stage_move(
+        actor=office,
+        project=project,
+        target="signed",
+        on=D(2026, 1, 20),
+        evidence=f.pdf("合同.pdf"),
+    )
+    move = StageMove.objects.get(to_stage="signed")
+    page = as_(office).get(f"/projects/{project.pk}/").content.decode()
+    assert f"/stage-moves/{move.pk}/evidence/" in page and "/media/" not in page
+    got = as_(office).get(f"/stage-moves/{move.pk}/evidence/")
+    assert got.status_code == 200 and got["Content-Disposition"].startswith("attachment")
+    assert got["Content-Security-Policy"].startswith("sandbox") and b"".join(got.streaming_content)
+    row = AuditEvent.objects.filter(action="attachment.downloaded").last()
+    assert (row.object_type, row.detail["file"]) == ("stagemove", "合同.pdf")
+    outsider = f.person("lb", Role.LIAISON, units=[unit_b])
+    assert as_(outsider).get(f"/stage-moves/{move.pk}/evidence/").status_code == 404
+    # The uploads' folder is not served, not even while debugging.
+    assert as_(office).get("/media/" + move.evidence.name).status_code == 404

@@ -147,6 +147,7 @@ OUTSIDERS: dict[tuple[str, str], tuple[int, int]] = {
     ("security_desk", "GET"): (403, 403),
     ("lockout_release", "POST"): (403, 403),
     ("factor_reset", "POST"): (403, 403),
+    ("stage_evidence", "GET"): (404, 404),
     ("login", "GET"): (200, 200),
     ("oidc_start", "GET"): (404, 404),
     ("oidc_authentication_callback", "GET"): (404, 404),
