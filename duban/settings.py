@@ -581,9 +581,15 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# A 4xx answer is one line (method, path, status, user id), a 5xx keeps its
+# traceback (duban/ops/logs.py): on the logger, so every handler sees it so.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"one_line_4xx": {"()": "duban.ops.logs.OneLineClientErrors"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["one_line_4xx"]},
+    },
+    "loggers": {"django.request": {"filters": ["one_line_4xx"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
