@@ -92,3 +92,76 @@ def test_reset_wipes_and_reloads():
     call_command("demo", "--reset", stdout=StringIO())
     assert _counts() == before
     assert not Task.objects.filter(title="改过的标题").exists()
+
+
+def test_the_demo_library_looks_like_a_real_zone():
+    """About 300 projects over the parks, districts and industries; two three-batches
+    events in the seeds' proportions (321 signed : 302 started : 189 produced); a year
+    of monthly investment; the projects' warnings raised by the scan's own rules."""
+    from collections import Counter
+
+    from duban.lib import cohorts
+    from duban.projects import batches, scan
+    from duban.projects.models import BatchEvent, InvestmentReport, Project, ProjectWarning
+
+    call_command("demo", stdout=StringIO())
+    today = timezone.localdate()
+    projects = Project.objects.all()
+    assert 280 <= projects.count() <= 320
+    assert projects.values("park").distinct().count() >= 4  # three parks and none
+    assert projects.values("district").distinct().count() >= 4
+    assert projects.values("industry").distinct().count() >= 8
+    assert {"reserve", "signed", "started", "producing"} <= set(
+        projects.values_list("stage", flat=True)
+    )
+    events = list(BatchEvent.objects.order_by("date"))
+    assert len(events) == 2
+    for event in events:
+        sizes = Counter(event.entries.values_list("batch", flat=True))
+        sign, start, produce = sizes["sign"], sizes["start"], sizes["produce"]
+        assert 20 <= sign <= 40
+        assert abs(start / sign - 302 / 321) < 0.1 and abs(produce / sign - 189 / 321) < 0.1
+        # Each batch was signed, started or put into production on the event's day.
+        for entry in event.entries.select_related("project"):
+            day = {
+                "sign": entry.project.signed_on,
+                "start": entry.project.started_on,
+                "produce": entry.project.produced_on,
+            }[entry.batch]
+            assert day == event.date, entry.project.code
+        cohort = batches.cohort(event, projects, today)  # the cohort maths accept it
+        assert isinstance(cohort, cohorts.Cohort)
+    months = set(InvestmentReport.objects.values_list("year", "month"))
+    assert len(months) >= 12  # the past year, month by month
+    # Year-to-date as the services restate it.
+    for report in InvestmentReport.objects.order_by("?")[:40]:
+        earlier = InvestmentReport.objects.filter(
+            project=report.project, year=report.year, month__lte=report.month
+        ).exclude(state="returned")
+        assert report.year_to_date == sum(r.amount for r in earlier)
+    # The warnings are the scan's: scanning again changes nothing.
+    warned = set(
+        ProjectWarning.objects.filter(cleared_at__isnull=True).values_list("project", "rule")
+    )
+    assert warned and len(warned) < projects.count() / 2
+    result = scan.scan_projects(today=today)
+    assert (len(result.raised), result.changed, result.cleared) == (0, 0, 0)
+
+
+def test_every_demo_person_signs_in_and_the_sign_in_page_lists_the_main_logins(client, settings):
+    from duban.ops.demo import data
+
+    out = StringIO()
+    call_command("demo", "--logins", "all", stdout=out)
+    for spec in data.PEOPLE:
+        assert spec.username in out.getvalue()
+    for username in ("lx.sqt", "huang.tao", "wang.lixin", "lx.xdc"):
+        person = authenticate(username=username, password="duban-demo")
+        assert person is not None and not person.must_change_password
+    settings.DUBAN_DEMO = True
+    page = client.get("/login/").content.decode()
+    assert 'data-testid="demo-logins"' in page
+    for spec in data.PEOPLE:
+        assert (f"<code>{spec.username}</code>" in page) == spec.login
+    settings.DUBAN_DEMO = False
+    assert 'data-testid="demo-logins"' not in client.get("/login/").content.decode()

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import transaction
@@ -36,6 +37,7 @@ from duban.ops.jobs import scan_and_notify
 from duban.org import services as org_services
 from duban.org.models import Membership, Person, Unit
 from duban.org.scope import SYSTEM
+from duban.projects.models import BatchEvent, InvestmentReport, Project, ProjectWarning
 from duban.projects.seed import seed_industries
 from duban.supervision import services as supervision
 from duban.supervision.models import TaskWarning, WarningEvent
@@ -93,7 +95,7 @@ def load(now: dt.datetime | None = None, seed: int = 80) -> DemoBuilder:
     _appeal()
     _reviews(builder.now)
 
-    projects.load(builder.now)
+    projects.load(builder.now, seed)
 
     district.load(builder.now)  # the town's own office, under the zone
     # The scan again, as the hourly worker would run it: the projects' warnings
@@ -360,13 +362,22 @@ class DemoBuilder:
                 role=spec.role,
                 full_name=spec.full_name,
                 title=spec.title,
-                password=data.PASSWORD if spec.login else None,
+                password=None,
                 units=[self.units[code] for code in spec.units],
             )
             self.people[spec.username] = person
             if spec.role == "liaison":
                 for code in spec.units:
                     self.liaisons.setdefault(code, person)
+        # Everyone signs in with the published password. Hashed once for all
+        # of them: each hash takes a PBKDF2 run (0.2-0.4 s), and it is the same
+        # published password anyway.
+        hashed = make_password(data.PASSWORD)
+        Person.objects.filter(pk__in=[p.pk for p in self.people.values()]).update(
+            password=hashed, password_changed_at=self.now
+        )
+        for person in self.people.values():
+            person.password, person.password_changed_at = hashed, self.now
 
     def _liaison(self, code: str) -> Person:
         try:
@@ -867,25 +878,24 @@ class DemoBuilder:
 # --- what to tell the person who ran it -------------------------------------------------
 
 
-def logins() -> list[tuple[str, str, str, str]]:
-    """(username, role, unit, password) for each demo login."""
-    rows = []
-    for spec in data.PEOPLE:
-        if not spec.login:
-            continue
-        membership = (
-            Membership.objects.filter(person__username=spec.username, is_primary=True)
-            .select_related("unit")
-            .first()
-        )
-        unit = membership.unit.name if membership else "—"
-        rows.append((spec.username, spec.role, unit, data.PASSWORD))
-    return rows
+def logins(everyone: bool = False) -> list[tuple[str, str, str, str]]:
+    """(username, role, unit, password) for each main demo login, or for every
+    demo person (all of them sign in with the published password)."""
+    primary = dict(
+        Membership.objects.filter(
+            person__username__in=[spec.username for spec in data.PEOPLE], is_primary=True
+        ).values_list("person__username", "unit__name")
+    )
+    return [
+        (spec.username, spec.role, primary.get(spec.username, "—"), data.PASSWORD)
+        for spec in data.PEOPLE
+        if everyone or spec.login
+    ]
 
 
-def logins_table() -> Iterator[str]:
+def logins_table(everyone: bool = False) -> Iterator[str]:
     header = ("username", "role", "unit", "password")
-    rows = [header, *logins()]
+    rows = [header, *logins(everyone)]
     widths = [max(display_width(row[i]) for row in rows) for i in range(4)]
     for row in rows:
         cells = [cell + " " * (widths[i] - display_width(cell)) for i, cell in enumerate(row)]
@@ -914,4 +924,8 @@ def counts() -> dict[str, int]:
         "close requests": CloseRequest.objects.count(),
         "instructions": Instruction.objects.count(),
         "attachments": Attachment.objects.count(),
+        "projects": Project.objects.count(),
+        "three-batches events": BatchEvent.objects.count(),
+        "investment reports": InvestmentReport.objects.count(),
+        "project warnings": ProjectWarning.objects.filter(cleared_at__isnull=True).count(),
     }

@@ -1,9 +1,12 @@
-"""The demo's key projects, a "three batches" event and the key indicators,
-written through the services and dated relative to today."""
+"""The demo's key projects, two "three batches" events and the key indicators,
+dated relative to today: eight projects written through the services (the
+on-site meeting's problems are theirs), the rest of the library drawn in bulk
+(``library.py``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 from decimal import Decimal
 
 from django.db.models import Min
@@ -14,6 +17,8 @@ from duban.projects import indicators, services
 from duban.projects.models import IndicatorActual, Industry, InvestmentReport, Project, StageMove
 from duban.projects.seed import seed_industries
 from duban.work import services as work
+
+from . import library
 
 WAN = Decimal(10_000)
 
@@ -46,7 +51,7 @@ PROJECTS = [
         "LYHT-ZZY",
         "",
         "leader",
-        [("signed", 9), ("started", 6), ("producing", 1)],
+        [("signed", 10), ("started", 6), ("producing", 1)],
     ),
     (
         "XM-2026-003",
@@ -60,7 +65,7 @@ PROJECTS = [
         "LYHT-ZZY",
         "LYHT-FLZ",
         "chen.jing",
-        [("signed", 5)],
+        [("signed", 4)],
     ),
     (
         "XM-2026-004",
@@ -74,7 +79,7 @@ PROJECTS = [
         "LYHT-XCY",
         "",
         "leader",
-        [("signed", 8), ("started", 3)],
+        [("signed", 8), ("started", 4)],
     ),
     (
         "XM-2026-005",
@@ -102,7 +107,7 @@ PROJECTS = [
         "",
         "LYHT-XDZ",
         "zhao.weidong",
-        [("signed", 11), ("started", 9), ("producing", 4), ("capacity", 1)],
+        [("signed", 12), ("started", 10), ("producing", 4), ("capacity", 1)],
     ),
     (
         "XM-2026-007",
@@ -140,7 +145,7 @@ def _months_ago(today: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, min(today.day, 28))
 
 
-def load(now: dt.datetime) -> None:
+def load(now: dt.datetime, seed: int = 80) -> None:
     seed_industries()  # present after migrating; restored if the tables were flushed
     today = now.date()
     office = Person.objects.get(username="office")
@@ -211,21 +216,38 @@ def load(now: dt.datetime) -> None:
                 note="按进度完成投资",
                 today=today,
             )
-    event = services.batch_event_create(
-        actor=office,
-        name=f"{today.year}年第一次“三个一批”活动",
-        date=_months_ago(today, 10),
-        venue="洛阳高新区管委会",
-    )
-    for code, batch in [
-        ("XM-2026-001", "sign"),
-        ("XM-2026-002", "sign"),
-        ("XM-2026-004", "sign"),
-        ("XM-2026-006", "start"),
-        ("XM-2026-003", "start"),
-        ("XM-2026-008", "sign"),
+    # Two "three batches" events, ten and four months ago; the hand-written
+    # projects that were signed or started on those days are in them.
+    dates = [_months_ago(today, 10), _months_ago(today, 4)]
+    events = []
+    for number, day in enumerate(dates):
+        nth = "第二次" if number and dates[0].year == day.year else "第一次"
+        events.append(
+            services.batch_event_create(
+                actor=office,
+                name=f"{day.year}年{nth}“三个一批”活动",
+                date=day,
+                venue="洛阳高新区管委会" if number == 0 else "装备制造产业园",
+            )
+        )
+    taken: dict[tuple[int, str], int] = {}
+    for code, event, batch in [
+        ("XM-2026-001", 0, "sign"),
+        ("XM-2026-002", 0, "sign"),
+        ("XM-2026-006", 0, "start"),
+        ("XM-2026-003", 1, "sign"),
+        ("XM-2026-004", 1, "start"),
     ]:
-        services.batch_add(actor=office, event=event, project=made[code], batch=batch)
+        services.batch_add(actor=office, event=events[event], project=made[code], batch=batch)
+        taken[(event, batch)] = taken.get((event, batch), 0) + 1
+    rng = random.Random(f"projects {seed}")  # noqa: S311 (a demo, not a secret)
+    shelf = library.Library(rng=rng, now=now, events=dates, first=len(PROJECTS) + 1)
+    drawn = shelf.draw(library.HOW_MANY - len(PROJECTS), taken)
+    shelf.write(drawn, office)
+    for item in drawn:
+        if item.batch is not None:
+            event, batch = item.batch
+            services.batch_add(actor=office, event=events[event], project=item.project, batch=batch)
 
     onsite = work.meeting_create(
         actor=office,
@@ -268,17 +290,22 @@ def _place_in_time(now: dt.datetime) -> None:
     def early_next_month(year: int, month: int) -> dt.datetime:
         return moment(dt.date(year + month // 12, month % 12 + 1, 5))
 
+    # The library drawn in bulk was written in its place already.
+    codes = [row[0] for row in PROJECTS]
     firsts = dict(
-        StageMove.objects.values("project").annotate(on=Min("on")).values_list("project", "on")
+        StageMove.objects.filter(project__code__in=codes)
+        .values("project")
+        .annotate(on=Min("on"))
+        .values_list("project", "on")
     )
-    for project in Project.objects.all():
+    for project in Project.objects.filter(code__in=codes):
         first = firsts.get(project.pk, now.date() - dt.timedelta(days=60))
         project.created_at = moment(first - dt.timedelta(days=14), 9)
         project.save(update_fields=["created_at"])
-    for move in StageMove.objects.all():
+    for move in StageMove.objects.filter(project__code__in=codes):
         move.at = moment(move.on)
         move.save(update_fields=["at"])
-    for report in InvestmentReport.objects.all():
+    for report in InvestmentReport.objects.filter(project__code__in=codes):
         report.submitted_at = early_next_month(report.year, report.month)
         report.save(update_fields=["submitted_at"])
     for actual in IndicatorActual.objects.select_related("target"):

@@ -24,6 +24,12 @@ class Command(BaseCommand):
             action="store_true",
             help="Delete all data in the database (tasks, reports, units, people...) first.",
         )
+        parser.add_argument(
+            "--logins",
+            choices=["main", "all"],
+            default="main",
+            help="Print the main demo logins (default) or every demo person's.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["reset"]:
@@ -53,6 +59,13 @@ class Command(BaseCommand):
             "(DUBAN_DEMO=false in the environment overrides it).\n"
         )
         self.stdout.write("")
-        self.stdout.write("Demo logins:")
-        for line in demo.logins_table():
+        everyone = options["logins"] == "all"
+        self.stdout.write("Every demo person's login:" if everyone else "Demo logins:")
+        for line in demo.logins_table(everyone=everyone):
             self.stdout.write("  " + line)
+        if not everyone:
+            self.stdout.write(
+                f"Every other demo person signs in with the same password ({demo.PASSWORD}): "
+                "their user names are in Administration → People, or run "
+                "`duban demo --logins all`."
+            )
