@@ -645,7 +645,7 @@ def stage_evidence(request: AuthedRequest, pk: int) -> HttpResponseBase:
         handle = move.evidence.open("rb")
     except FileNotFoundError:
         raise Http404(_("This file is no longer stored.")) from None
-    name = move.evidence_name or PurePosixPath(move.evidence.name).name
+    name = move.evidence_name or PurePosixPath(move.evidence.name or "evidence").name
     kind = ALLOWED.get(PurePosixPath(name).suffix.lower(), ("application/octet-stream",))[0]
     return download(
         request,

@@ -116,6 +116,12 @@ CASES = {
         "office",
         lambda w, a: work.report_review(actor=a, report=w.report, accept=True),
     ),
+    "reports_accept_many": (
+        "office",
+        lambda w, a: work.reports_accept_many(
+            actor=a, report_ids=[w.report.pk], versions={w.report.pk: w.report.version}
+        ),
+    ),
     "deadline_change_request": (
         "liaison",
         lambda w, a: work.deadline_change_request(
@@ -358,6 +364,7 @@ def _prepare(w: World, name: str) -> None:
         "milestone_delete": ["milestone"],
         "report_save": ["claimed"],
         "report_review": ["report"],
+        "reports_accept_many": ["report"],
         "deadline_change_request": ["free"],
         "deadline_change_decide": ["change"],
         "close_request_create": ["free"],
