@@ -41,7 +41,7 @@ class WanField(forms.CharField):
 
 class ProjectForm(forms.ModelForm):
     version = VersionField()
-    total_investment = WanField(label=_("Total investment (万元)"))
+    total_investment = WanField(label=_("Total investment (10k yuan)"))
 
     class Meta:
         model = Project
@@ -125,7 +125,7 @@ class InvestmentPlanForm(forms.Form):
     year = forms.IntegerField(
         label=_("Year"), min_value=periods.FIRST_YEAR, max_value=periods.LAST_YEAR
     )
-    amount = WanField(label=_("Planned investment (万元)"))
+    amount = WanField(label=_("Planned investment (10k yuan)"))
     first_month = forms.IntegerField(label=_("From month"), min_value=1, max_value=12, initial=1)
     last_month = forms.IntegerField(label=_("To month"), min_value=1, max_value=12, initial=12)
 
@@ -135,7 +135,7 @@ class InvestmentReportForm(forms.Form):
         label=_("Year"), min_value=periods.FIRST_YEAR, max_value=periods.LAST_YEAR
     )
     month = forms.IntegerField(label=_("Month"), min_value=1, max_value=12)
-    amount = WanField(label=_("Completed this month (万元)"))
+    amount = WanField(label=_("Completed this month (10k yuan)"))
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
