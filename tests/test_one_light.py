@@ -83,7 +83,7 @@ def test_every_page_shows_the_same_light(as_, office, leader, liaison_a, cases):
     assert _lights_on(client.get(f"/meetings/{meeting.pk}/").content.decode()) == expected
     for pk, light in expected.items():
         page = client.get(f"/tasks/{pk}/").content.decode()
-        assert re.search(r'<h1><span class="light light-(\w+)">', page)[1] == light
+        assert re.search(r'<h1><span class="light light-(\w+)"', page)[1] == light
 
     counted = {c: list(expected.values()).count(c) for c in ("red", "yellow")}
     totals = overview(office)["totals"]

@@ -44,10 +44,11 @@ def week(office, leader, liaison_a, liaison_b, liaison_c, unit_a, unit_b, claime
         actor=office, task=claimed_task, reason="请说明。", answer_by=dt.date(2026, 3, 25)
     )
     filed = f.claimed(office, liaison_a, unit_a, serial="1.2")
-    f.report(liaison_a, filed, period=f.TWO_WEEKS_AGO, percent="10", text="完成选址。")
-    f.report(liaison_a, filed, period=f.LAST_WEEK, percent="20", text="完成立项审批。")
+    # Reported every week and accepted by the office: the progress it counts.
+    f.accepted(office, liaison_a, filed, period=f.TWO_WEEKS_AGO, percent="10", text="完成选址。")
+    f.accepted(office, liaison_a, filed, period=f.LAST_WEEK, percent="20", text="完成立项审批。")
     clock.move_to(MONDAY)
-    f.report(liaison_a, filed, period="2026-W12", percent="30", text="开工建设。")
+    f.accepted(office, liaison_a, filed, period="2026-W12", percent="30", text="开工建设。")
     soon = f.claimed(
         office, liaison_b, unit_b, serial="2.1", start=f.at(2026, 3, 9).date(), deadline=DUE_21
     )
