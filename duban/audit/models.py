@@ -40,6 +40,10 @@ class AuditEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # The hash the row was chained with: empty for SHA-256, "sm3" under
+    # DUBAN_CRYPTO=gm (密评); each row is checked with its own, so a switch
+    # leaves the older rows as they were written.
+    algorithm = models.CharField(max_length=10, null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]

@@ -160,3 +160,24 @@ def test_a_nul_in_what_is_recorded_is_stored_on_every_database(db):
     row.refresh_from_db()
     assert row.detail == {"filters": {"q\ufffd": "a\ufffdb"}, "n": [1, "\ufffd"]}
     assert row.object_id == "7" and not list(verify())
+
+
+def test_under_gm_the_chain_is_sm3_and_a_switch_keeps_the_rows_before(db, settings):
+    from cryptography.hazmat.primitives import hashes
+
+    from duban.audit.log import canonical, record
+
+    settings.DUBAN_CRYPTO = "standard"
+    before = record("login", detail={"n": 1})
+    settings.DUBAN_CRYPTO = "gm"
+    after = record("login", detail={"n": 2})
+    assert (before.algorithm, after.algorithm) == (None, "sm3")
+    sm3 = hashes.Hash(hashes.SM3())
+    sm3.update(canonical(after))
+    assert after.hash == sm3.finalize().hex() and after.prev_hash == before.hash
+    assert not list(log.verify())
+    # An edited SM3 row, and a row whose algorithm was changed, are named.
+    _without_the_guard()
+    AuditEvent.objects.filter(id=after.id).update(detail={"n": 3})
+    AuditEvent.objects.filter(id=before.id).update(algorithm="sm3")
+    assert [b.id for b in log.verify()] == [before.id, after.id]

@@ -399,13 +399,16 @@ def test_an_older_archive_is_migrated_after_the_restore(live, tmp_path):
     db.executescript(
         "DROP TRIGGER audit_event_no_update; DROP TRIGGER audit_event_no_delete;"
         "DROP TABLE audit_prune_permit;"
-        "DELETE FROM django_migrations WHERE app = 'audit' AND name = '0002_append_only';"
+        "ALTER TABLE audit_auditevent DROP COLUMN algorithm;"
+        "DELETE FROM django_migrations WHERE app = 'audit'"
+        " AND name IN ('0002_append_only', '0003_hash_algorithm');"
     )
     db.commit()
     db.close()
 
     def older(manifest: dict[str, Any]) -> dict[str, Any]:
         manifest["migrations"]["audit"].remove("0002_append_only")
+        manifest["migrations"]["audit"].remove("0003_hash_algorithm")
         return manifest
 
     old = _repack(
@@ -416,7 +419,7 @@ def test_an_older_archive_is_migrated_after_the_restore(live, tmp_path):
     )
     done = live.duban("restore", "--yes", str(old))
     assert done.returncode == 0, done.stderr
-    assert "applying 1 migration(s)" in done.stdout
+    assert "applying 2 migration(s)" in done.stdout
     db = sqlite3.connect(live.database)
     triggers = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     db.close()
