@@ -60,3 +60,25 @@ def test_below_a_desk_the_menu_folds_and_every_link_is_a_tap_target(
     page.click("header >> text=方案")
     page.wait_for_url("**/plans/")
     assert new_page.errors == []
+
+
+@pytest.mark.parametrize("who", ["leader", "office"])
+def test_the_pages_a_leader_opens_every_morning_fit_a_phone(
+    new_page, live_server, zone, output_dir: Path, who: str
+):  # type: ignore[no-untyped-def]
+    page = new_page(who, lang="zh-CN")
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/inbox/", "/tasks/", "/warnings/", "/cockpit/", "/account/"):
+        page.goto(f"{live_server.url}{path}")
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        page.screenshot(
+            path=str(output_dir / f"{who}{path.replace('/', '-')}390.png"), full_page=True
+        )
+        assert width <= 390, (path, width)
+    # The task list is cards: each task's title, unit and deadline on the screen.
+    page.goto(f"{live_server.url}/tasks/")
+    card = page.locator("table.tasks tbody tr").first
+    box = card.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert "重点任务" in card.inner_text()
+    assert new_page.errors == []
