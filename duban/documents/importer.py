@@ -559,7 +559,9 @@ def _apply(
     sections: str | None,
 ) -> dict[str, int]:
     record = (
-        TaskImport.objects.select_for_update()
+        # Only the import's own row is locked: PostgreSQL refuses to lock the
+        # nullable side of the outer join (the parent chosen for new units).
+        TaskImport.objects.select_for_update(of=("self",))
         .select_related("plan__owner_unit", "unit_parent")
         .get(pk=record.pk)
     )
