@@ -97,3 +97,18 @@ def test_every_message_in_the_catalogue_has_a_chinese_text():
             assert sorted(interpolation.findall(entry.msgid)) == sorted(
                 interpolation.findall(text)
             ) or (entry.msgid_plural), entry.msgid
+
+
+def test_the_demonstration_notice_speaks_chinese(as_, settings):
+    settings.DUBAN_DEMO = True
+    page = as_(None, HTTP_ACCEPT_LANGUAGE="zh-hans").get("/login/").content.decode()
+    assert "这是演示环境" in page and "demonstration installation" not in page
+
+
+def test_a_percent_sign_in_a_template_string_is_found_in_the_catalogue():
+    # Templates look a "%" up as "%%" (Django escapes it): the catalogue must say so.
+    from django.template import Context, Template
+
+    with translation.override("zh-hans"):
+        shown = Template('{% load i18n %}{% trans "Set progress to 100%" %}').render(Context())
+    assert shown == "将进度定为100%"
