@@ -112,3 +112,10 @@ def test_a_percent_sign_in_a_template_string_is_found_in_the_catalogue():
     with translation.override("zh-hans"):
         shown = Template('{% load i18n %}{% trans "Set progress to 100%" %}').render(Context())
     assert shown == "将进度定为100%"
+
+
+def test_a_task_with_nothing_missing_does_not_say_it_was_filed_on_time(as_, office, task):
+    # Just assigned, not claimed: nothing owed yet, so nothing "filed on time" either.
+    html = as_(office, HTTP_ACCEPT_LANGUAGE="zh-hans").get("/tasks/").content.decode()
+    assert "已按期报送" not in html
+    assert _zh("up to date") == "无缺报"  # the list's word for "no report missing"

@@ -33,6 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from duban.assessment.models import Category, StandingSnapshot
 from duban.assessment.services import ranking_on
@@ -434,7 +435,8 @@ def _investment(person: Any, at: Moment) -> dict[str, Any]:
                 },
                 {
                     "type": "line",
-                    "name": _("Done"),
+                    # Investment completed (已完成), not a task closed (已办结).
+                    "name": pgettext("investment", "Done"),
                     "itemStyle": {"color": BLUE},
                     "areaStyle": {"opacity": 0.12},
                     "data": points(done),

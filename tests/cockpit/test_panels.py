@@ -128,6 +128,8 @@ def test_the_investment_curve_in_wan_yi_and_millions(project, office, liaison_a,
     with translation.override("zh-hans"):
         chart = _chart(overview(office), "investment")
     assert chart["option"]["yAxis"]["name"] == "万元"
+    # Investment done is 已完成, not a task closed (已办结).
+    assert [x["name"] for x in chart["option"]["series"]] == ["计划", "已完成"]
     assert _values(chart, 0)[:3] == [100.0, 200.0, 300.0] and _values(chart, 0)[11] == 1200.0
     assert _values(chart, 1) == [80.0, 230.0] + [None] * 10
     assert chart["option"]["series"][1]["data"][0]["link"] == "/projects/"
