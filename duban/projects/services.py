@@ -331,6 +331,22 @@ ACTUAL_FIELD = {
 }
 
 
+def apply_move(project: Project, move: stages.Move, target: str, on: dt.date) -> None:
+    """What a checked move does to the project's row (not saved): the actual
+    date of the stage reached (kept if set), those of the stages a move back
+    passes cleared, the pause, the stage and the version."""
+    if move.kind in (stages.BACKWARD,):
+        for stage in move.passed:
+            if stage in ACTUAL_FIELD:
+                setattr(project, ACTUAL_FIELD[stage], None)
+    if target in ACTUAL_FIELD and move.kind in (stages.FORWARD, stages.SKIP, stages.RESUME):
+        if getattr(project, ACTUAL_FIELD[target]) is None:
+            setattr(project, ACTUAL_FIELD[target], on)
+    project.paused_from = (move.paused_from or "") if move.kind == stages.PAUSE else ""
+    project.stage, project.stage_on = target, on
+    project.version += 1
+
+
 @transaction.atomic
 def stage_move(
     *,
@@ -366,17 +382,8 @@ def stage_move(
         text, params = stages.message(error.code, _stage_params(error.params))
         raise ValidationError({"target": _(text) % params}) from None
     checked = attachment_rules.check(evidence) if evidence else None
-    if move.kind in (stages.BACKWARD,):
-        for stage in move.passed:
-            if stage in ACTUAL_FIELD:
-                setattr(project, ACTUAL_FIELD[stage], None)
-    if target in ACTUAL_FIELD and move.kind in (stages.FORWARD, stages.SKIP, stages.RESUME):
-        if getattr(project, ACTUAL_FIELD[target]) is None:
-            setattr(project, ACTUAL_FIELD[target], on)
-    project.paused_from = (move.paused_from or "") if move.kind == stages.PAUSE else ""
     before = project.stage
-    project.stage, project.stage_on = target, on
-    project.version += 1
+    apply_move(project, move, target, on)
     project.save()
     record = StageMove(
         project=project,

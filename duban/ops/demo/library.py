@@ -32,6 +32,7 @@ from duban.projects.models import (
     ReportState,
     StageMove,
 )
+from duban.projects.services import apply_move
 
 from . import project_names as names
 
@@ -270,14 +271,6 @@ class Library:
                 today=self.today,
                 paused_from=project.paused_from or None,
             )
-            field_name = {
-                "signed": "signed_on",
-                "started": "started_on",
-                "producing": "produced_on",
-                "capacity": "capacity_on",
-            }.get(target)
-            if field_name and getattr(project, field_name) is None:
-                setattr(project, field_name, on)
             records.append(
                 StageMove(
                     project=project,
@@ -290,9 +283,7 @@ class Library:
                     at=self.moment(on),
                 )
             )
-            project.paused_from = (move.paused_from or "") if move.kind == stages.PAUSE else ""
-            project.stage, project.stage_on = target, on
-            project.version += 1
+            apply_move(project, move, target, on)
         return records
 
     def _investment(self, drawn: list[Drawn], office: Person) -> None:
