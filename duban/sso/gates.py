@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -40,7 +41,7 @@ def gate_for(request: HttpRequest) -> str | None:
     """The page the person must go through first, else ``None``."""
     user = request.user
     backend = request.session.get(account.BACKEND_SESSION_KEY, "")
-    if backend not in account.PASSWORD_BACKENDS and not account.settings.DUBAN_2FA_AFTER_SSO:
+    if backend not in account.PASSWORD_BACKENDS and not settings.DUBAN_2FA_AFTER_SSO:
         return None
     if account.confirmed_factor(user) is not None:
         if not user.is_verified():  # type: ignore[union-attr]
