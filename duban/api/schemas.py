@@ -87,10 +87,14 @@ class TaskOut(Schema):
     leader_id: int | None
     source: str
     start_date: dt.date
-    deadline: dt.date
-    original_deadline: dt.date
+    deadline: dt.date | None = Field(description="None for a long-term task (长期坚持)")
+    original_deadline: dt.date | None
+    long_term: bool = Field(
+        description="长期坚持: no deadline, never overdue, reported every period while open"
+    )
+    deadline_note: str = Field(description="The deadline as the list wrote it, when words")
     deadline_moves: int
-    cadence: str
+    cadence: str = Field(description="weekly, monthly or quarterly")
     state: str
     progress: Decimal = Field(
         description="Percent complete, a decimal string: the last accepted report's"
@@ -121,7 +125,8 @@ class TaskIn(Schema):
     title: Text
     lead_unit_id: Id
     start_date: Day
-    deadline: Day
+    deadline: Day | None = Field(None, description="Required unless long_term")
+    long_term: bool = False
     plan_id: Id | None = None
     parent_id: Id | None = None
     meeting_id: Id | None = None

@@ -27,6 +27,7 @@ from ninja.errors import ValidationError as SchemaError
 from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import AuthRateThrottle
 
+from duban.lib import deadlines
 from duban.org.models import Person, Unit
 from duban.supervision.explain import reason
 from duban.supervision.queries import active_warnings, with_warning_level
@@ -260,11 +261,25 @@ def _unit_ref(unit: Unit) -> dict[str, Any]:
     return {"id": unit.pk, "code": unit.code, "name": unit.name, "name_en": unit.name_en}
 
 
+def _deadline_in(data: TaskIn) -> dt.date:
+    """The deadline of a task assigned through the API: given, or none (long_term)."""
+    if data.long_term:
+        return deadlines.LONG_TERM
+    if data.deadline is None:
+        raise ValidationError({"deadline": _("Give a deadline, or tick long-term.")})
+    return data.deadline
+
+
 def _task_out(task: Task, today: dt.date) -> dict[str, Any]:
     data = {name: getattr(task, name) for name in TaskOut.model_fields if hasattr(task, name)}
     data.update(
         lead_unit=_unit_ref(task.lead_unit),
         co_unit_ids=sorted(u.pk for u in task.co_units.all()),
+        long_term=task.is_long_term,
+        deadline=None if task.is_long_term else task.deadline,
+        original_deadline=(
+            None if task.original_deadline == deadlines.LONG_TERM else task.original_deadline
+        ),
         light=task.light(today),
         # Annotated by the list's query (queries.task_list); one query for one task.
         awaiting_review=(
@@ -416,7 +431,7 @@ def task_create(request: HttpRequest, data: TaskIn) -> HttpResponse:
             title=data.title,
             lead_unit=lead,  # type: ignore[arg-type]
             start_date=data.start_date,
-            deadline=data.deadline,
+            deadline=_deadline_in(data),
             plan=get_object_or_404(queries.office_plans(person), pk=data.plan_id)
             if data.plan_id
             else None,

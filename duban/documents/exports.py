@@ -18,7 +18,7 @@ from duban.assessment.services import Standing
 from duban.audit import actions
 from duban.audit.models import AuditEvent
 from duban.supervision.explain import reason
-from duban.work.models import Meeting, Task
+from duban.work.models import Meeting, Task, deadline_shown
 
 from .official import OfficialDocument, format_date
 from .sheets import Column, Sheet, write_workbook
@@ -67,8 +67,8 @@ def tasks_xlsx(tasks: Iterable[Task]) -> bytes:
             "co": "、".join(_name(u) for u in t.co_units.all()),
             "leader": str(t.leader) if t.leader else "",
             "start": t.start_date,
-            "deadline": t.deadline,
-            "original": t.original_deadline,
+            "deadline": deadline_shown(t.deadline),
+            "original": deadline_shown(t.original_deadline),
             "moves": t.deadline_moves,
             "state": t.get_state_display(),
             "progress": t.progress / 100,
@@ -206,7 +206,7 @@ def assignment_docx(meeting: Meeting, tasks: list[Task], organisation: str) -> b
                 _name(t.lead_unit),
                 "、".join(_name(u) for u in t.co_units.all()),
                 str(t.leader) if t.leader else "",
-                t.deadline.isoformat(),
+                str(deadline_shown(t.deadline)),
             ]
             for t in tasks
         ],
@@ -236,7 +236,9 @@ def notice_docx(notice: Any, organisation: str) -> bytes:
         % {
             "serial": task.serial,
             "task": _title(task),
-            "deadline": format_date(task.deadline, language),
+            "deadline": format_date(task.deadline, language)
+            if not task.is_long_term
+            else deadline_shown(task.deadline),
             "progress": task.progress,
         }
     )

@@ -37,6 +37,9 @@ from .models import TaskImport
 NEW = "new"
 TITLE_MAX = Task._meta.get_field("title").max_length or 300
 HEADINGS, AS_TASKS = "headings", "tasks"  # what section rows become (TaskImport.sections)
+# What new rows whose deadline has passed become (TaskImport.past): imported
+# as they are (overdue at once), moved to this year, or closed history.
+KEEP, THIS_YEAR, HISTORY = "keep", "this_year", "history"
 
 # Names a list writes for several units at once. "All parks / districts /
 # towns" expand to every such unit of the office's that the importer sees;
@@ -92,6 +95,10 @@ class Row:
     section: str = ""  # the heading it sits under, when section rows are headings
     parent: int | None = None  # the node it is imported under (None: top level)
     past: bool = False  # a new row whose deadline has already passed
+    # The deadline the list wrote, when the office chose to move past ones to
+    # this year (``deadline`` is then the moved one).
+    moved_from: dt.date | None = None
+    closed: bool = False  # imported as closed history
 
 
 @dataclass
@@ -109,6 +116,7 @@ class Preview:
     collective: dict[str, list[Unit]] = field(default_factory=dict)
     parent: Unit | None = None  # where new units go
     sections: str = HEADINGS
+    past: str = KEEP
 
     def summary(self) -> dict[str, int]:
         """What the list holds as it will be imported: headings, tasks,
@@ -121,6 +129,11 @@ class Preview:
             "measures": sum(1 for r in imported if r.node.level == taskbook.MEASURE),
             "new_units": len(self.mapped_new),
             "past": sum(1 for r in self.rows if r.past),
+            "moved": sum(1 for r in self.rows if r.moved_from is not None),
+            "closed": sum(1 for r in self.rows if r.closed),
+            "long_term": sum(
+                1 for r in imported if r.deadline == deadlines.LONG_TERM and r.existing is None
+            ),
         }
 
     @property
@@ -161,16 +174,45 @@ def _suggest(name: str, pairs: list[tuple[str, Unit]]) -> list[Unit]:
 
 
 def _cadence(parsed: deadlines.ParsedDeadline | None) -> str:
-    if parsed is not None and parsed.recurrence == deadlines.WEEKLY:
-        return periods.WEEKLY
-    if parsed is not None and parsed.recurrence in (
-        deadlines.MONTHLY,
-        deadlines.QUARTERLY,
-        deadlines.HALF_YEARLY,
-        deadlines.YEARLY,
-    ):
+    """How often a row reports: "每月" monthly, "每季度" quarterly, and "每半年" /
+    "每年" quarterly too (the rarest cadence there is: never asked more often
+    than the list says by more than that; its words stay on the task);
+    weekly otherwise."""
+    recurrence = parsed.recurrence if parsed is not None else None
+    if recurrence == deadlines.MONTHLY:
         return periods.MONTHLY
+    if recurrence in (deadlines.QUARTERLY, deadlines.HALF_YEARLY, deadlines.YEARLY):
+        return periods.QUARTERLY
     return periods.WEEKLY
+
+
+def _deadline(parsed: deadlines.ParsedDeadline | None) -> dt.date | None:
+    """A row's deadline: the date read, none for a long-term row (长期坚持)."""
+    if parsed is None:
+        return None
+    if parsed.kind == deadlines.ONGOING:
+        return deadlines.LONG_TERM
+    return parsed.date
+
+
+def deadline_words(parsed: deadlines.ParsedDeadline | None) -> str:
+    """The deadline as the list wrote it, kept on the task when it is words
+    rather than a date ("每半年", "长期坚持", "6月底前完成初稿，9月底前完成")."""
+    if parsed is None:
+        return ""
+    if parsed.kind in (deadlines.ONGOING, deadlines.RECURRING):
+        return parsed.source[:100]
+    return parsed.source[:100] if parsed.note_code == deadlines.SEVERAL_DATES else ""
+
+
+def this_year(day: dt.date, today: dt.date) -> dt.date:
+    """A past deadline moved to this year: the same day this year, or the
+    year's last day when that one has passed too."""
+    try:
+        moved = day.replace(year=today.year)
+    except ValueError:  # 29 February
+        moved = dt.date(today.year, 2, 28)
+    return moved if moved >= today else dt.date(today.year, 12, 31)
 
 
 def read(data: bytes, plan: Plan) -> taskbook.TaskBook:
@@ -196,9 +238,12 @@ def preview(
     scope: Scope,
     parent: Unit | None = None,
     sections: str = HEADINGS,
+    past: str = KEEP,
 ) -> Preview:
     """What the list would do, read against the units of ``scope`` (the
-    importer's): a name is matched, or mapped, only to a unit they act in."""
+    importer's): a name is matched, or mapped, only to a unit they act in.
+    ``past``: what new rows whose deadline has passed become (KEEP,
+    THIS_YEAR or HISTORY)."""
     names, pairs = _units_by_name(scope)
     by_id = {
         u.pk: u for u in scope.units().filter(pk__in=[v for v in mappings.values() if v != NEW])
@@ -249,7 +294,7 @@ def preview(
             lead=None,
             co=[],
             leader=leaders.get(node.leader) if node.leader else None,
-            deadline=parsed.date if parsed is not None else None,
+            deadline=_deadline(parsed),
             cadence=_cadence(parsed),
             existing=existing.get(node.external_key),
             status="new",
@@ -282,6 +327,7 @@ def preview(
         elif row.existing is not None:
             row.changes = _changes(row)
             row.status = "update" if row.changes else "same"
+    _settle_past(rows, past, today)
     years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", book.title)]
     other_year = years[0] if years and plan.year and years[0] != plan.year else None
     return Preview(
@@ -295,7 +341,32 @@ def preview(
         collective=groups,
         parent=parent or plan.owner_unit,
         sections=sections,
+        past=past,
     )
+
+
+def _settle_past(rows: list[Row], past: str, today: dt.date) -> None:
+    """The office's choice for new rows whose deadline has passed: moved to
+    this year, or closed history, a row with all its measures (a task whose
+    measures still run stays open and keeps its deadline)."""
+    if past not in (THIS_YEAR, HISTORY):
+        return
+    children: dict[int, list[Row]] = {}
+    for row in rows:
+        if row.parent is not None:
+            children.setdefault(row.parent, []).append(row)
+
+    def all_past(row: Row) -> bool:
+        return row.past and all(all_past(c) for c in children.get(row.node.index, []))
+
+    for row in rows:
+        if not row.past or row.status == "invalid":
+            continue
+        if past == THIS_YEAR:
+            assert row.deadline is not None
+            row.moved_from, row.deadline = row.deadline, this_year(row.deadline, today)
+        elif all_past(row):
+            row.closed = True
 
 
 def _place_units(
@@ -424,6 +495,7 @@ def load(*, actor: Actor, record: TaskImport) -> Preview:
         scope=scope,
         parent=record.unit_parent,
         sections=record.sections,
+        past=record.past,
     )
 
 
@@ -434,10 +506,11 @@ def choose(
     mappings: dict[str, Any],
     parent: Unit | None = None,
     sections: str | None = None,
+    past: str | None = None,
 ) -> None:
     """Remember the office's choices for this import: how unknown names are
     settled, where new units go (a unit of the plan's office the importer
-    keeps) and what the section rows become."""
+    keeps), what the section rows become and what past deadlines do."""
     scope = _require_importer(actor, record.plan)
     if parent is not None:
         _require_placement(scope, record.plan, parent)
@@ -445,7 +518,9 @@ def choose(
     record.unit_parent = parent
     if sections in (HEADINGS, AS_TASKS):
         record.sections = sections
-    record.save(update_fields=["mappings", "unit_parent", "sections"])
+    if past in (KEEP, THIS_YEAR, HISTORY):
+        record.past = past
+    record.save(update_fields=["mappings", "unit_parent", "sections", "past"])
 
 
 def _require_placement(scope: Scope, plan: Plan, parent: Unit) -> None:
@@ -476,6 +551,9 @@ def _create_new(
     for row in new:
         node = row.node
         deadline = row.deadline or dt.date(plan.year or today.year, 12, 31)
+        start = _start(plan, deadline, today)
+        if row.moved_from is not None:  # moved to this year: it runs from this year's start
+            start = min(max(start, dt.date(today.year, 1, 1)), deadline)
         parent: Any = None
         if row.parent is not None:
             parent = tasks.get(row.parent, row.parent)  # kept from before, or new
@@ -489,11 +567,13 @@ def _create_new(
                 lead_unit=row.lead or created_units[row.new_lead],
                 co_units=row.co + [created_units[n] for n in row.new_co],
                 leader=row.leader,
-                start_date=_start(plan, deadline, today),
+                start_date=start,
                 deadline=deadline,
                 cadence=row.cadence,
                 import_key=node.external_key,
                 section=row.section,
+                deadline_note=deadline_words(node.deadline),
+                closed=row.closed,
             )
         )
     tasks.update(work.tasks_create_in_bulk(actor=actor, plan=plan, new=rows))  # type: ignore[arg-type]
@@ -515,6 +595,7 @@ def apply(
     request: Any = None,
     parent: Unit | None = None,
     sections: str | None = None,
+    past: str | None = None,
 ) -> dict[str, int]:
     """Write the whole list, or nothing. Rows already imported are updated
     where the list changed them (deadlines excepted); nothing is duplicated.
@@ -532,6 +613,7 @@ def apply(
             request=request,
             parent=parent,
             sections=sections,
+            past=past,
         )
     except ValidationError as error:
         audit.record(
@@ -557,6 +639,7 @@ def _apply(
     request: Any,
     parent: Unit | None,
     sections: str | None,
+    past: str | None,
 ) -> dict[str, int]:
     record = (
         # Only the import's own row is locked: PostgreSQL refuses to lock the
@@ -572,6 +655,7 @@ def _apply(
         mappings=mappings,
         parent=parent or record.unit_parent,
         sections=sections,
+        past=past,
     )
     result = load(actor=actor, record=record)
     if result.blocked or any(r.status == "invalid" for r in result.rows):

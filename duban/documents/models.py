@@ -31,6 +31,17 @@ class TaskImport(models.Model):
         choices=[("headings", _("group headings")), ("tasks", _("top-level tasks"))],
         default="headings",
     )
+    # What new rows whose deadline has passed become (importer.KEEP, THIS_YEAR, HISTORY).
+    past = models.CharField(
+        _("past deadlines"),
+        max_length=10,
+        choices=[
+            ("keep", _("imported as written")),
+            ("this_year", _("moved to this year")),
+            ("history", _("closed history")),
+        ],
+        default="keep",
+    )
     applied_at = models.DateTimeField(_("imported"), null=True, blank=True)
     applied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -89,6 +89,8 @@ def _deadline_text(row: importer.Row) -> str:
     parsed = row.node.deadline
     if parsed is None:
         return ""
+    if row.moved_from is not None:
+        return _("moved to %(date)s") % {"date": row.deadline}
     text = _translate(deadlines.describe(parsed))
     extra = deadlines.note(parsed)
     return f"{text} ({_translate(extra)})" if extra else text
@@ -133,6 +135,7 @@ def import_preview(request: AuthedRequest, pk: int) -> HttpResponse:
             else None
         )
         sections = request.POST.get("sections") or None
+        past = request.POST.get("past") or None
         if "apply" in request.POST:
             try:
                 counts = importer.apply(
@@ -142,6 +145,7 @@ def import_preview(request: AuthedRequest, pk: int) -> HttpResponse:
                     request=request,
                     parent=place,
                     sections=sections,
+                    past=past,
                 )
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
@@ -163,6 +167,7 @@ def import_preview(request: AuthedRequest, pk: int) -> HttpResponse:
                 mappings=mappings,
                 parent=place,
                 sections=sections,
+                past=past,
             )
     try:
         result = importer.load(actor=request.user, record=record)

@@ -102,6 +102,14 @@ HALF_YEARLY = "half_yearly"
 YEARLY = "yearly"
 RECURRENCES = (WEEKLY, MONTHLY, QUARTERLY, HALF_YEARLY, YEARLY)
 
+# The deadline of a long-term task (长期坚持): it has none. It is kept as the
+# last day of the calendar, not as NULL, so that every "past its deadline"
+# comparison (Python and SQL alike) reads it as never overdue and every
+# "running on that day" as running, without a case of its own; people see
+# "长期坚持" / "long-term" instead of the date (``work`` template filter ``due``),
+# and the API sends null.
+LONG_TERM = dt.date(9999, 12, 31)
+
 SEVERAL_DATES = "several_dates"
 OTHER_YEAR = "other_year"
 EXCEL_SERIAL = "excel_serial"

@@ -1,7 +1,8 @@
-"""Reporting periods: ISO weeks and calendar months, from one place.
+"""Reporting periods: ISO weeks, calendar months and quarters, from one place.
 
 A period is a closed date range [start, end]. Labels are stable keys used in
-URLs and storage: ``2026-W47`` for an ISO week, ``2026-11`` for a month.
+URLs and storage: ``2026-W47`` for an ISO week, ``2026-11`` for a month,
+``2026-Q4`` for a quarter (a task reported 每季度).
 
 A label names a year from :data:`FIRST_YEAR` to :data:`LAST_YEAR` (the
 range the forms and the API accept for a plan's or a target's year): a link
@@ -19,13 +20,15 @@ from dataclasses import dataclass
 
 WEEKLY = "weekly"
 MONTHLY = "monthly"
-CADENCES = (WEEKLY, MONTHLY)
+QUARTERLY = "quarterly"
+CADENCES = (WEEKLY, MONTHLY, QUARTERLY)
 FIRST_YEAR = 2000
 LAST_YEAR = 2100
 
 # [0-9], not \d: \d also matches "٢٠٢٦", which int() reads.
 _WEEK_RE = re.compile(r"([0-9]{4})-W([0-9]{2})")
 _MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{2})")
+_QUARTER_PERIOD_RE = re.compile(r"([0-9]{4})-Q([1-4])")
 _YEAR_RE = re.compile(r"[0-9]{4}")
 
 
@@ -55,6 +58,8 @@ class Period:
         if self.cadence == WEEKLY:
             year, week, _ = self.start.isocalendar()
             return f"{year}-W{week:02d}"
+        if self.cadence == QUARTERLY:
+            return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
         return f"{self.start.year}-{self.start.month:02d}"
 
     def contains(self, day: dt.date) -> bool:
@@ -74,11 +79,14 @@ def period_containing(day: dt.date, cadence: str) -> Period:
     if cadence == MONTHLY:
         last = calendar.monthrange(day.year, day.month)[1]
         return Period(day.replace(day=1), day.replace(day=last), MONTHLY)
+    if cadence == QUARTERLY:
+        quarter = quarter_containing(day)
+        return Period(quarter.start, quarter.end, QUARTERLY)
     raise ValueError(f"unknown cadence {cadence!r}")
 
 
 def period_from_label(label: str) -> Period:
-    """Parse ``2026-W47`` or ``2026-11`` (of a year from :data:`FIRST_YEAR` to
+    """Parse ``2026-W47``, ``2026-11`` or ``2026-Q4`` (of a year from :data:`FIRST_YEAR` to
     :data:`LAST_YEAR`); raise ValueError on anything else."""
     if m := _WEEK_RE.fullmatch(label):
         start = dt.date.fromisocalendar(_year(m[1], label), int(m[2]), 1)
@@ -88,6 +96,8 @@ def period_from_label(label: str) -> Period:
         if not 1 <= month <= 12:
             raise ValueError(f"not a month: {label!r}")
         return period_containing(dt.date(year, month, 1), MONTHLY)
+    if m := _QUARTER_PERIOD_RE.fullmatch(label):
+        return period_containing(dt.date(_year(m[1], label), 3 * int(m[2]) - 2, 1), QUARTERLY)
     raise ValueError(f"not a period label: {label!r}")
 
 
@@ -104,6 +114,8 @@ def in_words(label: str, *, chinese: bool) -> str:
     if period.cadence == WEEKLY:
         year, week, _ = period.start.isocalendar()
         return f"{year}年第{week}周"
+    if period.cadence == QUARTERLY:
+        return f"{period.start.year}年第{'一二三四'[(period.start.month - 1) // 3]}季度"
     return f"{period.start.year}年{period.start.month}月"
 
 
@@ -111,6 +123,8 @@ def periods_between(first: dt.date, last: dt.date, cadence: str) -> Iterator[Per
     """Every period that overlaps [first, last], in order."""
     if last < first:
         return
+    if last.year > LAST_YEAR:  # a long-term task's horizon: no period lies beyond the record
+        last = dt.date(LAST_YEAR, 12, 31)
     period = period_containing(first, cadence)
     while period.start <= last:
         yield period
@@ -123,7 +137,7 @@ def ended_periods(start: dt.date, until: dt.date, today: dt.date, cadence: str) 
     These are the periods for which a report is owed: the task was running
     (started, not past its deadline ``until``) and the period is over.
     """
-    return [p for p in periods_between(start, until, cadence) if p.end < today]
+    return [p for p in periods_between(start, min(until, today), cadence) if p.end < today]
 
 
 def owed_periods(
@@ -187,14 +201,16 @@ class Quarter:
         )
 
     def reporting_periods(self) -> list[Period]:
-        """The weeks that end in the quarter and its months: the periods whose
-        reports count towards it (a week belongs to the quarter of its Sunday)."""
+        """The weeks that end in the quarter, its months and the quarter itself:
+        the periods whose reports count towards it (a week belongs to the
+        quarter of its Sunday)."""
         weeks = [
             p
             for p in periods_between(self.start, self.end, WEEKLY)
             if self.start <= p.end <= self.end
         ]
-        return weeks + list(periods_between(self.start, self.end, MONTHLY))
+        months = list(periods_between(self.start, self.end, MONTHLY))
+        return [*weeks, *months, Period(self.start, self.end, QUARTERLY)]
 
 
 def quarter_containing(day: dt.date) -> Quarter:

@@ -214,7 +214,8 @@ def _task(task: Any) -> dict[str, Any]:
         "title": task.title,
         "title_en": task.title_en,
         "lead_unit": _unit(task.lead_unit),
-        "deadline": task.deadline.isoformat() if task.deadline else None,
+        "deadline": None if task.is_long_term else task.deadline.isoformat(),
+        "long_term": task.is_long_term,
         "url": absolute(reverse("task_detail", args=[task.pk])),
         "api": absolute(f"/api/v1/tasks/{task.pk}"),
     }

@@ -8,6 +8,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from duban.lib import deadlines
 from duban.org.models import Person, Role, Unit
 
 from .models import Meeting, MeetingKind, Plan, Task, TaskSource, TaskState
@@ -100,6 +101,11 @@ def leader_choices() -> Any:
 
 class TaskForm(forms.ModelForm):
     version = VersionField()
+    long_term = forms.BooleanField(
+        label=_("Long-term"),
+        required=False,
+        help_text=_("No deadline: never overdue, reported every period while it is open."),
+    )
 
     class Meta:
         model = Task
@@ -150,12 +156,24 @@ class TaskForm(forms.ModelForm):
         if editing:
             # Where a task sits and its deadline change through their own steps
             # (a deadline moves only by an approved request, so it is counted).
-            for name in ("plan", "parent", "deadline"):
+            for name in ("plan", "parent", "deadline", "long_term"):
                 self.fields.pop(name)
             self.fields["version"].initial = self.instance.version
+        else:
+            # Placed right after the deadline it replaces.
+            order = list(self.fields)
+            order.remove("long_term")
+            order.insert(order.index("deadline") + 1, "long_term")
+            self.order_fields(order)
+            self.fields["deadline"].required = False
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if "long_term" in self.fields:
+            if data.get("long_term"):
+                data["deadline"] = deadlines.LONG_TERM
+            elif not data.get("deadline") and "deadline" not in self.errors:
+                self.add_error("deadline", _("Give a deadline, or tick long-term."))
         start, deadline = data.get("start_date"), data.get("deadline")
         if start and deadline and deadline < start:
             self.add_error("deadline", _("The deadline is before the start date."))

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -27,6 +28,7 @@ from duban.org.models import localized
 class Cadence(models.TextChoices):
     WEEKLY = periods.WEEKLY, _("Weekly")
     MONTHLY = periods.MONTHLY, _("Monthly")
+    QUARTERLY = periods.QUARTERLY, _("Quarterly")
 
 
 class Plan(models.Model):
@@ -189,6 +191,12 @@ def owes_for(period: periods.Period) -> Q:
 CLOSED_ON_TIME = Q(state=TaskState.CLOSED, stopped_on__lte=F("deadline"))
 
 
+def deadline_shown(day: dt.date) -> dt.date | str:
+    """A deadline as people read it, on pages and in documents: the date, or
+    "Long-term" (长期坚持) for a task that has none (``deadlines.LONG_TERM``)."""
+    return gettext("Long-term") if day == deadlines.LONG_TERM else day
+
+
 class Task(models.Model):
     """A task or measure. Children make it a parent whose progress is rolled up."""
 
@@ -251,6 +259,9 @@ class Task(models.Model):
     original_deadline = models.DateField(_("original deadline"))
     deadline = models.DateField(_("deadline"), db_index=True)
     deadline_moves = models.PositiveSmallIntegerField(_("deadline moves"), default=0)
+    # The deadline in the words of the list it came from, when words rather
+    # than a date ("每半年", "6月底前完成初稿，9月底前完成"): shown beside the date.
+    deadline_note = models.CharField(_("deadline as written"), max_length=100, blank=True)
     cadence = models.CharField(
         _("report cadence"), max_length=10, choices=Cadence.choices, default=Cadence.WEEKLY
     )
@@ -329,6 +340,11 @@ class Task(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def is_long_term(self) -> bool:
+        """长期坚持: no deadline, never overdue, reported every period while open."""
+        return self.deadline == deadlines.LONG_TERM
 
     def is_overdue(self, today: dt.date) -> bool:
         return self.is_open and self.deadline < today

@@ -175,9 +175,7 @@ def reporting_status(request: AuthedRequest) -> HttpResponse:
             "period": period,
             "previous": period.previous(),
             "next": period.next() if period.next().start <= today else None,
-            "other_cadence": periods.MONTHLY
-            if period.cadence == periods.WEEKLY
-            else periods.WEEKLY,
+            "other_cadences": [c for c in periods.CADENCES if c != period.cadence],
             "missing": missing,
             "missing_unit": next((r.unit for r in status.rows if r.unit.pk == unit_id), None),
             "today": today,

@@ -37,11 +37,12 @@ def test_quarters_parse_and_hold_their_reporting_periods():
         labels[0] == "2026-W01"
         and "2026-W13" in labels
         and "2026-W14" not in labels
-        and labels[-3:]
+        and labels[-4:]
         == [
             "2026-01",
             "2026-02",
             "2026-03",
+            "2026-Q1",  # a quarterly task's report counts in its quarter
         ]
     )
 

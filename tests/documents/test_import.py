@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 
 from duban.documents import importer
 from duban.documents.models import TaskImport
+from duban.lib import deadlines
 from duban.org import services as org_services
 from duban.org.models import Unit
 from duban.org.scope import SYSTEM
@@ -73,8 +74,8 @@ def test_the_preview_matches_units_and_writes_no_task(office, units, plan2022, w
         dt.date(2022, 6, 30),
         dt.date(2022, 9, 30),
         dt.date(2022, 9, 30),
-        dt.date(2022, 12, 31),
-        dt.date(2022, 12, 31),
+        deadlines.LONG_TERM,  # 长期坚持: no deadline
+        dt.date(2022, 12, 31),  # 每季度: every quarter until the year's end
         dt.date(2022, 9, 30),
     ]
     assert {u.name for u in measures[0].co} >= {"区发展和改革委员会", "区财政局", "区自然资源局"}
@@ -102,7 +103,8 @@ def test_import_writes_the_tree_and_a_second_import_changes_nothing(
         "引进新型研发机构",
     ]
     assert measures[0].lead_unit == units["KJ"] and measures[0].start_date == dt.date(2022, 1, 1)
-    assert tasks.get(title="压缩工程建设项目审批时限").cadence == "monthly"  # 每季度
+    quarterly = tasks.get(title="压缩工程建设项目审批时限")
+    assert quarterly.cadence == "quarterly" and quarterly.deadline_note == "每季度"
     again, preview = _upload(office, plan2022, workbook)
     assert preview.count("same") == 8 and not preview.unknown
     counts = importer.apply(actor=office, record=again, mappings={})
@@ -211,4 +213,5 @@ def test_a_list_for_another_year_is_flagged(office, units, workbook):
     plan = f.plan(office, title="2026年重点任务", year=2026)
     _record, preview = _upload(office, plan, workbook)
     assert preview.other_year == 2022
-    assert all(r.deadline is None or r.deadline.year in (2022, 2026) for r in preview.rows)
+    dated = [r.deadline for r in preview.rows if r.deadline not in (None, deadlines.LONG_TERM)]
+    assert dated and all(d.year in (2022, 2026) for d in dated)

@@ -94,6 +94,7 @@ def test_a_task_assigned_is_posted_signed_with_what_it_is_about(office, robot, u
             "name_en": "Development and Reform Bureau",
         },
         "deadline": task.deadline.isoformat(),
+        "long_term": False,
         "url": f"{SITE}/tasks/{task.pk}/",
         "api": f"{SITE}/api/v1/tasks/{task.pk}",
     }

@@ -17,7 +17,7 @@ from duban.lib import periods
 from duban.org.models import Person, Unit
 from duban.org.scope import Actor, person_of, scope_of
 
-from ..models import EventKind, Plan, Task, TaskEvent
+from ..models import EventKind, Plan, Task, TaskEvent, TaskState
 from .progress import _plan_recompute, _rollup_from
 from .tasks import _validate_dates
 
@@ -41,6 +41,10 @@ class NewTask:
     import_key: str = ""
     source: str = "plan"
     section: str = ""  # the plan's heading it sits under (Task.section)
+    deadline_note: str = ""  # the deadline as the list wrote it, when words (Task.deadline_note)
+    # Closed history (an import's past rows, by the office's choice): written
+    # closed at 100 %, with an event saying so; it owes nothing and warns of nothing.
+    closed: bool = False
 
 
 @transaction.atomic
@@ -106,7 +110,13 @@ def tasks_create_in_bulk(
                     created_by=who,
                     import_key=row.import_key,
                     section=row.section,
+                    deadline_note=row.deadline_note,
                     is_parent=row.key in children,
+                    **(
+                        {"state": TaskState.CLOSED, "closed_at": now, "progress": Decimal(100)}
+                        if row.closed
+                        else {}
+                    ),
                 )
             )
         written = bulk_create_with_history(
@@ -130,6 +140,21 @@ def tasks_create_in_bulk(
                     data={"meeting": "", "imported": True},
                 )
             )
+            if row.closed:
+                events.append(
+                    TaskEvent(
+                        task=task,
+                        kind=EventKind.CLOSED,
+                        actor=who,
+                        unit=task.lead_unit,
+                        at=now,
+                        text=_(
+                            "Imported as closed history: its deadline, %(deadline)s, had passed."
+                        )
+                        % {"deadline": task.deadline.isoformat()},
+                        data={"imported": True, "history": True},
+                    )
+                )
         Task.co_units.through.objects.bulk_create(links, batch_size=1000)
         TaskEvent.objects.bulk_create(events, batch_size=1000)
     # New tasks are at 0 %: the tasks that already existed and received new

@@ -45,6 +45,8 @@ def deadline_change_request(
     )
     if not task.is_open:
         raise ValidationError(_("This task is closed."))
+    if task.is_long_term:
+        raise ValidationError(_("A long-term task has no deadline to move."))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give the reason for the new deadline.")})

@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from duban.work.attachments import SHOWN_INLINE
-from duban.work.models import Task
+from duban.work.models import Task, deadline_shown
 
 register = template.Library()
 
@@ -88,6 +88,17 @@ def pct(value: Any) -> str:
     except (TypeError, ValueError):
         return "–"
     return f"{number:.0f}%" if number == int(number) else f"{number:.1f}%"
+
+
+@register.filter
+def due(deadline: Any) -> str:
+    """A deadline as people read it: the date, or "long-term" (长期坚持) for a
+    task that has none (``deadlines.LONG_TERM``). Takes a task or a date."""
+    day = getattr(deadline, "deadline", deadline)
+    if not isinstance(day, dt.date):
+        return "" if day is None else str(day)
+    shown = deadline_shown(day)
+    return shown.isoformat() if isinstance(shown, dt.date) else shown
 
 
 @register.filter

@@ -41,6 +41,25 @@ class Command(BaseCommand):
             "--create-unknown", action="store_true", help="create units for unknown names"
         )
         parser.add_argument(
+            "--sections",
+            choices=[importer.HEADINGS, importer.AS_TASKS],
+            default=importer.HEADINGS,
+            help="section rows (一、二、…) become group headings (default) or top-level tasks",
+        )
+        parser.add_argument(
+            "--past",
+            choices=[importer.KEEP, importer.THIS_YEAR, importer.HISTORY],
+            default=importer.KEEP,
+            help="new rows whose deadline has passed: imported as written (default), "
+            "moved to this year, or imported as closed history",
+        )
+        parser.add_argument(
+            "--under",
+            metavar="UNITCODE",
+            help="where units the import creates go: a unit of the plan's office "
+            "(default: the plan's office)",
+        )
+        parser.add_argument(
             "--as",
             dest="username",
             help="the office user who imports (their scope applies); without it, the system",
@@ -61,17 +80,23 @@ class Command(BaseCommand):
             if not name or unit is None:
                 raise CommandError(f"--map {item!r}: write NAME=UNITCODE with a known code")
             mappings[name.strip()] = unit.pk
+        under = None
+        if options["under"]:
+            under = Unit.objects.filter(code=options["under"].strip()).first()
+            if under is None:
+                raise CommandError(f"--under {options['under']!r}: no unit with that code")
+        choices = {"sections": options["sections"], "past": options["past"]}
         data = path.read_bytes()
         try:
             result = importer.preview(
-                importer.read(data, plan), plan, mappings, scope=scope_of(actor)
+                importer.read(data, plan), plan, mappings, scope=scope_of(actor), **choices
             )
         except taskbook.WorkbookError as error:
             text, params = taskbook.message(error.code, error.params)
             raise CommandError(_(text) % params) from None
         if options["create_unknown"]:
             mappings.update({name: importer.NEW for name in result.unknown})
-            result = importer.preview(result.book, plan, mappings, scope=scope_of(actor))
+            result = importer.preview(result.book, plan, mappings, scope=scope_of(actor), **choices)
         self._print(result)
         if options["dry_run"]:
             return
@@ -80,7 +105,9 @@ class Command(BaseCommand):
                 record, _preview = importer.upload(
                     actor=actor, plan=plan, uploaded=SimpleUploadedFile(path.name, data)
                 )
-                counts = importer.apply(actor=actor, record=record, mappings=mappings)
+                counts = importer.apply(
+                    actor=actor, record=record, mappings=mappings, parent=under, **choices
+                )
             except ValidationError as error:
                 raise CommandError(" ".join(error.messages)) from None
             except PermissionDenied as error:
@@ -119,6 +146,10 @@ class Command(BaseCommand):
             if node.deadline is not None:
                 text, params = deadlines.describe(node.deadline)
                 deadline = _(text) % params
+            if row.moved_from is not None:
+                deadline += f" → {row.deadline}"
+            if row.closed:
+                deadline += " (closed history)"
             lead = row.lead.name if row.lead else "?".join(node.lead_units[:1])
             self.stdout.write(
                 f"{node.row:>5} {'  ' * row.depth}{node.serial} {node.title} | {lead} | "
