@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Case, Exists, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -184,15 +185,54 @@ def snapshot(*, today: dt.date | None = None) -> list[StandingSnapshot]:
     return taken
 
 
+def ranked_quarter(day: dt.date, office: Unit | None) -> periods.Quarter:
+    """The quarter an office's ranking shows on ``day``, the one definition the
+    assessment page and the cockpit share (``ranking_on``)."""
+    if office is None:
+        return periods.quarter_containing(day).previous()
+    return ranking_on(day, office)[0]
+
+
 def ranking_on(day: dt.date, office: Unit) -> tuple[periods.Quarter, StandingSnapshot | None]:
-    """The office's standing of ``day``'s quarter as recorded on or before ``day``."""
-    quarter = periods.quarter_containing(day)
+    """The quarter the office's ranking shows on ``day`` and its standing as
+    recorded on or before ``day``, in one query.
+
+    The quarter is the last ended one, which the office still scores and
+    locks, until it is locked (by ``day``); then the current one, so far. An
+    office with nothing recorded for the last quarter (a new installation)
+    sees the current one at once."""
+    current = periods.quarter_containing(day)
+    last = current.previous()
+    next_day = dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
+    locked = Exists(
+        Assessment.objects.filter(
+            office=office,
+            quarter=last.label,
+            locked_at__lt=timezone.make_aware(next_day),
+        )
+    )
     found = (
-        StandingSnapshot.objects.filter(office=office, quarter=quarter.label, day__lte=day)
-        .order_by("-day")
+        StandingSnapshot.objects.filter(
+            office=office, quarter__in=[last.label, current.label], day__lte=day
+        )
+        .annotate(locked=locked)
+        .annotate(
+            preferred=Case(
+                When(locked=True, quarter=current.label, then=Value(0)),
+                When(locked=False, quarter=last.label, then=Value(0)),
+                default=Value(1),
+            )
+        )
+        .order_by("preferred", "-day")
         .first()
     )
-    return quarter, found
+    if found is None:
+        return current, None
+    if found.preferred == 0:  # type: ignore[attr-defined]
+        return (current if found.quarter == current.label else last), found
+    # The quarter it should show has nothing recorded: the current one, so far
+    # (after the lock, or before any scan of the last quarter).
+    return current, (found if found.quarter == current.label else None)
 
 
 def _require_office(actor: Actor, office: Unit) -> None:

@@ -28,9 +28,9 @@ from .review import month_review
 
 @login_required
 def assessment_home(request: AuthedRequest) -> HttpResponse:
-    """The last ended quarter: the one the office ranks and locks."""
-    quarter = periods.quarter_containing(timezone.localdate()).previous()
+    """The quarter the office ranks (``services.ranked_quarter``), as the cockpit shows."""
     office = chosen_office(request)
+    quarter = services.ranked_quarter(timezone.localdate(), office)
     target = reverse("assessment_detail", kwargs={"quarter": quarter.label})
     return redirect(target + office_query(request, office))
 

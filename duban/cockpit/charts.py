@@ -35,7 +35,7 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from duban.assessment.models import Category, StandingSnapshot
-from duban.assessment.services import ranking_on
+from duban.assessment.services import ranked_quarter, ranking_on
 from duban.lib import investment, periods, rules
 from duban.org.models import Unit
 from duban.org.scope import scope_of
@@ -253,18 +253,21 @@ class Recorded:
     snapshot: StandingSnapshot | None
     by_category: dict[str, list[list[Any]]]  # rows [unit, category, rank, total]
     link: str  # the assessment page
+    day: dt.date  # the day it is shown for (today, or the "as of" day)
 
     @classmethod
     def on(cls, day: dt.date, office: Unit | None) -> Recorded:
         """The ranking of ``office`` (the person's own) as recorded by ``day``."""
         if office is None:
-            quarter, snapshot = periods.quarter_containing(day), None
+            quarter, snapshot = ranked_quarter(day, None), None
         else:
             quarter, snapshot = ranking_on(day, office)
         by_category: dict[str, list[list[Any]]] = defaultdict(list)
         for row in snapshot.rows if snapshot else []:
             by_category[row[1]].append(row)
-        return cls(quarter, snapshot, by_category, _link("assessment_detail", quarter.label))
+        return cls(
+            quarter, snapshot, by_category, _link("assessment_detail", quarter.label), day
+        )
 
 
 def _ranking(recorded: Recorded) -> dict[str, Any]:
@@ -296,6 +299,8 @@ def _ranking(recorded: Recorded) -> dict[str, Any]:
         axis=_("points"),
     )
     title = _("Quarter %(quarter)s ranking: top and bottom") % {"quarter": recorded.quarter.label}
+    if recorded.quarter.end >= recorded.day:
+        title += " " + _("(so far)")
     if recorded.snapshot:
         title += " " + _("(as scored on %(day)s)") % {"day": recorded.snapshot.day.isoformat()}
     return _chart(
