@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from duban.assessment.models import Category, StandingSnapshot
 from duban.assessment.services import ranked_quarter, ranking_on
-from duban.lib import investment, periods, rules
+from duban.lib import investment, rules
 from duban.org.models import Unit
 from duban.org.scope import scope_of
 from duban.projects import indicators
@@ -46,6 +46,7 @@ from duban.supervision import history
 from duban.supervision.models import Rule, TaskWarning
 from duban.work.models import OPEN_STATES, EventKind, Meeting, Plan, Task, TaskEvent, TaskState
 from duban.work.queries import visible_tasks
+from duban.work.services import plan_progress_as_of
 
 RED, YELLOW, GREEN, BLUE = "#c62828", "#e6a700", "#1e7f4f", "#1f5fa8"
 MAIN_LINE = [Stage.RESERVE, Stage.SIGNED, Stage.STARTED, Stage.PRODUCING, Stage.CAPACITY]
@@ -265,9 +266,7 @@ class Recorded:
         by_category: dict[str, list[list[Any]]] = defaultdict(list)
         for row in snapshot.rows if snapshot else []:
             by_category[row[1]].append(row)
-        return cls(
-            quarter, snapshot, by_category, _link("assessment_detail", quarter.label), day
-        )
+        return cls(quarter, snapshot, by_category, _link("assessment_detail", quarter.label), day)
 
 
 def _ranking(recorded: Recorded) -> dict[str, Any]:
@@ -532,9 +531,12 @@ def _indicators(person: Any, at: Moment) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------ people
 
 
-def _leader_first(person: Any, open_tasks: QuerySet[Task], top: dict[int, int]) -> dict[str, Any]:
+def _leader_first(
+    person: Any, open_tasks: QuerySet[Task], top: dict[int, int], at: Moment
+) -> dict[str, Any]:
     """The units and plans a leader answers for (those of the open tasks they
-    lead): open tasks, red and yellow, worst first, each linked to its list."""
+    lead): open tasks, red and yellow, worst first, each linked to its list;
+    a plan's progress as it stood on the day shown."""
     per_unit: dict[int, Counter[str]] = defaultdict(Counter)
     per_plan: dict[int, Counter[str]] = defaultdict(Counter)
     for task_id, unit_id, plan_id in open_tasks.filter(leader=person).values_list(
@@ -547,6 +549,11 @@ def _leader_first(person: Any, open_tasks: QuerySet[Task], top: dict[int, int]) 
             counter["yellow"] += rules.YELLOW <= level < rules.RED
     units = Unit.objects.in_bulk(list(per_unit))
     plans = Plan.objects.in_bulk(list(per_plan))
+    progress = (
+        plan_progress_as_of(plans, at.end)
+        if at.past
+        else {p: plan.progress for p, plan in plans.items()}
+    )
 
     def worst(row: dict[str, Any]) -> tuple[int, int, int]:
         return (-row["red"], -row["yellow"], -row["open"])
@@ -572,7 +579,7 @@ def _leader_first(person: Any, open_tasks: QuerySet[Task], top: dict[int, int]) 
             (
                 {
                     "name": plans[p],
-                    "progress": plans[p].progress,
+                    "progress": progress.get(p, Decimal(0)),
                     **c,
                     "link": _link("task_list", plan=p, leader=person.pk),
                     "red_link": _link("warning_board", plan=p, leader=person.pk, level=rules.RED),
@@ -718,5 +725,5 @@ def overview(person: Any, as_of: dt.date | None = None) -> dict[str, Any]:
         "totals": totals,
         "charts": charts,
         "places": _places(person, recorded),
-        "leader": _leader_first(person, tasks, top) if person.is_leader else None,
+        "leader": _leader_first(person, tasks, top, at) if person.is_leader else None,
     }

@@ -352,3 +352,24 @@ def test_units_are_ranked_by_red_lights_not_red_warnings(office, unit_a, unit_b)
     chart = _chart(overview(office), "units")
     assert chart["option"]["yAxis"]["data"] == [str(unit_b), str(unit_a)]
     assert _values(chart) == [2, 1]
+
+
+def test_as_of_a_past_day_the_leader_sees_the_plan_progress_of_that_day(
+    office, leader, liaison_a, unit_a, unit_b, plan, clock
+):
+    """The plan's progress "as of" a day is the official progress of that day
+    (reports accepted by then, tasks assigned by then), not today's."""
+    clock.move_to(f.NOW - 12 * DAY)  # assigned twelve days ago
+    first = f.claimed(office, liaison_a, unit_a, leader=leader, plan=plan, start=f.TODAY - 14 * DAY)
+    clock.move_to(f.NOW - 7 * DAY)  # a week ago: 40 % accepted
+    f.accepted(office, liaison_a, first, period=f.LAST_WEEK, percent="40", text="完成四成。")
+    clock.move_to(f.NOW)  # today: 70 %, and a second task, at 0 %
+    f.accepted(office, liaison_a, first, percent="70", text="完成七成。")
+    f.task(office, unit_b, leader=leader, plan=plan)
+    plan.refresh_from_db()
+    today = overview(leader)["leader"]["plans"][0]
+    then = overview(leader, as_of=f.TODAY - 5 * DAY)["leader"]["plans"][0]
+    before = overview(leader, as_of=f.TODAY - 10 * DAY)["leader"]["plans"][0]
+    assert today["progress"] == plan.progress == Decimal("35.0")  # (70 + 0) / 2
+    assert then["progress"] == Decimal("40.0")  # one task then, at the accepted 40
+    assert before["progress"] == Decimal("0")  # nothing accepted yet

@@ -8,6 +8,7 @@ task's timeline in the same transaction.
 
 from ._common import ConflictError, lock_row, record_event
 from .bulk import NewTask, tasks_create_in_bulk
+from .progress import plan_progress_as_of, weighted_mean
 from .reports import (
     AcceptedMany,
     SkippedReport,
@@ -38,6 +39,8 @@ from .tasks import (
 )
 
 __all__ = [
+    "plan_progress_as_of",
+    "weighted_mean",
     "EDITABLE_FIELDS",
     "AcceptedMany",
     "ConflictError",

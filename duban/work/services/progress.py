@@ -11,10 +11,12 @@ scan, the cockpit and the assessment read the stored ``progress``.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Sum
+from django.db.models import OuterRef, Subquery
 
 from ..models import (
     FILED,
@@ -57,14 +59,58 @@ def _closed_progress(task: Task) -> Decimal | None:
 # --- progress and roll-up -----------------------------------------------------
 
 
-def _weighted_mean(tasks: Any) -> Decimal:
-    weighted = ExpressionWrapper(
-        F("weight") * F("progress"), output_field=DecimalField(max_digits=20, decimal_places=3)
-    )
-    agg = tasks.aggregate(total=Sum(weighted), weights=Sum("weight"))
-    if not agg["weights"]:
+def weighted_mean(pairs: Iterable[tuple[Decimal, Decimal]]) -> Decimal:
+    """The roll-up, the one definition: the mean of (weight, progress) pairs
+    weighted by weight, to one decimal (0 with no weight)."""
+    total = weights = Decimal(0)
+    for weight, progress in pairs:
+        total += Decimal(weight) * Decimal(progress)
+        weights += Decimal(weight)
+    if not weights:
         return Decimal("0")
-    return (Decimal(agg["total"]) / Decimal(agg["weights"])).quantize(Decimal("0.1"))
+    return (total / weights).quantize(Decimal("0.1"))
+
+
+def _weighted_mean(tasks: Any) -> Decimal:
+    return weighted_mean(tasks.values_list("weight", "progress"))
+
+
+def plan_progress_as_of(plan_ids: Iterable[int], end: dt.datetime) -> dict[int, Decimal]:
+    """Each plan's official progress as it stood at ``end`` (the cockpit "as
+    of" a past day), by the same definitions as the stored one: a leaf's last
+    report accepted before ``end``, a task closed before ``end`` its recorded
+    final progress, parents and plans rolled up by ``weighted_mean``; tasks
+    assigned after ``end`` are not counted. One query whatever the plans' size."""
+    accepted = ProgressReport.objects.filter(
+        task=OuterRef("pk"), state=ReportState.ACCEPTED, reviewed_at__lt=end
+    ).order_by("-period_start", "-id")
+    closed = CloseRequest.objects.filter(
+        task=OuterRef("pk"), state=RequestState.APPROVED, decided_at__lt=end
+    ).order_by("-decided_at", "-id")
+    rows = list(
+        Task.objects.filter(plan_id__in=list(plan_ids), created_at__lt=end)
+        .annotate(
+            official=Subquery(accepted.values("percent")[:1]),
+            final=Subquery(closed.values("final_progress")[:1]),
+        )
+        .values_list("pk", "parent_id", "plan_id", "weight", "official", "final")
+    )
+    children: dict[int | None, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        children.setdefault(row[1], []).append(row)
+
+    def value(row: tuple[Any, ...]) -> Decimal:
+        pk, _parent, _plan, _weight, official, final = row
+        if final is not None:
+            return Decimal(final)
+        if pk in children:
+            return weighted_mean((c[3], value(c)) for c in children[pk])
+        return Decimal(official) if official is not None else Decimal("0")
+
+    top: dict[int, list[tuple[Decimal, Decimal]]] = {}
+    for row in children.get(None, []):
+        top.setdefault(row[2], []).append((row[3], value(row)))
+    return {plan: weighted_mean(pairs) for plan, pairs in top.items()}
 
 
 def _plan_recompute(plan: Plan | None) -> None:
