@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from duban.assessment import services as assessment
 from duban.assessment.services import snapshot
-from duban.lib import periods, rules
+from duban.lib import deadlines, periods, rules
 from duban.notify.digest import weekly_digest
 from duban.notify.fanout import fan_out
 from duban.ops.demo import district, projects
@@ -409,7 +409,7 @@ class DemoBuilder:
             co_units=[self.units[code] for code in spec.co],
             leader=self.people[spec.leader or leader],
             start_date=start,
-            deadline=deadline,
+            deadline=deadlines.LONG_TERM if spec.long_term else deadline,
             plan=plan,
             parent=parent,
             meeting=meeting,
@@ -578,6 +578,8 @@ class DemoBuilder:
         rng = self.rng
         end_day = close_at.date() if close_at else self.today
         plan_end = close_at.date() if close_at else task.deadline
+        if task.is_long_term:  # a standing task: paced as if over a year
+            plan_end = task.start_date + dt.timedelta(days=365)
         every = list(periods.periods_between(task.start_date, end_day, spec.cadence))
         chains: list[Chain] = []
         previous = 0
@@ -680,7 +682,7 @@ class DemoBuilder:
             return self.rng.choice(data.NO_CHANGE_REASONS)
         steps = spec.steps or (f"按计划推进“{spec.title}”各项工作",)
         step = steps[min(len(steps) - 1, percent * len(steps) // 100)]
-        when = "本周" if cadence == periods.WEEKLY else "本月"
+        when = {periods.WEEKLY: "本周", periods.QUARTERLY: "本季度"}.get(cadence, "本月")
         text = f"{when}{step}。"
         if value is not None:
             unit = spec.metric_unit

@@ -65,6 +65,7 @@ class TaskSpec:
     serial: str = ""
     leader: str = ""  # username; measures default to their task's leader
     deadline: int = 60
+    long_term: bool = False  # 长期坚持: no deadline (``deadline`` is then ignored)
     cadence: str = "weekly"
     metric: str = ""
     metric_unit: str = ""
@@ -851,6 +852,34 @@ PLAN: tuple[PlanTaskSpec, ...] = (
                         "管网施工与市政电力迁改交叉作业，需待电力迁改完成后施工，申请再顺延30天。",
                         comment="同意本次延期。此后不再受理延期申请，务必按期完成。",
                     ),
+                ),
+            ),
+            TaskSpec(
+                "常态化开展“万人助万企”活动，持续优化营商环境",
+                "Keep improving the business environment: helping companies, as a standing task",
+                "LYHT-ZSB",
+                ("LYHT-ZWZX",),
+                serial="4.6",
+                long_term=True,
+                cadence="monthly",
+                steps=(
+                    "走访重点企业，建立问题清单和办理台账",
+                    "对企业反映的问题逐项交办、限时办结并回访",
+                    "总结推广助企服务经验，形成常态化机制",
+                ),
+            ),
+            TaskSpec(
+                "开展重点企业季度运行分析",
+                "Analyse the key companies' operations every quarter",
+                "LYHT-JFB",
+                ("LYHT-ZSB",),
+                serial="4.7",
+                deadline=200,
+                cadence="quarterly",
+                steps=(
+                    "收集重点企业季度经营数据",
+                    "形成季度运行分析报告，提出稳增长措施",
+                    "跟踪措施落实情况，纳入下季度分析",
                 ),
             ),
         ),
