@@ -10,6 +10,8 @@ class OpsConfig(AppConfig):
     label = "ops"
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401, PLC0415 (registers the checks once the apps load)
+
         # The job queue's app names itself in English only; the administration
         # shows it in the reader's language.
         apps.get_app_config("django_tasks_database").verbose_name = _("Background jobs")

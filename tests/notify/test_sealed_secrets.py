@@ -16,7 +16,7 @@ import pytest
 from django.apps import apps
 from django.core import serializers
 from django.core.management import call_command
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, SystemCheckError
 from django.db import connection
 
 from duban.audit.models import AuditEvent
@@ -212,3 +212,11 @@ def test_a_dump_of_the_data_holds_tokens_and_loads_back(office, unit_a, robot):
     [loaded] = serializers.deserialize("json", dumped)
     assert (loaded.object.url, loaded.object.secret) == (robot_url(robot), SECRET)
     assert json.loads(dumped)[0]["fields"]["secret"].startswith("v1:aes:")
+
+
+def test_a_key_that_does_not_open_the_secrets_is_said_at_start(settings, office, unit_a, robot):
+    add_hook(office, unit_a, robot_url(robot), secret=SECRET)
+    call_command("check", "--database", "default", "--tag", "database", stdout=io.StringIO())
+    settings.DUBAN_SECRETS_KEY = KEY_NEW  # the key that sealed them is lost
+    with pytest.raises(SystemCheckError, match="duban.E001.*do not open with this installation"):
+        call_command("check", "--database", "default", "--tag", "database", stdout=io.StringIO())

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from gunicorn.app.base import BaseApplication
 
@@ -61,6 +62,8 @@ class Command(BaseCommand):
             def load(self) -> Any:
                 return application
 
+        # The checks that read the database (a secrets key that opens what it sealed).
+        call_command("check", "--database", "default", "--tag", "database", "--fail-level", "ERROR")
         if options["with_worker"]:
             self._start_worker()
         self.stdout.write(f"duban serving on http://{options['host']}:{port}/")
