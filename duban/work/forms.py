@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from duban.lib import deadlines
 from duban.org.models import Person, Role, Unit
 
+from .attachments import ALLOWED
 from .models import Meeting, MeetingKind, Plan, Task, TaskSource, TaskState
 
 
@@ -71,6 +72,44 @@ class FastSelectMultiple(FastSelect):
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
+
+
+# What the file chooser offers: the types duban.work.attachments accepts (a
+# phone's picker shows photos, PDFs and Office files, not everything).
+ACCEPT = ",".join(
+    [
+        "image/*",
+        "application/pdf",
+        *sorted(ext for ext, (kind, _magic) in ALLOWED.items() if not kind.startswith("image/")),
+    ]
+)
+
+
+class EvidenceInput(MultipleFileInput):
+    """Files from the phone or the computer and, on a touch screen, a second
+    input that opens the camera (``capture``). Both send under the field's
+    name, so the field receives the files of both."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__({"accept": ACCEPT, **(attrs or {})})
+
+    def use_required_attribute(self, initial: Any) -> bool:
+        # A photo alone is enough: the browser must not insist on the first
+        # input (the service says when no file came at all).
+        return False
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        files = super().render(name, value, attrs, renderer)
+        camera = f"{(attrs or {}).get('id') or 'id_' + name}_camera"
+        return format_html(
+            '{}<span class="camera"><label for="{}">{}</label>'
+            '<input type="file" name="{}" id="{}" accept="image/*" capture="environment"></span>',
+            files,
+            camera,
+            _("Take a photo"),
+            name,
+            camera,
+        )
 
 
 class MultipleFileField(forms.FileField):
@@ -223,7 +262,7 @@ class ReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
     )
-    attachments = MultipleFileField(label=_("Attachments"), required=False)
+    attachments = MultipleFileField(label=_("Attachments"), required=False, widget=EvidenceInput)
     version = VersionField()
 
     def __init__(self, *args: Any, periods: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -257,7 +296,7 @@ class CloseDecisionForm(DecisionForm):
 
 class CloseRequestForm(forms.Form):
     summary = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 4}))
-    attachments = MultipleFileField(label=_("Evidence"), required=True)
+    attachments = MultipleFileField(label=_("Evidence"), required=True, widget=EvidenceInput)
 
 
 class InstructionForm(forms.Form):

@@ -214,3 +214,15 @@ def test_the_pager_keeps_the_filters(as_, office, plan, many):
     assert [link.replace("&amp;", "&") for link in links] == [
         f"plan={plan.pk}&sort=deadline&page=2"
     ]
+
+
+def test_the_folded_filters_say_how_many_are_set(as_, office, unit_a, tasks):
+    # On a phone the filters fold behind one button: it counts the set ones,
+    # so a filtered list does not pass for the whole one.
+    client = as_(office)
+    button = re.compile(
+        r'data-testid="filters-button">Filters(?: <span class="count">(\d+)</span>)?<'
+    )
+    assert button.search(client.get("/tasks/").content.decode()).group(1) is None
+    page = client.get(f"/tasks/?unit={unit_a.pk}&due=overdue&q=").content.decode()
+    assert button.search(page).group(1) == "2"

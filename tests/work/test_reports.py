@@ -234,3 +234,28 @@ def test_the_review_needs_a_comment_to_return_and_happens_once(office, liaison_a
     with pytest.raises(ValidationError, match="Only a submitted report can be reviewed"):
         services.report_review(actor=office, report=report, accept=False, comment="再看看。")
     assert ProgressReport.objects.get(pk=report.pk).state == ReportState.ACCEPTED
+
+
+def test_a_photo_from_the_camera_and_a_file_arrive_as_one_reports_attachments(
+    as_, liaison_a, claimed_task
+):
+    client = as_(liaison_a)
+    page = client.get(f"/tasks/{claimed_task.pk}/report/").content.decode()
+    # Two inputs of one name: the file chooser and the camera (on a phone).
+    assert page.count('name="attachments"') == 2
+    assert 'accept="image/*" capture="environment"' in page
+    photo = f.upload("现场照片.jpg", b"\xff\xd8\xff\xe0" + b"\0" * 64, "image/jpeg")
+    response = client.post(
+        f"/tasks/{claimed_task.pk}/report/",
+        {
+            "period": f.THIS_WEEK,
+            "text": "现场已开工。",
+            "percent": "30",
+            "submit": "1",
+            "attachments": [f.pdf("协议.pdf"), photo],
+        },
+    )
+    assert response.status_code == 302
+    report = ProgressReport.objects.get(task=claimed_task, period_label=f.THIS_WEEK)
+    names = sorted(report.attachments.values_list("original_name", flat=True))
+    assert names == ["协议.pdf", "现场照片.jpg"]

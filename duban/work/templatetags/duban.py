@@ -145,3 +145,14 @@ def opens_in_browser(attachment: Any) -> bool:
     """Whether an attachment is a PDF or an image, opened in a tab
     (``attachment_view``); other files are saved (``attachment_download``)."""
     return attachment.content_type in SHOWN_INLINE
+
+
+@register.filter
+def filters_set(chosen: Any) -> int:
+    """How many of a list's filters are set: a filter form's changed fields
+    (an unbound one, none), or a mapping's non-empty values. The folded
+    filters' button on a phone says it, so a filtered list does not pass for
+    the whole one."""
+    if hasattr(chosen, "changed_data"):
+        return len(chosen.changed_data) if chosen.is_bound else 0
+    return sum(1 for value in dict(chosen).values() if value)
