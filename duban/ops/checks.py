@@ -12,10 +12,16 @@ from duban.lib.crypto import CryptoError, SealedCharField
 
 
 @checks.register(checks.Tags.database)
-def sealed_values_open(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+def sealed_values_open(
+    app_configs: Any = None, databases: Any = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
     """Every table holding sealed secrets opens with this installation's key:
     a lost or wrong DUBAN_SECRETS_KEY is said at start, in one line, not as an
-    error on the first page that reads a robot's address or a second factor."""
+    error on the first page that reads a robot's address or a second factor.
+    Only when asked to read the database (``check --database default``, as
+    ``duban serve`` does): every other command's checks stay off it."""
+    if not databases or "default" not in databases:
+        return []
     found: list[checks.CheckMessage] = []
     for model in apps.get_models():
         for field in model._meta.get_fields():
