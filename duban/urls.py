@@ -13,6 +13,7 @@ from duban.sso import account_views
 from duban.sso import views as sso_views
 from duban.supervision import views as supervision_views
 from duban.web import audit as audit_pages
+from duban.web import reporting as reporting_pages
 from duban.web import start
 from duban.web import tasks as task_pages
 from duban.web import units as unit_pages
@@ -78,6 +79,7 @@ urlpatterns = [
     path("warnings/<int:pk>/appeal/", task_pages.appeal_file, name="appeal_file"),
     path("appeals/<int:pk>/decide/", supervision_views.appeal_decide, name="appeal_decide"),
     path("reporting/", views_meetings.reporting_status, name="reporting_status"),
+    path("reporting/burden/", reporting_pages.reporting_burden, name="reporting_burden"),
     path("meetings/", views_meetings.meeting_list, name="meeting_list"),
     path("meetings/new/", views_meetings.meeting_create, name="meeting_create"),
     path("meetings/<int:pk>/", task_pages.meeting_detail, name="meeting_detail"),

@@ -264,6 +264,9 @@ class ReportForm(forms.Form):
     )
     attachments = MultipleFileField(label=_("Attachments"), required=False, widget=EvidenceInput)
     version = VersionField()
+    # When the form was opened, signed (duban.work.filing): the time it took to
+    # file. Anything else sent here measures nothing and refuses nothing.
+    opened = forms.CharField(required=False, widget=forms.HiddenInput, strip=True)
 
     def __init__(self, *args: Any, periods: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -466,6 +466,12 @@ class ProgressReport(models.Model):
     # filed report by the services, so the hourly scan reads a number instead
     # of comparing texts (duban/work/likeness.py).
     likeness = models.FloatField(null=True, blank=True, editable=False)
+    # How long the unit took to file it: seconds from opening the report form
+    # to submitting it (duban/work/filing.py), the last submission's. None when
+    # not measured: filed through the API or a command, the form's stamp absent,
+    # forged or replayed, or longer than a day (a form left open overnight
+    # measures the night, not the work).
+    seconds_to_file = models.PositiveIntegerField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()

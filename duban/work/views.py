@@ -24,7 +24,7 @@ from duban.lib import periods
 from duban.lib.ids import parse_id
 from duban.org.http import AuthedRequest, download, id_or_404, next_or
 
-from . import queries, services
+from . import filing, queries, services
 from .attachments import SHOWN_INLINE
 from .forms import (
     CloseDecisionForm,
@@ -247,7 +247,12 @@ def report_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     last = next((r for r in reports if r.counts), None)
     # The version the person sees, 0 for a period without a report: a save
     # from this page is checked against it, a new report's first save too.
-    initial: dict[str, Any] = {"period": label, "version": 0}
+    # The form's opening, signed: on submission, the time the report took to file.
+    initial: dict[str, Any] = {
+        "period": label,
+        "version": 0,
+        "opened": filing.opened_stamp(person=request.user, task=task),
+    }
     if existing:
         initial.update(
             text=existing.text,
@@ -276,6 +281,9 @@ def report_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 submit="submit" in request.POST,
                 files=data["attachments"],
                 version=data.get("version") or 0,
+                seconds_to_file=filing.seconds_to_file(
+                    data["opened"], person=request.user, task=task
+                ),
             )
         except ValidationError as error:
             conflict = isinstance(error, services.ConflictError)

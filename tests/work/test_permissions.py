@@ -435,6 +435,7 @@ MATRIX = [
     R("plan_detail", "GET", lambda w: f"/plans/{w.plan.pk}/", (302, 200, 404, 200, 200)),
     R("meeting_list", "GET", lambda w: "/meetings/", ALL_200),
     R("reporting_status", "GET", lambda w: "/reporting/", ALL_200),
+    R("reporting_burden", "GET", lambda w: "/reporting/burden/", ALL_200),
     R("warning_board", "GET", lambda w: "/warnings/", ALL_200),
     R("plan_warning_settings", "GET", lambda w: f"/plans/{w.plan.pk}/warnings/", OFFICE_ONLY),
     R(

@@ -65,6 +65,7 @@ OUTSIDERS: dict[tuple[str, str], tuple[int, int]] = {
     ("plan_detail", "GET"): (404, 404),
     ("meeting_list", "GET"): (200, 200),
     ("reporting_status", "GET"): (200, 200),
+    ("reporting_burden", "GET"): (200, 200),
     ("warning_board", "GET"): (200, 200),
     ("plan_warning_settings", "GET"): (404, 403),
     ("appeal_file", "POST"): (404, 404),

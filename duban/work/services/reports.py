@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from duban.lib import periods
 from duban.org.scope import Actor, person_of, scope_of
-from duban.work import likeness
+from duban.work import filing, likeness
 
 from .. import attachments as attachment_rules
 from ..models import (
@@ -77,6 +77,7 @@ def report_save(
     version: int,
     decrease_reason: str = "",
     at: dt.datetime | None = None,
+    seconds_to_file: int | None = None,
 ) -> ProgressReport:
     """Create or update the unit's report for one period; ``submit`` files it.
 
@@ -93,6 +94,11 @@ def report_save(
     A percent lower than the last accepted report's (of an earlier period)
     needs ``decrease_reason`` to be submitted. A submitted report is not the
     task's progress until the office accepts it (``report_review``).
+
+    ``seconds_to_file``: how long the form took, from its opening to this
+    submission (the page reads it from the form's signed stamp,
+    ``duban.work.filing``); kept on a submission when it is a time a form can
+    take, else None. The API and the commands leave it out: not measured.
     """
     now = at or timezone.now()
     today = timezone.localdate(now)
@@ -180,6 +186,7 @@ def report_save(
         report.submitted_at = now
         report.first_submitted_at = report.first_submitted_at or now
         report.is_late = report_is_late(period, report.first_submitted_at, task.report_grace_days)
+        report.seconds_to_file = filing.counted(seconds_to_file)
     else:
         report.state = ReportState.DRAFT
     # The percent, the period and the one-report-per-period rule were checked

@@ -1,0 +1,430 @@
+"""The reporting burden (报送负担, 为基层减负): per unit and week, how many
+reports, figures and answers the office asked of it, how many it filed, and
+how long its report forms took; the units that carry the most first, and the
+figures asked twice, so that the office can ask once.
+
+What counts as asked, each demand in one week of the chosen range:
+
+* **task reports**: a leaf task owes a report for every period it runs in
+  (``work.models.owes_for``, the reporting page's rule); a weekly report
+  counts in its own week, a monthly one in the week it falls due (the
+  month's end plus the plan's grace, ``Plan.report_grace_days``). Filed: a
+  report for the period that stands (submitted or accepted), whenever filed.
+* **investment figures**: a project that is not paused or cancelled, with a
+  year's investment plan above zero, owes a figure for each month the plan
+  runs over (first to last month), due at the month's end plus the project
+  rules' grace (``project_rules.Thresholds.report_grace_days``, the project
+  scan's). Filed: that month's investment report, unless returned.
+* **indicator figures**: a key indicator's target for a unit and a year asks
+  for a figure every month of the year, due like an investment figure.
+  Filed: that month's actual.
+* **notice answers**: a supervision notice counts in the week of its answer
+  date. Filed: answered.
+
+The unit asked is the one that files: a task's lead unit, a project's
+responsible unit, the target's unit, the notice's unit. Everything is read
+through the scoped queries and counted only for units inside the person's
+scope: office staff and leaders see every unit of their subtree, a liaison
+only their own units' lines (their own burden, which they may well want to
+show the office; another unit's is not theirs to read).
+
+The time to file is ``ProgressReport.seconds_to_file`` (``work.filing``):
+the median, per unit, of the reports submitted in the range whose time was
+measured (filed from the report page, within a day of opening it).
+
+The figures asked twice: ``asked_twice``.
+
+A bounded number of queries whatever the number of units, tasks, projects
+or weeks (one aggregate per kind, a few small reads): the periods of the
+range are columns of one aggregate, not one query each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, Q, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from duban.lib import periods, project_rules, rules
+from duban.org.models import Unit
+from duban.org.scope import scope_of
+from duban.projects.models import (
+    IndicatorActual,
+    InvestmentPlan,
+    InvestmentReport,
+    ReportState,
+)
+from duban.projects.queries import visible_projects, visible_targets
+from duban.projects.scan import LIVE
+from duban.supervision.models import SupervisionNotice
+from duban.work.models import FILED, Plan, ProgressReport, default_grace, owes_for, stopped_on
+from duban.work.queries import visible_tasks
+from duban.work.services import report_due_date
+
+from . import asked_twice
+
+TASK_REPORTS = "task_reports"
+INVESTMENT = "investment"
+INDICATORS = "indicators"
+NOTICES = "notices"
+KINDS = (TASK_REPORTS, INVESTMENT, INDICATORS, NOTICES)
+
+DEFAULT_WEEKS = 4
+# A quarter: the longest range the page reads at once.
+MAX_WEEKS = 13
+# The project rules' grace: when a month's investment or indicator figure is due.
+FIGURE_GRACE = project_rules.DEFAULT.report_grace_days
+
+
+def _longest_grace() -> int:
+    """The longest grace a plan may have (its setting's limit, or the
+    installation's): how far before the range a month may end and still fall
+    due inside it."""
+    return int(max(rules.LIMITS["report_grace_days"][1], default_grace()))
+
+
+# --- the range of weeks -----------------------------------------------------------------
+
+
+def chosen_weeks(first: str | None, last: str | None, today: dt.date) -> list[periods.Period]:
+    """The weeks from ``first`` to ``last`` (labels such as ``2026-W09``), in
+    order: by default the :data:`DEFAULT_WEEKS` weeks that ended last; never
+    past the current week, never more than :data:`MAX_WEEKS` (the latest
+    kept); a label that names no week falls back to the default."""
+    current = periods.period_containing(today, periods.WEEKLY)
+    default_last = current.previous()
+    end = _week(last) or default_last
+    end = min(end, current)
+    start = _week(first) or _weeks_before(end, DEFAULT_WEEKS - 1)
+    start = min(start, current)
+    if start > end:
+        start, end = end, start
+    if (end.start - start.start).days // 7 + 1 > MAX_WEEKS:
+        start = _weeks_before(end, MAX_WEEKS - 1)
+    return list(periods.periods_between(start.start, end.end, periods.WEEKLY))
+
+
+def _week(label: str | None) -> periods.Period | None:
+    try:
+        period = periods.period_from_label((label or "").strip())
+    except ValueError:
+        return None
+    return period if period.cadence == periods.WEEKLY else None
+
+
+def _weeks_before(week: periods.Period, n: int) -> periods.Period:
+    return periods.period_containing(week.start - dt.timedelta(weeks=n), periods.WEEKLY)
+
+
+# --- the result ---------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    asked: int = 0
+    filed: int = 0
+
+    @property
+    def not_filed(self) -> int:
+        return self.asked - self.filed
+
+
+@dataclass
+class UnitBurden:
+    unit: Unit
+    kinds: dict[str, Tally]
+    by_week: list[int]  # asked, in each week of the range
+    median_seconds: float | None = None
+    timed: int = 0  # reports whose time to file was measured
+    week_labels: list[str] = field(default_factory=list)
+
+    @property
+    def weekly(self) -> list[tuple[str, int]]:
+        """Each week's label and what was asked in it."""
+        return list(zip(self.week_labels, self.by_week, strict=False))
+
+    @property
+    def asked(self) -> int:
+        return sum(t.asked for t in self.kinds.values())
+
+    @property
+    def filed(self) -> int:
+        return sum(t.filed for t in self.kinds.values())
+
+    @property
+    def median_minutes(self) -> float | None:
+        return None if self.median_seconds is None else round(self.median_seconds / 60, 1)
+
+
+@dataclass
+class Burden:
+    weeks: list[periods.Period]
+    rows: list[UnitBurden]
+    twice: list[asked_twice.TwiceAsked] = field(default_factory=list)
+
+    @property
+    def first(self) -> periods.Period:
+        return self.weeks[0]
+
+    @property
+    def last(self) -> periods.Period:
+        return self.weeks[-1]
+
+    @property
+    def week_labels(self) -> list[str]:
+        return [w.label for w in self.weeks]
+
+    @property
+    def total(self) -> UnitBurden:
+        return UnitBurden(
+            unit=Unit(name=""),
+            kinds={
+                kind: Tally(
+                    asked=sum(r.kinds[kind].asked for r in self.rows),
+                    filed=sum(r.kinds[kind].filed for r in self.rows),
+                )
+                for kind in KINDS
+            },
+            by_week=[sum(r.by_week[i] for r in self.rows) for i in range(len(self.weeks))],
+        )
+
+
+# --- counting ----------------------------------------------------------------------------
+
+
+class _Counts:
+    """Asked and filed per unit, kind and week of the range."""
+
+    def __init__(self, weeks: list[periods.Period]) -> None:
+        self.weeks = weeks
+        self.start, self.end = weeks[0].start, weeks[-1].end
+        self.asked: dict[int, dict[str, list[int]]] = {}
+        self.filed: dict[int, dict[str, list[int]]] = {}
+
+    def week_of(self, day: dt.date) -> int | None:
+        if not self.start <= day <= self.end:
+            return None
+        return (day - self.start).days // 7
+
+    def add(self, unit_id: int, kind: str, day: dt.date, asked: int, filed: int) -> None:
+        week = self.week_of(day)
+        if week is None or not asked:
+            return
+        for table, n in ((self.asked, asked), (self.filed, filed)):
+            by_kind = table.setdefault(unit_id, {k: [0] * len(self.weeks) for k in KINDS})
+            by_kind[kind][week] += n
+
+    def units(self) -> set[int]:
+        return set(self.asked)
+
+    def row(self, unit: Unit) -> UnitBurden:
+        empty = {k: [0] * len(self.weeks) for k in KINDS}
+        asked = self.asked.get(unit.pk, empty)
+        filed = self.filed.get(unit.pk, empty)
+        return UnitBurden(
+            unit=unit,
+            kinds={k: Tally(asked=sum(asked[k]), filed=sum(filed[k])) for k in KINDS},
+            by_week=[sum(asked[k][i] for k in KINDS) for i in range(len(self.weeks))],
+            week_labels=[w.label for w in self.weeks],
+        )
+
+
+def _month_periods(start: dt.date, end: dt.date, grace: int) -> list[periods.Period]:
+    """The months whose figures, due ``grace`` days after their end, may fall due
+    between ``start`` and ``end``."""
+    earliest = start - dt.timedelta(days=grace)
+    return [
+        month
+        for month in periods.periods_between(earliest, end, periods.MONTHLY)
+        if month.end <= end and month.end + dt.timedelta(days=grace) >= start
+    ]
+
+
+def _count_task_reports(person: Any, scope: Any, counts: _Counts) -> None:
+    """One aggregate over the tasks: a column pair (asked, filed) per period
+    that may count in the range, grouped by lead unit and plan (the plan's
+    grace places a monthly report's due date)."""
+    weekly = counts.weeks
+    monthly = _month_periods(counts.start, counts.end, _longest_grace())
+    candidates = [*weekly, *monthly]
+    columns: dict[str, Any] = {}
+    for i, period in enumerate(candidates):
+        filed = ProgressReport.objects.filter(
+            task=OuterRef("pk"), period_label=period.label, state__in=FILED
+        )
+        columns[f"a{i}"] = Count("id", filter=owes_for(period))
+        columns[f"f{i}"] = Count("id", filter=Q(owes_for(period), Exists(filed)))
+    first = min(p.start for p in candidates)
+    rows = _rows(
+        visible_tasks(person)
+        .filter(scope.unit_q("lead_unit"))
+        .filter(is_parent=False, start_date__lte=counts.end, deadline__gte=first)
+        .annotate(stopped_on=stopped_on())
+        .values("lead_unit_id", "plan_id")
+        .annotate(**columns)
+        .order_by()
+    )
+    graces = _plan_graces({row["plan_id"] for row in rows if row["plan_id"]}) if monthly else {}
+    for row in rows:
+        for i, period in enumerate(candidates):
+            if period.cadence == periods.WEEKLY:
+                day = period.start
+            else:
+                grace = graces.get(row["plan_id"], default_grace())
+                day = report_due_date(period, grace)
+            counts.add(row["lead_unit_id"], TASK_REPORTS, day, row[f"a{i}"], row[f"f{i}"])
+
+
+def _rows(query: Any) -> list[dict[str, Any]]:
+    """An aggregate's rows, its columns named at run time (``a0``, ``f0``, ...)."""
+    return list(query)
+
+
+def _plan_graces(plan_ids: set[int]) -> dict[int, int]:
+    """Each plan's grace (``Plan.report_grace_days``: the one definition), in one read."""
+    if not plan_ids:
+        return {}
+    return {
+        pk: Plan(warning_settings=stored).report_grace_days
+        for pk, stored in Plan.objects.filter(pk__in=sorted(plan_ids)).values_list(
+            "pk", "warning_settings"
+        )
+    }
+
+
+def _count_investment(person: Any, scope: Any, counts: _Counts) -> None:
+    months = _month_periods(counts.start, counts.end, FIGURE_GRACE)
+    if not months:
+        return
+    columns: dict[str, Any] = {}
+    for i, month in enumerate(months):
+        year, number = month.start.year, month.start.month
+        runs = Q(year=year, first_month__lte=number, last_month__gte=number)
+        filed = InvestmentReport.objects.filter(
+            project=OuterRef("project"), year=year, month=number
+        ).exclude(state=ReportState.RETURNED)
+        columns[f"a{i}"] = Count("id", filter=runs)
+        columns[f"f{i}"] = Count("id", filter=Q(runs, Exists(filed)))
+    projects = visible_projects(person).filter(scope.unit_q("unit"), stage__in=LIVE)
+    rows = _rows(
+        InvestmentPlan.objects.filter(
+            project__in=projects.values("pk"),
+            year__in=sorted({m.start.year for m in months}),
+            amount__gt=0,
+        )
+        .values("project__unit_id")
+        .annotate(**columns)
+        .order_by()
+    )
+    for row in rows:
+        for i, month in enumerate(months):
+            day = month.end + dt.timedelta(days=FIGURE_GRACE)
+            counts.add(row["project__unit_id"], INVESTMENT, day, row[f"a{i}"], row[f"f{i}"])
+
+
+def _count_indicators(person: Any, scope: Any, counts: _Counts) -> None:
+    months = _month_periods(counts.start, counts.end, FIGURE_GRACE)
+    if not months:
+        return
+    columns: dict[str, Any] = {}
+    for i, month in enumerate(months):
+        filed = IndicatorActual.objects.filter(target=OuterRef("pk"), month=month.start.month)
+        columns[f"a{i}"] = Count("id", filter=Q(year=month.start.year))
+        columns[f"f{i}"] = Count("id", filter=Q(Exists(filed), year=month.start.year))
+    rows = _rows(
+        visible_targets(person)
+        .filter(scope.unit_q("unit"), year__in=sorted({m.start.year for m in months}))
+        .values("unit_id")
+        .annotate(**columns)
+        .order_by()
+    )
+    for row in rows:
+        for i, month in enumerate(months):
+            day = month.end + dt.timedelta(days=FIGURE_GRACE)
+            counts.add(row["unit_id"], INDICATORS, day, row[f"a{i}"], row[f"f{i}"])
+
+
+def _count_notices(person: Any, scope: Any, counts: _Counts) -> None:
+    for row in (
+        SupervisionNotice.objects.filter(
+            scope.unit_q("unit"),
+            task__in=visible_tasks(person).values("pk"),
+            answer_by__gte=counts.start,
+            answer_by__lte=counts.end,
+        )
+        .values("unit_id", "answer_by")
+        .annotate(asked=Count("id"), filed=Count("id", filter=Q(answered_at__isnull=False)))
+        .order_by()
+    ):
+        counts.add(row["unit_id"], NOTICES, row["answer_by"], row["asked"], row["filed"])
+
+
+def _medians(person: Any, scope: Any, weeks: list[periods.Period]) -> dict[int, tuple[float, int]]:
+    """Per unit: the median seconds to file of the reports submitted in the
+    range with a measured time, and how many there were. The database ranks
+    them (a window function), so only the middle one or two come back."""
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(weeks[0].start, dt.time.min, tzinfo=zone)
+    end = dt.datetime.combine(weeks[-1].end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    ranked = (
+        ProgressReport.objects.filter(
+            scope.unit_q("unit"),
+            task__in=visible_tasks(person).values("pk"),
+            seconds_to_file__isnull=False,
+            submitted_at__gte=start,
+            submitted_at__lt=end,
+        )
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("unit_id")],
+                order_by=[F("seconds_to_file").asc(), F("id").asc()],
+            ),
+            n=Window(Count("id"), partition_by=[F("unit_id")]),
+        )
+        .order_by()
+    )
+    # The middle of n ranked times: rank (n + 1) // 2 and, when n is even, the next.
+    middle = ranked.filter(rank__gte=(F("n") + 1) / 2, rank__lte=F("n") / 2 + 1)
+    found: dict[int, list[int]] = defaultdict(list)
+    sizes: dict[int, int] = {}
+    for unit_id, seconds, n in middle.values_list("unit_id", "seconds_to_file", "n"):
+        if seconds is None:  # filtered out above; for the type checker
+            continue
+        found[unit_id].append(seconds)
+        sizes[unit_id] = n
+    return {unit_id: (statistics.mean(values), sizes[unit_id]) for unit_id, values in found.items()}
+
+
+# --- the whole measure ---------------------------------------------------------------------
+
+
+def reporting_burden(person: Any, weeks: list[periods.Period]) -> Burden:
+    """Per unit inside ``person``'s scope, over ``weeks`` (``chosen_weeks``):
+    what the office asked of it by kind, what it filed, its median time to file
+    a report; the units asked the most first; and the figures asked twice."""
+    scope = scope_of(person)
+    counts = _Counts(weeks)
+    if not scope.is_signed_in:
+        return Burden(weeks=weeks, rows=[])
+    _count_task_reports(person, scope, counts)
+    _count_investment(person, scope, counts)
+    _count_indicators(person, scope, counts)
+    _count_notices(person, scope, counts)
+    medians = _medians(person, scope, weeks)
+    ids = counts.units() | set(medians)
+    rows = []
+    for unit in Unit.objects.filter(pk__in=sorted(ids)).order_by("path") if ids else []:
+        row = counts.row(unit)
+        if unit.pk in medians:
+            row.median_seconds, row.timed = medians[unit.pk]
+        rows.append(row)
+    # The units asked the most first; of those asked alike, the one that filed least.
+    rows.sort(key=lambda r: (-r.asked, r.filed, r.unit.path))
+    return Burden(weeks=weeks, rows=rows, twice=asked_twice.twice_asked(person, weeks))

@@ -1,0 +1,32 @@
+"""The reporting burden page (报送负担), beside the reporting page: it reads
+tasks, projects, indicators and notices (``duban.assessment.burden``), so it
+is a page of several apps, not of the work alone."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from duban.assessment import burden
+from duban.lib import periods
+from duban.org.http import AuthedRequest
+
+
+@login_required
+def reporting_burden(request: AuthedRequest) -> HttpResponse:
+    """Per unit: what the office asked of it over a range of weeks, what it
+    filed, how long its reports took; and the figures asked twice."""
+    today = timezone.localdate()
+    weeks = burden.chosen_weeks(request.GET.get("from"), request.GET.get("to"), today)
+    found = burden.reporting_burden(request.user, weeks)
+    return render(
+        request,
+        "work/reporting_burden.html",
+        {
+            "burden": found,
+            "max_weeks": burden.MAX_WEEKS,
+            "this_week": periods.period_containing(today, periods.WEEKLY).label,
+        },
+    )
