@@ -270,6 +270,11 @@ class Inbox:
     to_review_total: int = 0
     deadline_requests: list[DeadlineChange] = field(default_factory=list)
     close_requests: list[CloseRequest] = field(default_factory=list)
+    # Each list shows its first LISTED (oldest or soonest first); its total is here.
+    totals: dict[str, int] = field(default_factory=dict)
+
+    def total_of(self, name: str) -> int:
+        return self.totals.get(name, len(getattr(self, name)))
 
     @property
     def total(self) -> int:
@@ -277,14 +282,29 @@ class Inbox:
 
     def work_total(self) -> int:
         return (
-            len(self.to_claim)
-            + len(self.due_now)
+            self.total_of("to_claim")
+            + self.total_of("due_now")
             + len(self.returned)
             + len(self.instructions)
             + self.to_review_total
-            + len(self.deadline_requests)
-            + len(self.close_requests)
+            + self.total_of("deadline_requests")
+            + self.total_of("close_requests")
         )
+
+
+# What an inbox list shows at most: the first ones (the oldest, the soonest
+# due), its count beside it, the rest reached by deciding or through the task
+# list (a province office has hundreds of requests waiting; a page of all of
+# them takes seconds to draw and helps nobody).
+LISTED = 30
+
+
+def _first(box: Inbox, name: str, rows: Any) -> None:
+    """``box.<name>``: the first LISTED of ``rows``, and their total (counted
+    only when there are more)."""
+    found = list(rows[: LISTED + 1])
+    box.totals[name] = len(found) if len(found) <= LISTED else rows.count()
+    setattr(box, name, found[:LISTED])
 
 
 def _current_labels(today: dt.date) -> list[str]:
@@ -310,19 +330,23 @@ def inbox(person: Any, today: dt.date | None = None, *, into: Inbox | None = Non
     box = into if into is not None else Inbox()
     if person.is_liaison:
         mine = _unit_tasks(person).select_related("lead_unit", "plan", "leader", "meeting")
-        box.to_claim = list(mine.filter(state=TaskState.ASSIGNED).order_by("deadline", "id"))
+        _first(box, "to_claim", mine.filter(state=TaskState.ASSIGNED).order_by("deadline", "id"))
         filed_now = ProgressReport.objects.filter(
             task_id=OuterRef("pk"),
             period_label__in=_current_labels(today),
             state__in=COUNTED,
         )
-        box.due_now = list(
+        _first(
+            box,
+            "due_now",
             mine.filter(state=TaskState.IN_PROGRESS, is_parent=False, start_date__lte=today)
             .exclude(Exists(filed_now))
-            .order_by("deadline", "id")
+            .order_by("deadline", "id"),
         )
-        box.overdue = list(
-            mine.filter(state__in=OPEN_STATES, deadline__lt=today).order_by("deadline", "id")
+        _first(
+            box,
+            "overdue",
+            mine.filter(state__in=OPEN_STATES, deadline__lt=today).order_by("deadline", "id"),
         )
         reports = ProgressReport.objects.filter(
             task__lead_unit_id__in=_units_of(person)
@@ -357,21 +381,27 @@ def inbox(person: Any, today: dt.date | None = None, *, into: Inbox | None = Non
             .prefetch_related("attachments")
             .order_by("submitted_at", "id")[:REVIEW_PAGE]
         )
-        box.deadline_requests = list(
+        _first(
+            box,
+            "deadline_requests",
             DeadlineChange.objects.filter(state=RequestState.PENDING, task__in=scope)
             .select_related("task", "task__lead_unit", "requested_by")
-            .order_by("requested_at")
+            .order_by("requested_at", "id"),
         )
-        box.close_requests = list(
+        _first(
+            box,
+            "close_requests",
             CloseRequest.objects.filter(state=RequestState.PENDING, task__in=scope)
             .select_related("task", "task__lead_unit", "requested_by")
-            .order_by("requested_at")
+            .order_by("requested_at", "id"),
         )
     if person.is_leader or person.is_office:
         overdue = visible_tasks(person).filter(state__in=OPEN_STATES, deadline__lt=today)
         if person.is_leader:
             overdue = overdue.filter(leader=person)
-        box.overdue = list(overdue.select_related("lead_unit", "leader").order_by("deadline")[:50])
+        _first(
+            box, "overdue", overdue.select_related("lead_unit", "leader").order_by("deadline", "id")
+        )
     return box
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from duban.work import services
 
@@ -67,3 +69,40 @@ def test_a_leader_sees_the_overdue_tasks_they_are_responsible_for(
     box, _ = _box(as_(leader))
     assert box.overdue == [mine]
     assert len(_box(as_(office))[0].overdue) == 2
+
+
+def test_every_list_shows_its_first_ones_with_the_whole_count(
+    as_, office, liaison_a, unit_a, monkeypatch, django_assert_max_num_queries
+):
+    """A province office has hundreds of requests waiting (issue 15): each
+    list shows the first LISTED, oldest first, with its whole count, the
+    count on the link stays whole, and the page reads as many queries at 3 as
+    at 7."""
+    from duban.work import queries
+
+    monkeypatch.setattr(queries, "LISTED", 3)
+    for n in range(7):
+        task = f.claimed(office, liaison_a, unit_a, title=f"待销号任务{n}")
+        services.close_request_create(actor=liaison_a, task=task, summary="完成。", files=[f.pdf()])
+        f.task(office, unit_a, title=f"待签收任务{n}")
+    client = as_(office, HTTP_ACCEPT_LANGUAGE="en")
+    with CaptureQueriesContext(connection) as counted:
+        box, count = _box(client)
+    queries_at_7 = len(counted)  # read now: the next request starts a new log
+    assert [c.task.title for c in box.close_requests] == [
+        "待销号任务0",
+        "待销号任务1",
+        "待销号任务2",
+    ]
+    assert box.totals["close_requests"] == 7 and count == 7
+    page = client.get("/inbox/").content.decode()
+    assert "The first 3 of 7." in page and "/tasks/?state=closing" in page
+    liaison = as_(liaison_a)
+    box, count = _box(liaison)
+    assert len(box.to_claim) == 3 and box.totals["to_claim"] == 7
+    assert count == 7 + box.totals["due_now"]
+    for _n in range(3):
+        task = f.claimed(office, liaison_a, unit_a)
+        services.close_request_create(actor=liaison_a, task=task, summary="完成。", files=[f.pdf()])
+    with django_assert_max_num_queries(queries_at_7):
+        _box(client)
