@@ -19,6 +19,7 @@ from duban.audit import actions
 from duban.audit.models import AuditEvent
 from duban.supervision.explain import reason
 from duban.work.models import Meeting, Task
+from duban.work.words import period_words
 
 from .official import OfficialDocument, format_date
 from .sheets import Column, Sheet, write_workbook
@@ -265,7 +266,7 @@ def bulletin_docx(review: Any, figures: dict[str, Any], organisation: str) -> by
         return str(row.get(f"{key}_en") or row[key]) if _en() else str(row[key])
 
     doc = OfficialDocument(language)
-    doc.title(_("Monthly review %(m)s") % {"m": review.month})
+    doc.title(_("Monthly review %(m)s") % {"m": period_words(review.month)})
     doc.addressee(_("The units concerned"))
     if review.remarks:
         doc.heading(1, _("The office's remarks"))
