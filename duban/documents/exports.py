@@ -65,7 +65,7 @@ def tasks_xlsx(tasks: Iterable[Task]) -> bytes:
             "serial": t.serial,
             "title": _title(t),
             "lead": _name(t.lead_unit),
-            "co": "、".join(_name(u) for u in t.co_units.all()),
+            "co": _(", ").join(_name(u) for u in t.co_units.all()),
             "leader": str(t.leader) if t.leader else "",
             "start": t.start_date,
             "deadline": t.deadline,
@@ -205,7 +205,7 @@ def assignment_docx(meeting: Meeting, tasks: list[Task], organisation: str) -> b
                 t.serial,
                 _title(t),
                 _name(t.lead_unit),
-                "、".join(_name(u) for u in t.co_units.all()),
+                _(", ").join(_name(u) for u in t.co_units.all()),
                 str(t.leader) if t.leader else "",
                 t.deadline.isoformat(),
             ]
