@@ -340,7 +340,7 @@ def _period_words(report: ProgressReport) -> str:
 
 
 def _report_list(reports: list[Any]) -> str:
-    """``经发部 2026年第48周、招商局 2026年11月``: the reports a banner names."""
+    """``经发部 第48周（11月23日—29日）、招商局 2026年11月``: the reports a banner names."""
     return pgettext("between the items of a list", "; ").join(
         f"{r.unit.display_short} {_period_words(r)}" for r in reports
     )
