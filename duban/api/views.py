@@ -46,7 +46,7 @@ class ServiceAccountForm(forms.Form):
     full_name = forms.CharField(
         label=gettext_lazy("Name"),
         max_length=100,
-        help_text=gettext_lazy("The system it stands for: “城市大脑”, “OA”."),
+        help_text=gettext_lazy("The system it stands for: “City Brain”, “OA”."),
     )
     role = forms.ChoiceField(
         label=gettext_lazy("Acts as"),

@@ -19,6 +19,7 @@ from duban.audit import actions
 from duban.audit.models import AuditEvent
 from duban.supervision.explain import reason
 from duban.work.models import Meeting, Task, deadline_shown
+from duban.work.words import period_words
 
 from .official import OfficialDocument, format_date
 from .sheets import Column, Sheet, write_workbook
@@ -64,7 +65,7 @@ def tasks_xlsx(tasks: Iterable[Task]) -> bytes:
             "serial": t.serial,
             "title": _title(t),
             "lead": _name(t.lead_unit),
-            "co": "、".join(_name(u) for u in t.co_units.all()),
+            "co": _(", ").join(_name(u) for u in t.co_units.all()),
             "leader": str(t.leader) if t.leader else "",
             "start": t.start_date,
             "deadline": deadline_shown(t.deadline),
@@ -204,7 +205,7 @@ def assignment_docx(meeting: Meeting, tasks: list[Task], organisation: str) -> b
                 t.serial,
                 _title(t),
                 _name(t.lead_unit),
-                "、".join(_name(u) for u in t.co_units.all()),
+                _(", ").join(_name(u) for u in t.co_units.all()),
                 str(t.leader) if t.leader else "",
                 str(deadline_shown(t.deadline)),
             ]
@@ -267,7 +268,7 @@ def bulletin_docx(review: Any, figures: dict[str, Any], organisation: str) -> by
         return str(row.get(f"{key}_en") or row[key]) if _en() else str(row[key])
 
     doc = OfficialDocument(language)
-    doc.title(_("Monthly review %(m)s") % {"m": review.month})
+    doc.title(_("Monthly review %(m)s") % {"m": period_words(review.month)})
     doc.addressee(_("The units concerned"))
     if review.remarks:
         doc.heading(1, _("The office's remarks"))

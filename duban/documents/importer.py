@@ -392,7 +392,7 @@ def _place_units(
                 if units:
                     row.notes.append(
                         _("“%(name)s”: %(units)s")
-                        % {"name": name, "units": "、".join(u.name for u in units)}
+                        % {"name": name, "units": _(", ").join(str(u) for u in units)}
                     )
                 else:
                     row.notes.append(

@@ -47,8 +47,9 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Task list (.xlsx)"),
         help_text=gettext_lazy(
-            "The workbook as the office keeps it: a title row, a header with 序号 / 重点任务 / "
-            "具体措施 / 牵头单位 / 配合单位 / 责任领导 / 完成时限, sections, merged cells."
+            "The workbook as the office keeps it: a title row, a header with No. / Task / "
+            "Measure / Lead unit / Co-units / Leader / Deadline (in Chinese or English), "
+            "sections, merged cells."
         ),
     )
 

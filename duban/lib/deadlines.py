@@ -70,7 +70,7 @@ MESSAGES: dict[str, str] = {
     "empty": gettext_noop("No deadline given."),
     "unreadable": gettext_noop("“%(text)s” cannot be read as a deadline."),
     "vague": gettext_noop(
-        "“%(text)s” names no date; write a day, a month, a quarter or “长期” (ongoing)."
+        "“%(text)s” names no date; write a day, a month, a quarter or “ongoing”."
     ),
     "relative_year": gettext_noop(
         "“%(text)s” names a year relative to when it was written; write the year instead."
@@ -82,7 +82,7 @@ MESSAGES: dict[str, str] = {
     "bad_quarter": gettext_noop("“%(text)s”: there is no quarter %(quarter)s."),
     "ambiguous_month": gettext_noop(
         "The cell holds the number %(text)s: Excel drops a trailing zero, so this may be "
-        "January or October. Type the deadline as text, e.g. “2022年10月”."
+        "January or October. Type the deadline as text, e.g. “October 2022”."
     ),
 }
 

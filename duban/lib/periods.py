@@ -101,22 +101,62 @@ def period_from_label(label: str) -> Period:
     raise ValueError(f"not a period label: {label!r}")
 
 
-def in_words(label: str, *, chinese: bool) -> str:
-    """A period as a sentence names it: ``2026年第48周`` and ``2026年11月`` in
-    Chinese; in other languages the label itself (``2026-W48``, ``2026-11``).
-    A label that names no period is given back as it is."""
+_MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def in_words(label: str, *, chinese: bool, today: dt.date) -> str:
+    """How a period is named for people, the one definition (pages, messages,
+    documents; URLs, storage and the API keep the label).
+
+    A week: ``第48周（11月23日—29日）`` / ``Week 48 (23–29 Nov)``; across two
+    months ``第49周（11月30日—12月6日）`` / ``Week 49 (30 Nov – 6 Dec)``; the
+    (ISO) year in front when it is not ``today``'s or the week spans two years:
+    ``2025年第52周（12月22日—28日）`` / ``Week 52 of 2025 (22–28 Dec)``. A month:
+    ``2026年11月`` / ``November 2026``. A label that names no period is given
+    back as it is."""
     try:
         period = period_from_label(label)
     except ValueError:
         return label
-    if not chinese:
-        return period.label
-    if period.cadence == WEEKLY:
-        year, week, _ = period.start.isocalendar()
-        return f"{year}年第{week}周"
+    start, end = period.start, period.end
     if period.cadence == QUARTERLY:
-        return f"{period.start.year}年第{'一二三四'[(period.start.month - 1) // 3]}季度"
-    return f"{period.start.year}年{period.start.month}月"
+        number = (start.month - 1) // 3 + 1
+        if chinese:
+            return f"{start.year}年第{'一二三四'[number - 1]}季度"
+        return f"Q{number} {start.year}"
+    if period.cadence == MONTHLY:
+        if chinese:
+            return f"{start.year}年{start.month}月"
+        return f"{_MONTHS_EN[start.month - 1]} {start.year}"
+    year, week, _ = start.isocalendar()
+    with_year = year != today.year or start.year != end.year
+    if chinese:
+        days = (
+            f"{start.month}月{start.day}日—{end.day}日"
+            if start.month == end.month
+            else f"{start.month}月{start.day}日—{end.month}月{end.day}日"
+        )
+        return f"{year}年第{week}周（{days}）" if with_year else f"第{week}周（{days}）"
+    month, end_month = _MONTHS_EN[start.month - 1][:3], _MONTHS_EN[end.month - 1][:3]
+    days = (
+        f"{start.day}–{end.day} {month}"
+        if start.month == end.month
+        else f"{start.day} {month} – {end.day} {end_month}"
+    )
+    return f"Week {week} of {year} ({days})" if with_year else f"Week {week} ({days})"
 
 
 def periods_between(first: dt.date, last: dt.date, cadence: str) -> Iterator[Period]:

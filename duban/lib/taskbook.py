@@ -59,15 +59,15 @@ MESSAGES: dict[str, str] = {
     "empty_sheet": gettext_noop("The sheet “%(sheet)s” is empty."),
     "no_header": gettext_noop(
         "No header row found in the first %(rows)s rows of “%(sheet)s”. The list needs "
-        "at least a task or measure column (重点任务 / 具体措施) and a lead unit "
-        "column (牵头单位 / 责任单位)."
+        "at least a task or measure column (Task / Measure) and a lead unit "
+        "column (Lead unit / Responsible unit)."
     ),
     "missing_task_column": gettext_noop(
-        "The header in row %(row)s of “%(sheet)s” has no task or measure column "
-        "(重点任务 / 具体措施)."
+        "The header in row %(row)s of “%(sheet)s” has no task or measure column (Task / Measure)."
     ),
     "missing_lead_column": gettext_noop(
-        "The header in row %(row)s of “%(sheet)s” has no lead unit column (牵头单位 / 责任单位)."
+        "The header in row %(row)s of “%(sheet)s” has no lead unit column (Lead unit / "
+        "Responsible unit)."
     ),
     "no_rows": gettext_noop(
         "The sheet “%(sheet)s” has a header in row %(row)s but no tasks below it."

@@ -24,7 +24,8 @@ class ChatHookForm(forms.Form):
         max_length=200,
         required=False,
         help_text=_(
-            "Only when the robot has signing switched on (DingTalk 加签, Feishu 签名校验)."
+            "Only when the robot has signing switched on (DingTalk: additional signature; "
+            "Feishu: signature verification)."
         ),
     )
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)

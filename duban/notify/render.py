@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from duban.projects import explain
 from duban.supervision.explain import reason, remedy
 from duban.supervision.models import Level, Rule
+from duban.work.words import period_words
 
 from .models import Kind
 
@@ -79,7 +80,7 @@ def render(kind: str, data: dict[str, Any]) -> Text:
     if kind == Kind.RETURNED:
         return Text(
             _("Report for %(period)s returned: %(task)s")
-            % {"period": data["period"], "task": task},
+            % {"period": period_words(data["period"]), "task": task},
             _("The office says: %(comment)s") % {"comment": data.get("comment", "")},
             link,
         )
@@ -93,7 +94,7 @@ def render(kind: str, data: dict[str, Any]) -> Text:
         lines = [
             _("Open tasks: %(n)s") % {"n": data.get("open", 0)},
             _("Reports owed for %(period)s and not yet filed: %(n)s")
-            % {"period": data.get("week", ""), "n": data.get("owed", 0)},
+            % {"period": period_words(data.get("week", "")), "n": data.get("owed", 0)},
             _("Overdue tasks: %(n)s") % {"n": data.get("overdue", 0)},
             _("Open tasks by light: %(red)s red, %(yellow)s yellow, %(reminder)s with a reminder")
             % {
@@ -110,7 +111,8 @@ def render(kind: str, data: dict[str, Any]) -> Text:
         else:
             scope = data.get("scope", "")
         return Text(
-            _("Weekly digest %(week)s: %(scope)s") % {"week": data.get("week", ""), "scope": scope},
+            _("Weekly digest %(week)s: %(scope)s")
+            % {"week": period_words(data.get("week", "")), "scope": scope},
             "\n".join(lines),
             reverse("inbox"),
         )
@@ -128,7 +130,7 @@ def render(kind: str, data: dict[str, Any]) -> Text:
         )
     if kind == Kind.REVIEW:
         return Text(
-            _("Monthly review %(month)s published") % {"month": data["month"]},
+            _("Monthly review %(month)s published") % {"month": period_words(data["month"])},
             data.get("remarks", ""),
             reverse("review_detail", args=[data["month"]]),
         )

@@ -1,4 +1,5 @@
 from django.apps import AppConfig, apps
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,3 +16,7 @@ class OpsConfig(AppConfig):
         # The job queue's app names itself in English only; the administration
         # shows it in the reader's language.
         apps.get_app_config("django_tasks_database").verbose_name = _("Background jobs")
+        # So does the lockout's (django-axes); Django's own site calls itself
+        # "Django administration" in every language.
+        apps.get_app_config("axes").verbose_name = _("Sign-in attempts")
+        admin.site.site_header = admin.site.site_title = _("duban administration")

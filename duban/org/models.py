@@ -314,7 +314,9 @@ class Person(AbstractUser):  # type: ignore[django-manager-missing]  # django-ot
 
 class Membership(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("unit")
+    )
     is_primary = models.BooleanField(_("primary unit"), default=False)
 
     class Meta:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from duban.lib import project_rules
+from duban.work.words import period_words
 
 RULE_LABELS = {
     project_rules.START_MISSED: gettext_noop("Planned start missed"),
@@ -25,6 +26,14 @@ def reason(rule: str, facts: dict[str, Any]) -> str:
     text = project_rules.MESSAGES.get(rule)
     if text is None:
         return rule
+    if "period" in facts:  # a month's label (2026-03) in words, and the months missing
+        facts = {
+            **facts,
+            "period": period_words(facts["period"]),
+            "months": _(", ").join(
+                period_words(m.strip()) for m in str(facts.get("months", "")).split(",") if m
+            ),
+        }
     try:
         return _(text) % facts
     except (KeyError, TypeError, ValueError):

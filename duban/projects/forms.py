@@ -202,7 +202,9 @@ class IndicatorForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     name_en = forms.CharField(label=_("English name"), max_length=150, required=False)
     measure = forms.CharField(
-        label=_("Unit of measure"), max_length=20, help_text=_("万元, 亿元, 家, %")
+        label=_("Unit of measure"),
+        max_length=20,
+        help_text=_("10k yuan, 100 million yuan, enterprises, %"),
     )
     cumulative = forms.BooleanField(
         label=_("Monthly figures add up over the year"), required=False, initial=True

@@ -59,7 +59,8 @@ LEVELS = {
 MESSAGES = {
     "no_header": gettext_noop(
         "No header row found in the first 10 rows: the list needs at least the columns "
-        "项目名称, 产业, 投资主体, 总投资 and 责任单位."
+        "name, industry, investor, total investment and responsible unit (in Chinese or "
+        "English)."
     ),
     "missing": gettext_noop("Row %(row)s: %(column)s is empty."),
     "unknown_industry": gettext_noop(
@@ -222,7 +223,7 @@ def _read(opened: workbooks.Workbook, today: dt.date, *, scope: Scope) -> Previe
                         "unknown_industry",
                         row=number,
                         name=industry_name,
-                        known="、".join(str(i) for i in Industry.objects.filter(is_active=True)),
+                        known=_(", ").join(str(i) for i in Industry.objects.filter(is_active=True)),
                     )
                 )
             row.values["industry"] = matched
@@ -237,7 +238,9 @@ def _read(opened: workbooks.Workbook, today: dt.date, *, scope: Scope) -> Previe
             found: Unit | None = units.get(written)
             if found is None:
                 close = difflib.get_close_matches(written, list(units), n=2, cutoff=0.5)
-                hint = _("; did you mean %(names)s?") % {"names": "、".join(close)} if close else ""
+                hint = (
+                    _("; did you mean %(names)s?") % {"names": _(", ").join(close)} if close else ""
+                )
                 row.problems.append(_say("unknown_unit", row=number, name=written, hint=hint))
             elif kind and found.kind != kind:
                 row.problems.append(_say(code_name, row=number, name=written))

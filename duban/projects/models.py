@@ -58,9 +58,7 @@ class Project(models.Model):
         Industry, on_delete=models.PROTECT, related_name="projects", verbose_name=_("industry")
     )
     chain = models.CharField(_("industrial chain"), max_length=100, blank=True)
-    chain_owner = models.BooleanField(
-        _("investor is a chain-owner enterprise (链主)"), default=False
-    )
+    chain_owner = models.BooleanField(_("investor is a chain-owner enterprise"), default=False)
     investor = models.CharField(_("investor enterprise"), max_length=200)
     park = models.ForeignKey(
         "org.Unit",

@@ -410,9 +410,9 @@ def batch_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "as_of": as_of,
             "form": form,
             "rate_labels": {
-                "sign": _("Fulfilment rate (履约率): started since signing"),
-                "start": _("Start rate (开工率): actually started"),
-                "produce": _("Production rate (投产率): in production"),
+                "sign": _("Fulfilment rate: started since signing"),
+                "start": _("Start rate: actually started"),
+                "produce": _("Production rate: in production"),
             },
         },
         status=400 if request.method == "POST" else 200,
@@ -533,8 +533,9 @@ class ProjectUploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Project list (.xlsx)"),
         help_text=gettext_lazy(
-            "One project per row, with columns such as 项目编号, 项目名称, 项目级别, 产业, 产业链, "
-            "链主企业, 投资主体, 总投资（万元）, 所属园区, 县区, 责任单位, 责任领导, 计划开工."
+            "One project per row, with columns such as code, name, level, industry, chain, "
+            "chain owner, investor, total investment, park, district, responsible unit, "
+            "leader, planned start (headers in Chinese or English, amounts in 10k yuan)."
         ),
     )
 

@@ -350,7 +350,7 @@ def policy() -> list[tuple[str, str]]:
     """The sign-in policy in force (from the environment), in words."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     labels = dict(Role.choices)
-    roles = "、".join(str(labels.get(r, r)) for r in settings.DUBAN_2FA_ROLES) or "—"
+    roles = _(", ").join(str(labels.get(r, r)) for r in settings.DUBAN_2FA_ROLES) or "—"
     return [
         (
             _("Lockout"),

@@ -8,18 +8,16 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from duban.lib import rules
+from duban.work.words import period_words
 
 
 def reason(rule: str, facts: dict[str, Any]) -> str:
     f = facts
     if rule == rules.INACTION_REPORT:
-        return (
-            _(
-                "No report filed for %(period)s; it was due on %(due)s "
-                "(period end + %(grace)s day(s) of grace)."
-            )
-            % f
-        )
+        return _(
+            "No report filed for %(period)s; it was due on %(due)s "
+            "(period end + %(grace)s day(s) of grace)."
+        ) % {**f, "period": period_words(f.get("period", ""))}
     if rule == rules.INACTION_CLAIM:
         return (
             _(

@@ -44,6 +44,7 @@ from duban.work.forms import (
 from duban.work.models import ReportState, Task, TaskEvent, awaiting_review
 from duban.work.permissions import can_act_for_task, can_instruct, can_manage
 from duban.work.views import apply_errors, get_task, task_filters
+from duban.work.words import period_words
 
 
 @login_required
@@ -98,7 +99,7 @@ def page_context(request: AuthedRequest, task: Task, **forms: Any) -> dict[str, 
     user = request.user
     calendar = queries.report_calendar(task, today)
     period_choices = [
-        (row.period.label, row.period.label)
+        (row.period.label, period_words(row.period))
         for row in calendar
         if row.report is None or row.report.state in (ReportState.DRAFT, ReportState.RETURNED)
     ]

@@ -16,11 +16,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
 
-from duban.lib import periods
 from duban.lib.ids import parse_id
 from duban.org.http import AuthedRequest, download, id_or_404, next_or
 
@@ -45,6 +44,7 @@ from .models import (
     Task,
 )
 from .permissions import can_act_for_task, can_manage
+from .words import period_words
 
 TASK_PAGE_RELATED = ("lead_unit", "leader", "plan", "meeting", "parent", "claimed_by")
 
@@ -233,7 +233,7 @@ def report_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     reports = list(task.reports.order_by("-period_start"))
     by_label = {r.period_label: r for r in reports}
     choices = [
-        (p.label, p.label)
+        (p.label, period_words(p))
         for p in reversed(services.report_period_choices(task, today))
         if p.label not in by_label
         or by_label[p.label].state in (ReportState.DRAFT, ReportState.RETURNED)
@@ -291,7 +291,9 @@ def report_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             if report.state == ReportState.SUBMITTED:
                 messages.success(
-                    request, _("Report for %(period)s submitted.") % {"period": report.period_label}
+                    request,
+                    _("Report for %(period)s submitted.")
+                    % {"period": period_words(report.period_label)},
                 )
                 return redirect("task_detail", pk=task.pk)
             messages.success(request, _("Draft saved."))
@@ -342,11 +344,11 @@ def report_review(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _period_words(report: ProgressReport) -> str:
-    return periods.in_words(report.period_label, chinese=(get_language() or "").startswith("zh"))
+    return period_words(report.period_label)
 
 
 def _report_list(reports: list[Any]) -> str:
-    """``经发部 2026年第48周、招商局 2026年11月``: the reports a banner names."""
+    """``经发部 第48周（11月23日—29日）、招商局 2026年11月``: the reports a banner names."""
     return pgettext("between the items of a list", "; ").join(
         f"{r.unit.display_short} {_period_words(r)}" for r in reports
     )

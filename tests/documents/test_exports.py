@@ -119,7 +119,7 @@ def test_the_notice_and_the_bulletin_open_in_libreoffice(
     assert response.status_code == 200
     source.write_bytes(response.content)
     text = libreoffice.text(source)
-    assert "Monthly review 2026-02" in text and "二月总体平稳。" in text
+    assert "Monthly review February 2026" in text and "二月总体平稳。" in text
     assert as_(liaison_a).get("/reviews/2026-01/bulletin.docx").status_code == 404
 
 

@@ -99,7 +99,7 @@ def test_the_preview_says_what_it_understood(as_, world):
     _plan, _record, page, _done = _import_through_the_page(as_, world)
     assert "4 headings, 4 tasks, 22 measures, 0 new units" in page
     assert "22 names match no unit yet" in page
-    assert "第1产业园、第2产业园" in page  # 各园区, expanded
+    assert "第1产业园, 第2产业园" in page  # 各园区, expanded (an English page)
     assert "names no unit of yours" in page.lower() or "Names no unit of yours" in page
     assert "matches no unit: choose one above or create it" in page  # why, not only a badge
 

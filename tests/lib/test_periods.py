@@ -182,16 +182,45 @@ def test_time_elapsed_fraction_is_clamped_to_0_and_1(today, fraction):
     assert periods.time_elapsed_fraction(D(2026, 1, 1), D(2026, 1, 21), today) == fraction
 
 
+IN_2026 = D(2026, 3, 18)
+
+
 @pytest.mark.parametrize(
     ("label", "chinese", "words"),
     [
-        ("2026-W48", True, "2026年第48周"),
-        ("2026-W01", True, "2026年第1周"),
+        ("2026-W48", True, "第48周（11月23日—29日）"),
+        ("2026-W48", False, "Week 48 (23–29 Nov)"),
+        # A week across two months names both.
+        ("2026-W49", True, "第49周（11月30日—12月6日）"),
+        ("2026-W49", False, "Week 49 (30 Nov – 6 Dec)"),
+        # Another year's week names its year.
+        ("2025-W52", True, "2025年第52周（12月22日—28日）"),
+        ("2025-W52", False, "Week 52 of 2025 (22–28 Dec)"),
+        # Week 1 of 2026 begins on Monday 29 December 2025: it spans two years.
+        ("2026-W01", True, "2026年第1周（12月29日—1月4日）"),
+        ("2026-W01", False, "Week 1 of 2026 (29 Dec – 4 Jan)"),
+        # 2026 has a week 53 (28 December 2026 to 3 January 2027).
+        ("2026-W53", True, "2026年第53周（12月28日—1月3日）"),
+        ("2026-W53", False, "Week 53 of 2026 (28 Dec – 3 Jan)"),
+        # Week 1 of 2025 began on 30 December 2024.
+        ("2025-W01", True, "2025年第1周（12月30日—1月5日）"),
+        ("2026-W12", True, "第12周（3月16日—22日）"),
         ("2026-11", True, "2026年11月"),
-        ("2026-W48", False, "2026-W48"),
-        ("2026-03", False, "2026-03"),
+        ("2026-11", False, "November 2026"),
+        ("2025-12", True, "2025年12月"),
+        ("2027-01", False, "January 2027"),
         ("not a period", True, "not a period"),
+        ("2026-W54", False, "2026-W54"),
     ],
 )
-def test_a_period_in_words_is_how_a_sentence_names_it(label, chinese, words):
-    assert periods.in_words(label, chinese=chinese) == words
+def test_a_period_in_words_is_how_people_name_it(label, chinese, words):
+    assert periods.in_words(label, chinese=chinese, today=IN_2026) == words
+
+
+def test_a_week_of_the_current_year_seen_from_the_next_names_its_year():
+    assert periods.in_words("2026-W48", chinese=True, today=D(2027, 1, 10)) == (
+        "2026年第48周（11月23日—29日）"
+    )
+    assert periods.in_words("2027-W02", chinese=False, today=D(2027, 1, 10)) == (
+        "Week 2 (11–17 Jan)"
+    )

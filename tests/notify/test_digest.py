@@ -160,22 +160,22 @@ def test_the_digest_reads_in_both_languages(week, leader, liaison_a):
     unit = Notification.objects.get(recipient=liaison_a)
     with override("en"):
         text = render(unit.kind, unit.data)
-    assert text.title == "Weekly digest 2026-W12: Development and Reform Bureau"
+    assert text.title == "Weekly digest Week 12 (16–22 Mar): Development and Reform Bureau"
     assert text.body.splitlines() == [
         "Open tasks: 3",
-        "Reports owed for 2026-W12 and not yet filed: 1",
+        "Reports owed for Week 12 (16–22 Mar) and not yet filed: 1",
         "Overdue tasks: 1",
         "Open tasks by light: 1 red, 1 yellow, 0 with a reminder",
         "Supervision notices waiting for an answer: 1",
     ]
     with override("zh-hans"):
         text = render(unit.kind, unit.data)
-    assert text.title == "每周简报 2026-W12：发展改革局"
+    assert text.title == "每周简报 第12周（3月16日—22日）：发展改革局"
     assert text.body.splitlines()[0] == "在办任务：3 项"
     own = Notification.objects.get(recipient=leader)
     with override("en"):
         assert render(own.kind, own.data).title == (
-            "Weekly digest 2026-W12: tasks 李副主任 answers for"
+            "Weekly digest Week 12 (16–22 Mar): tasks 李副主任 answers for"
         )
 
 

@@ -202,7 +202,9 @@ def test_a_returned_report_reaches_the_units_liaisons_once_each(
     note = Notification.objects.get(recipient=liaison_a)
     with override("en"):
         text = render(note.kind, note.data)
-    assert text.title == "Report for 2026-W11 returned: 1.1 Build the innovation platforms"
+    assert (
+        text.title == "Report for Week 11 (9–15 Mar) returned: 1.1 Build the innovation platforms"
+    )
     assert text.body == "The office says: 数据不全。"
 
 
@@ -262,7 +264,7 @@ def test_an_inactive_liaison_hears_nothing(liaison_a, claimed_task):
             "en",
             "Yellow warning: 1.1 Build the innovation platforms",
             "Inaction: report not filed (Yellow)\n"
-            "No report filed for 2026-W11; it was due on 2026-03-16",
+            "No report filed for Week 11 (9–15 Mar); it was due on 2026-03-16",
         ),
         (
             "zh-hans",

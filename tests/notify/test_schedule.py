@@ -209,7 +209,10 @@ def test_the_worker_sends_the_digest_on_monday_morning(
         "leader",
         "liaison_a",
     ]
-    assert any(s.body["markdown"]["title"].startswith("每周简报 2026-W12") for s in robot.requests)
+    assert any(
+        s.body["markdown"]["title"].startswith("每周简报 第12周（3月16日—22日）")
+        for s in robot.requests
+    )
 
 
 def test_the_nightly_upkeep_prunes_and_analyses(db):

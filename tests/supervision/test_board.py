@@ -59,7 +59,7 @@ def test_the_office_sees_every_active_warning_with_its_reason(as_, office, a_tas
     assert "5 active warnings" in html
     assert "Slow action: behind schedule" in html
     assert "Progress 0%; by the schedule it should be 19%: 19 points behind" in html
-    assert "No report filed for 2026-W11; it was due on 2026-03-16" in html
+    assert "No report filed for Week 11 (9–15 Mar); it was due on 2026-03-16" in html
     assert "Clears when the report for that period is filed." in html
     # Worst first: unit B's red warning heads the list and the by-unit table.
     first = response.context["page"].object_list[0]
@@ -138,7 +138,7 @@ def test_the_task_page_shows_its_warnings_and_those_cleared(as_, office, liaison
     html = response.content.decode()
     assert "No active warnings." in html
     assert "Cleared warnings" in html
-    assert "No report filed for 2026-W11" in html
+    assert "No report filed for Week 11 (9–15 Mar)" in html
 
 
 def test_the_liaison_inbox_lists_the_warnings_on_the_units_tasks(

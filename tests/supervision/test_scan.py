@@ -235,7 +235,7 @@ def test_the_scan_command_prints_what_changed_and_a_summary(liaison_a, claimed_t
     call_command("scan", stdout=out)
     text = out.getvalue()
     assert re.search(rf"raised\s+task\s+{claimed_task.pk}\s+inaction_report\s+level 2", text)
-    assert "No report filed for 2026-W11; it was due on 2026-03-16" in text
+    assert "No report filed for Week 11 (9–15 Mar); it was due on 2026-03-16" in text
     summary = text.strip().splitlines()[-1]
     assert re.fullmatch(
         r"1 open tasks scanned in \d+\.\d\d s, \d+ queries: "

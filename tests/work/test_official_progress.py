@@ -92,7 +92,7 @@ def test_every_reader_uses_the_accepted_60_until_the_43_is_accepted(
     with pytest.raises(ValidationError) as refused:
         f.report(liaison_a, behind, period=f.THIS_WEEK, percent="43")
     assert list(refused.value.message_dict) == ["decrease_reason"]
-    assert "lower than the last accepted report (60.0%, 2026-W11)" in str(refused.value)
+    assert "lower than the last accepted report (60.0%, Week 11 (9–15 Mar))" in str(refused.value)
     assert not ProgressReport.objects.filter(task=behind, period_label=f.THIS_WEEK).exists()
     lower = f.report(
         liaison_a,
@@ -125,7 +125,7 @@ def test_the_reason_for_a_lower_figure_reaches_the_office(as_, office, liaison_a
     done = client.post(f"/tasks/{behind.pk}/report/", {**form, "decrease_reason": "多报了。"})
     assert done.status_code == 302
     html = as_(office).get(f"/tasks/{behind.pk}/").content.decode()
-    assert "Reported, awaiting review 43% (2026-W12): 多报了。" in html
+    assert "Reported, awaiting review 43% · Week 12 (16–22 Mar): 多报了。" in html
     assert "Lower than the accepted 60%, because: 多报了。" in html
     event = behind.events.filter(kind=EventKind.REPORT_SUBMITTED).last()
     assert (event.data["accepted"], event.data["reason"]) == ("60.0", "多报了。")

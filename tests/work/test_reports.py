@@ -203,7 +203,7 @@ def test_a_new_report_starts_from_the_last_one(as_, liaison_a, claimed_task):
     form = page.context["form"]
     assert form.initial["percent"] == Decimal("45")
     assert form.initial["value"] == Decimal("12.5")
-    assert "Starting from your last report (2026-W11)" in page.content.decode()
+    assert "Starting from your last report, for Week 11 (9–15 Mar):" in page.content.decode()
 
 
 def test_a_report_cannot_be_filed_for_a_period_outside_the_task(liaison_a, claimed_task):

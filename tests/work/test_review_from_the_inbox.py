@@ -74,11 +74,11 @@ def test_three_ticked_reports_one_filed_again_meanwhile_two_are_accepted(
     page = client.get(response["Location"])
     banners = _banners(page)
     assert banners[0] == (
-        "Accepted 2 reports: Development and Reform Bureau 2026-W11; "
-        "Development and Reform Bureau 2026-W11."
+        "Accepted 2 reports: Development and Reform Bureau Week 11 (9–15 Mar); "
+        "Development and Reform Bureau Week 11 (9–15 Mar)."
     )
     assert banners[1] == (
-        "Skipped Development and Reform Bureau's report for 2026-W11: "
+        "Skipped Development and Reform Bureau's report for Week 11 (9–15 Mar): "
         "it was filed again since you loaded the page."
     )
     assert [r.pk for r in page.context["box"].to_review] == [stale.pk]
@@ -92,8 +92,8 @@ def test_a_report_decided_meanwhile_is_named_and_left_as_it_is(as_, office, wait
     assert _states(waiting[:2]) == ["returned", "accepted"]
     banners = _banners(client.get(response["Location"]))
     assert banners == [
-        "Accepted 1 report: Development and Reform Bureau 2026-W11.",
-        "Skipped Development and Reform Bureau's report for 2026-W11: "
+        "Accepted 1 report: Development and Reform Bureau Week 11 (9–15 Mar).",
+        "Skipped Development and Reform Bureau's report for Week 11 (9–15 Mar): "
         "it was reviewed meanwhile (Returned).",
     ]
 
@@ -104,7 +104,7 @@ def test_the_batch_banner_in_chinese(as_, office, liaison_a, claimed_task, waiti
     shown = _versions_shown(_inbox(client))
     response = _accept_ticked(client, [waiting[0], this_week], shown)
     assert _banners(client.get(response["Location"])) == [
-        "已通过 2 份报告：发展改革局 2026年第11周、发展改革局 2026年第12周。"
+        "已通过 2 份报告：发展改革局 第11周（3月9日—15日）、发展改革局 第12周（3月16日—22日）。"
     ]
 
 
@@ -180,11 +180,11 @@ def test_accepting_one_says_whose_report_for_which_period(as_, office, waiting):
     )
     assert response["Location"] == "/inbox/#to-review"
     assert _banners(client.get("/inbox/")) == [
-        "Accepted Development and Reform Bureau's report for 2026-W11."
+        "Accepted Development and Reform Bureau's report for Week 11 (9–15 Mar)."
     ]
     zh = as_(office, HTTP_ACCEPT_LANGUAGE="zh-hans")
     zh.post(f"/reports/{waiting[1].pk}/review/", {"decision": "accept", "next": "/inbox/"})
-    assert _banners(zh.get("/inbox/")) == ["已通过发展改革局 2026年第11周报告。"]
+    assert _banners(zh.get("/inbox/")) == ["已通过发展改革局 第11周（3月9日—15日）报告。"]
 
 
 def test_returning_one_with_a_comment_stays_in_the_inbox(as_, office, waiting):
@@ -198,7 +198,7 @@ def test_returning_one_with_a_comment_stays_in_the_inbox(as_, office, waiting):
     assert response["Location"] == "/inbox/#to-review"
     returned = ProgressReport.objects.get(pk=waiting[0].pk)
     assert (returned.state, returned.review_comment) == ("returned", "请补充照片。")
-    assert _banners(client.get("/inbox/")) == ["已退回发展改革局 2026年第11周报告。"]
+    assert _banners(client.get("/inbox/")) == ["已退回发展改革局 第11周（3月9日—15日）报告。"]
 
 
 def test_returning_without_a_comment_says_why_and_changes_nothing(as_, office, waiting):

@@ -26,6 +26,7 @@ from ..models import (
     Task,
     TaskState,
 )
+from ..words import period_words
 from ._common import ConflictError, _attach, lock_row, record_event
 from .progress import _leaf_recompute, official_report
 
@@ -122,7 +123,7 @@ def report_save(
         raise ValidationError(
             {
                 "period": _("You cannot report for %(period)s on this task.")
-                % {"period": period_label}
+                % {"period": period_words(period)}
             }
         )
     pct = _parse_percent(percent)
@@ -143,7 +144,7 @@ def report_save(
                     "This is lower than the last accepted report (%(percent)s%%, %(period)s): "
                     "say why."
                 )
-                % {"percent": accepted.percent, "period": accepted.period_label}
+                % {"percent": accepted.percent, "period": period_words(accepted.period_label)}
             }
         )
     checked = attachment_rules.check_all(files, unit=task.lead_unit)
@@ -170,7 +171,7 @@ def report_save(
         if report.state in (ReportState.SUBMITTED, ReportState.ACCEPTED):
             raise ValidationError(
                 _("The report for %(period)s has already been submitted.")
-                % {"period": period.label}
+                % {"period": period_words(period)}
             )
         if report.version != version:
             raise ConflictError(conflict)

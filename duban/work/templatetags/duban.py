@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from duban.work.attachments import SHOWN_INLINE
 from duban.work.models import Task, deadline_shown
+from duban.work.words import period_words as _period_words
 
 register = template.Library()
 
@@ -79,6 +80,20 @@ LIGHTS = {
 def light_label(light: str) -> str:
     """What a light means, in words (its tooltip and what a screen reader says)."""
     return str(LIGHTS.get(light, light))
+
+
+@register.filter
+def period_words(period: Any) -> str:
+    """A period (or its label) in words: ``第48周（11月23日—29日）`` /
+    ``Week 48 (23–29 Nov)`` (``duban.work.words``)."""
+    return _period_words(period) if period else ""
+
+
+@register.filter
+def month_words(record: Any) -> str:
+    """The month of a record with ``year`` and ``month`` (a monthly investment
+    report) in words: ``2026年3月`` / ``March 2026``."""
+    return _period_words(f"{record.year:04d}-{record.month:02d}")
 
 
 @register.filter
