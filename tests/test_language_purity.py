@@ -352,7 +352,29 @@ def _report(pages: list[tuple[str, list[str]]], language: str) -> dict[str, list
         return data + workbooks if " /imports/" in url else data
 
     found = {url: leaks(pieces, language, data_of(url)) for url, pieces in pages}
+    if language != "en":
+        for url, pieces in pages:
+            found[url] += half_width(pieces, data_of(url))
     return {url: sorted(set(words)) for url, words in found.items() if words}
+
+
+# ASCII punctuation between two pieces of Chinese prose on a page ("在办任务 50 项: 红色
+# 11 项, …"): the page joins its words with the translated ones (：，。).
+_PAGE_HALF_WIDTH = re.compile(rf"[{CJK}][^{CJK}:,;]{{0,12}}?\s*[:,;]\s*[^{CJK}:,;]{{0,12}}?[{CJK}]")
+
+
+def half_width(pieces: list[str], data: list[str]) -> list[str]:
+    """Stretches of a Chinese page where ASCII ``: , ;`` joins Chinese text,
+    beyond data (a title may hold one) and times (12:30)."""
+    corpus = "\n".join(data)
+    text = re.sub(r"\s+", " ", " ".join(pieces))
+    # times and time zones (10:00:00+08:00), numbers (100,000), addresses, placeholders
+    text = re.sub(r"[\d:+.-]*\d:\d{2}[\d:+.-]*|\d,\d{3}|https?://\S+|%\(\w+\)s", "〇", text)
+    return [
+        m.group(0)
+        for m in _PAGE_HALF_WIDTH.finditer(text)
+        if not any(part and part in corpus for part in re.split(r"\s*[:,;]\s*", m.group(0)))
+    ]
 
 
 LANGUAGES = ("en", "zh-hans")

@@ -150,7 +150,7 @@ def describe(event: AuditEvent) -> str:
         if key in HIDDEN or value in ("", None, {}, []):
             continue
         name = str(FIELDS[key]) if key in FIELDS else key
-        parts.append(f"{name}: {_value(key, value)}")
+        parts.append(_("%(name)s: %(value)s") % {"name": name, "value": _value(key, value)})
     return " · ".join(parts)
 
 

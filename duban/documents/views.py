@@ -94,7 +94,11 @@ def _deadline_text(row: importer.Row) -> str:
         return _("moved to %(date)s") % {"date": row.deadline}
     text = _translate(deadlines.describe(parsed))
     extra = deadlines.note(parsed)
-    return f"{text} ({_translate(extra)})" if extra else text
+    if extra is None:
+        return text
+    note, params = extra
+    params = {**params, "dates": _(", ").join(d.isoformat() for d in parsed.dates)}
+    return _("%(text)s (%(note)s)") % {"text": text, "note": _(note) % params}
 
 
 def _posted_mappings(request: AuthedRequest, unknown: list[str]) -> dict[str, Any]:

@@ -137,7 +137,9 @@ def audit_export(request: AuthedRequest) -> HttpResponseBase:
     except ValidationError as error:
         refused = " ".join(error.messages)
         return _page(request, form, total, status=400, rows=[], refused=refused)
-    shown = " · ".join(f"{k}: {v}" for k, v in filters.as_detail().items())
+    shown = " · ".join(
+        _("%(name)s: %(value)s") % {"name": k, "value": v} for k, v in filters.as_detail().items()
+    )
     content = exports.audit_xlsx(rows.iterator(chunk_size=2000), shown)
     return download(
         request,

@@ -107,7 +107,7 @@ def test_the_page_in_chinese(as_, auditor, event):
     event("login.failed", outcome="refused", username="nobody")
     event("attachment.downloaded", file="证明.pdf", size=12)
     text = as_(auditor, HTTP_ACCEPT_LANGUAGE="zh-hans").get("/audit/").content.decode()
-    for words in ("安全审计日志", "登录失败", "下载附件", "被拒绝", "文件: 证明.pdf", "导出"):
+    for words in ("安全审计日志", "登录失败", "下载附件", "被拒绝", "文件：证明.pdf", "导出"):
         assert words in text, words
 
 
