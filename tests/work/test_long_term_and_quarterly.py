@@ -102,9 +102,10 @@ def test_a_quarterly_task_reports_once_a_quarter(office, liaison_a, unit_a, as_)
     assert owed and all(p.cadence == periods.QUARTERLY for p in owed)
     assert [p.label for p in owed][:2] == [f"{f.TODAY.year - 1}-Q1", f"{f.TODAY.year - 1}-Q2"]
     quarter = periods.period_containing(f.TODAY, periods.QUARTERLY)
+    page = as_(liaison_a).get(f"/tasks/{task.pk}/report/").content.decode()
+    number = (quarter.start.month - 1) // 3 + 1
+    assert f'<option value="{quarter.label}" selected>Q{number} {quarter.start.year}<' in page
     report = f.report(liaison_a, task, period=quarter.label)
     assert (report.period_start, report.period_end) == (quarter.start, quarter.end)
-    page = as_(liaison_a).get(f"/tasks/{task.pk}/report/").content.decode()
-    assert quarter.label in page
     status = as_(office).get(f"/reporting/?cadence=quarterly&period={owed[-1].label}")
     assert status.status_code == 200 and "Monthly reports" in status.content.decode()
