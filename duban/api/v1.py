@@ -525,7 +525,7 @@ def report_file(request: HttpRequest, task_id: Id, data: ReportIn) -> HttpRespon
     def file() -> tuple[int, type[Schema], Any]:
         report = services.report_save(
             actor=person,
-            task=_task(person, task_id),
+            task=task_id,  # read once, in scope, under its lock (none: 404)
             period_label=data.period,
             text=data.text,
             percent=data.percent,

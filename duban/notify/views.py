@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from duban.org.http import AuthedRequest, chosen_office, office_query
+from duban.org.http import AuthedRequest, chosen_office, forget_badges, office_query
 from duban.org.models import Person
 from duban.org.scope import scope_of
 from duban.work.queries import visible_units
@@ -41,6 +41,10 @@ def message_list(request: AuthedRequest) -> HttpResponse:
         mine = mine.filter(read_at__isnull=True)
     page = Paginator(mine.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
     items = [(n, render_text(n.kind, n.data)) for n in page.object_list]
+    # The badge, exact here (the menu keeps it a little while elsewhere).
+    request.unread_total = (  # type: ignore[attr-defined]
+        Notification.objects.filter(recipient=request.user, read_at__isnull=True).count()
+    )
     return render(
         request,
         "notify/messages.html",
@@ -52,6 +56,7 @@ def message_list(request: AuthedRequest) -> HttpResponse:
 def message_open(request: AuthedRequest, pk: int) -> HttpResponse:
     note = get_object_or_404(Notification, pk=pk, recipient=request.user)
     services.mark_read(actor=request.user, notification=note)
+    forget_badges(request)
     link = render_text(note.kind, note.data).link
     return redirect(link or "message_list")
 
@@ -60,6 +65,7 @@ def message_open(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def message_read_all(request: AuthedRequest) -> HttpResponse:
     n = services.mark_read(actor=request.user)
+    forget_badges(request)
     messages.success(request, _("%(n)s message(s) marked as read.") % {"n": n})
     return redirect("message_list")
 

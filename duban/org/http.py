@@ -137,3 +137,13 @@ def download(
     response["Content-Security-Policy"] = DOWNLOAD_POLICY
     response["Cache-Control"] = "no-store"
     return response
+
+
+# The counts on the menu's inbox and messages links, kept in the session a
+# little while (duban.web.context_processors), under this key.
+BADGES = "badges"
+
+
+def forget_badges(request: HttpRequest) -> None:
+    """The person has just changed what the menu's badges count: count afresh on the next page."""
+    request.session.pop(BADGES, None)

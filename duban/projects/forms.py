@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from duban.lib import investment, periods
 from duban.org.models import Person, Role, Unit, UnitKind
-from duban.work.forms import DateInput, FastSelect, VersionField
+from duban.work.forms import DateInput, FastSelect, UnitPicker, VersionField
 from duban.work.models import Meeting, MeetingKind
 
 from .models import Batch, Indicator, Industry, Level, ProblemKind, Project, Stage
@@ -77,7 +77,7 @@ class ProjectForm(forms.ModelForm):
             "planned_start": DateInput(),
             "planned_production": DateInput(),
             "planned_capacity": DateInput(),
-            "unit": FastSelect(),
+            "unit": UnitPicker(),
             "park": FastSelect(),
             "district": FastSelect(),
             "leader": FastSelect(),
@@ -145,7 +145,7 @@ class ProblemForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ProblemKind.choices)
     title = forms.CharField(label=_("The problem, as a task"), max_length=400)
     lead_unit = forms.ModelChoiceField(
-        label=_("Unit to solve it"), queryset=Unit.objects.filter(is_active=True), widget=FastSelect
+        label=_("Unit to solve it"), queryset=Unit.objects.filter(is_active=True), widget=UnitPicker
     )
     deadline = forms.DateField(label=_("Deadline"), widget=DateInput())
     meeting = forms.ModelChoiceField(

@@ -8,7 +8,7 @@ from django.utils.translation import ngettext
 
 from duban.lib.rules import Thresholds, thresholds_from
 from duban.org.models import Person, Unit
-from duban.work.forms import DateInput, FastSelect, leader_choices
+from duban.work.forms import DateInput, FastSelect, UnitPicker, leader_choices
 from duban.work.models import Plan, default_grace
 
 from .models import Level, Rule
@@ -18,7 +18,7 @@ class BoardFilterForm(forms.Form):
     level = forms.ChoiceField(label=_("Level"), required=False)
     rule = forms.ChoiceField(label=_("Rule"), required=False)
     unit: forms.ModelChoiceField = forms.ModelChoiceField(
-        label=_("Unit"), queryset=Unit.objects.none(), required=False, widget=FastSelect
+        label=_("Unit"), queryset=Unit.objects.none(), required=False, widget=UnitPicker
     )
     leader: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("Leader"), queryset=Person.objects.none(), required=False, widget=FastSelect

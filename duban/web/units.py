@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 
 from duban.notify.hooks import redacted
@@ -60,3 +60,36 @@ def _shown(hooks: Any) -> list[Any]:
     for hook in found:
         hook.shown_url = redacted(hook.url)
     return found
+
+
+PICK_LIMIT = 30
+
+
+@login_required
+def unit_pick(request: AuthedRequest) -> JsonResponse:
+    """The units of the person's scope whose name, short name, other names or
+    code contain what was typed (at most ``PICK_LIMIT``, shallowest first),
+    for the unit choosers' search box (duban/picker.js)."""
+    text = request.GET.get("q", "").strip()[:50]
+    units = visible_units(request.user).filter(is_active=True)
+    if text:
+        units = units.filter(
+            Q(name__icontains=text)
+            | Q(short_name__icontains=text)
+            | Q(aliases__icontains=text)
+            | Q(code__iexact=text)
+        )
+    found = list(units.select_related("parent").order_by("depth", "path")[: PICK_LIMIT + 1])
+    return JsonResponse(
+        {
+            "units": [
+                {
+                    "id": u.pk,
+                    "name": str(u),
+                    "within": str(u.parent) if u.parent_id and u.parent else "",
+                }
+                for u in sorted(found[:PICK_LIMIT], key=lambda u: u.path)
+            ],
+            "more": len(found) > PICK_LIMIT,
+        }
+    )

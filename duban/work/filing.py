@@ -34,16 +34,16 @@ def counted(seconds: Any) -> int | None:
     return seconds if 0 <= seconds <= LONGEST else None
 
 
-def opened_stamp(*, person: Any, task: Any, at: dt.datetime | None = None) -> str:
+def opened_stamp(*, person: Any, task_id: int, at: dt.datetime | None = None) -> str:
     """The signed stamp the report form carries: who opened it, for which task, when."""
     moment = at or timezone.now()
-    return signing.dumps({"p": person.pk, "t": task.pk, "at": int(moment.timestamp())}, salt=SALT)
+    return signing.dumps({"p": person.pk, "t": task_id, "at": int(moment.timestamp())}, salt=SALT)
 
 
 def seconds_to_file(
-    stamp: str | None, *, person: Any, task: Any, at: dt.datetime | None = None
+    stamp: str | None, *, person: Any, task_id: int, at: dt.datetime | None = None
 ) -> int | None:
-    """The seconds since ``person`` opened ``task``'s report form, read from the
+    """The seconds since ``person`` opened task ``task_id``'s report form, read from the
     form's stamp; None when the stamp is not one this installation signed for
     this person and task, or the time is not one a form takes (:func:`counted`)."""
     if not stamp:
@@ -55,7 +55,7 @@ def seconds_to_file(
         # Its age is checked below against the stamp's own moment (the clock a
         # test freezes), not by signing's max_age.
         return None
-    if not isinstance(data, dict) or data.get("p") != person.pk or data.get("t") != task.pk:
+    if not isinstance(data, dict) or data.get("p") != person.pk or data.get("t") != task_id:
         return None
     opened = data.get("at")
     if isinstance(opened, bool) or not isinstance(opened, int):

@@ -4,11 +4,14 @@ from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from duban.lib import deadlines
+from duban.lib.ids import parse_id
 from duban.org.models import Person, Role, Unit
 
 from .attachments import ALLOWED
@@ -61,6 +64,59 @@ class FastSelect(forms.Select):
 
 
 class FastSelectMultiple(FastSelect):
+    allow_multiple_selected = True
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return forms.SelectMultiple().value_from_datadict(data, files, name)
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return False
+
+
+class UnitPicker(FastSelect):
+    """A unit chooser that sends a few dozen options, not a province's 5,000:
+    the top of the person's tree and the unit(s) chosen. The search box beside
+    it asks ``/units/pick/`` for the units whose names match as the person
+    types (``duban/picker.js``); without a script the top of the tree is
+    still there to choose from. The field still accepts any unit of its
+    queryset (the person's scope), shown or not."""
+
+    SHOWN = 40
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        field_choices: Any = self.choices
+        queryset = getattr(field_choices, "queryset", None)
+        if queryset is None:  # not a model field's widget: every choice
+            return super().render(name, value, attrs, renderer)
+        found = (parse_id(str(v)) for v in self.format_value(value))
+        chosen_ids = [pk for pk in found if pk is not None]
+        shown = list(queryset.order_by("depth", "path")[: self.SHOWN])
+        known = {u.pk for u in shown}
+        missing = [pk for pk in chosen_ids if pk not in known]
+        if missing:
+            shown += list(queryset.filter(pk__in=missing))
+        shown.sort(key=lambda u: u.path)
+        empty = getattr(field_choices.field, "empty_label", None)
+        options: list[tuple[Any, Any]] = [] if self.allow_multiple_selected else [("", empty or "")]
+        self.choices = options + [(u.pk, str(u)) for u in shown]
+        try:
+            select = super().render(name, value, attrs, renderer)
+        finally:
+            self.choices = field_choices
+        final = self.build_attrs(self.attrs, attrs or {})
+        return format_html(
+            '<span class="picker">{}<input type="search" class="picker-search" '
+            'data-picker-for="{}" data-picker-url="{}" placeholder="{}" aria-label="{}" '
+            'autocomplete="off"></span>',
+            select,
+            final.get("id", ""),
+            reverse("unit_pick"),
+            gettext("Type to find a unit"),
+            gettext("Find a unit by its name"),
+        )
+
+
+class UnitPickerMultiple(UnitPicker):
     allow_multiple_selected = True
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
@@ -173,9 +229,9 @@ class TaskForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
             "plan": FastSelect(),
             "parent": FastSelect(),
-            "lead_unit": FastSelect(),
+            "lead_unit": UnitPicker(),
             "leader": FastSelect(),
-            "co_units": FastSelectMultiple(attrs={"size": 6}),
+            "co_units": UnitPickerMultiple(attrs={"size": 6}),
         }
 
     def __init__(
@@ -243,8 +299,18 @@ class MeetingForm(forms.ModelForm):
         _field(self, "kind").choices = MeetingKind.choices
 
 
+class PeriodField(forms.ChoiceField):
+    """One of the periods offered; any period's label while none are offered
+    (a submission: the service checks it against the task's periods)."""
+
+    offered = True
+
+    def valid_value(self, value: Any) -> bool:
+        return not self.offered or super().valid_value(value)
+
+
 class ReportForm(forms.Form):
-    period = forms.ChoiceField(label=_("Period"))
+    period = PeriodField(label=_("Period"))
     text = forms.CharField(
         label=_("Progress this period"), widget=forms.Textarea(attrs={"rows": 6}), required=False
     )
@@ -268,9 +334,16 @@ class ReportForm(forms.Form):
     # file. Anything else sent here measures nothing and refuses nothing.
     opened = forms.CharField(required=False, widget=forms.HiddenInput, strip=True)
 
-    def __init__(self, *args: Any, periods: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, periods: list[tuple[str, str]] | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _field(self, "period").choices = periods
+        self.offer(periods)
+
+    def offer(self, periods: list[tuple[str, str]] | None) -> None:
+        """The periods to choose from (None: take any, the service decides)."""
+        field = self.fields["period"]
+        assert isinstance(field, PeriodField)
+        field.offered = periods is not None
+        field.choices = periods or []
 
 
 class ReviewForm(forms.Form):
@@ -312,7 +385,7 @@ class TaskFilterForm(forms.Form):
         label=_("Plan"), queryset=Plan.objects.all(), required=False, widget=FastSelect
     )
     unit = forms.ModelChoiceField(
-        label=_("Unit"), queryset=Unit.objects.none(), required=False, widget=FastSelect
+        label=_("Unit"), queryset=Unit.objects.none(), required=False, widget=UnitPicker
     )
     leader = forms.ModelChoiceField(
         label=_("Leader"), queryset=Person.objects.none(), required=False, widget=FastSelect

@@ -10,12 +10,19 @@ reads it as a number.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import OuterRef, Subquery
 
 from duban.lib import rules
 from duban.work.models import FILED, ProgressReport
+
+
+def of_latest(filed: Sequence[Any]) -> float | None:
+    """The likeness of the first of ``filed`` (a task's filed reports, latest
+    first, anything with a ``text``) to the second; None with fewer than two."""
+    return rules.similarity(filed[1].text, filed[0].text) if len(filed) >= 2 else None
 
 
 def refresh(task_id: int) -> float | None:
@@ -25,13 +32,13 @@ def refresh(task_id: int) -> float | None:
     latest_two = list(
         ProgressReport.objects.filter(task_id=task_id, state__in=FILED)
         .order_by("-period_start", "-id")
-        .values_list("pk", "text", "likeness")[:2]
+        .values_list("pk", "text", "likeness", named=True)[:2]
     )
     if not latest_two:
         return None
-    ratio = rules.similarity(latest_two[1][1], latest_two[0][1]) if len(latest_two) == 2 else None
-    if latest_two[0][2] != ratio:
-        ProgressReport.objects.filter(pk=latest_two[0][0]).update(likeness=ratio)
+    ratio = of_latest(latest_two)
+    if latest_two[0].likeness != ratio:
+        ProgressReport.objects.filter(pk=latest_two[0].pk).update(likeness=ratio)
     return ratio
 
 

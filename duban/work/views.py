@@ -221,16 +221,12 @@ def task_claim(request: AuthedRequest, pk: int) -> HttpResponse:
     return _back(request, f"/tasks/{task.pk}/")
 
 
-@login_required
-def report_edit(request: AuthedRequest, pk: int) -> HttpResponse:
-    """File (or save as draft) the report for one period."""
-    task = get_task(request, pk, related=("lead_unit",))
-    if not can_act_for_task(request.user, task):
-        raise PermissionDenied(_("Only a liaison of the lead unit can report on this task."))
-    today = timezone.localdate()
-    # One query for the task's reports serves the open periods, the report
-    # being edited and the last one filed (this page is the busiest write path).
-    reports = list(task.reports.order_by("-period_start"))
+def _report_form_state(
+    request: AuthedRequest, task: Task, today: Any, reports: list[ProgressReport]
+) -> tuple[list[tuple[str, str]], ProgressReport | None, ProgressReport | None]:
+    """The report form's periods (those without a report, or with a draft or a
+    returned one; all of them when ``reports`` is not read), the report for the
+    chosen period and the last one that counts."""
     by_label = {r.period_label: r for r in reports}
     choices = [
         (p.label, period_words(p))
@@ -238,66 +234,98 @@ def report_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         if p.label not in by_label
         or by_label[p.label].state in (ReportState.DRAFT, ReportState.RETURNED)
     ]
-    label = (
+    existing = by_label.get(choices_label(request, choices))
+    last = next((r for r in reports if r.counts), None)
+    return choices, existing, last
+
+
+def choices_label(request: AuthedRequest, choices: list[tuple[str, str]]) -> str:
+    """The period the report form is for: the one asked for, else the latest open."""
+    return (
         request.POST.get("period")
         or request.GET.get("period")
         or (choices[0][0] if choices else "")
     )
-    existing = by_label.get(label)
-    last = next((r for r in reports if r.counts), None)
-    # The version the person sees, 0 for a period without a report: a save
-    # from this page is checked against it, a new report's first save too.
-    # The form's opening, signed: on submission, the time the report took to file.
-    initial: dict[str, Any] = {
-        "period": label,
-        "version": 0,
-        "opened": filing.opened_stamp(person=request.user, task=task),
-    }
-    if existing:
-        initial.update(
-            text=existing.text,
-            percent=existing.percent,
-            value=existing.value,
-            no_change=existing.no_change,
-            version=existing.version,
-        )
-    elif last:
-        # A new report starts from the last one: less typing for the unit.
-        initial.update(percent=last.percent, value=last.value)
-    form = ReportForm(request.POST or None, request.FILES or None, periods=choices, initial=initial)
+
+
+@login_required
+def report_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    """File (or save as draft) the report for one period.
+
+    The busiest write path. A submission goes straight to the service, which
+    reads the task once, under its lock, with its reports, and checks
+    everything. The page reads the task and its reports itself only to show
+    the form: at first, or again with what was typed and why it was refused.
+    """
+    today = timezone.localdate()
+    form: ReportForm | None = None
     conflict = False
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            report = services.report_save(
-                actor=request.user,
-                task=task,
-                period_label=data["period"],
-                text=data["text"],
-                percent=data["percent"],
-                value=data["value"],
-                no_change=data["no_change"],
-                decrease_reason=data["decrease_reason"],
-                submit="submit" in request.POST,
-                files=data["attachments"],
-                version=data.get("version") or 0,
-                seconds_to_file=filing.seconds_to_file(
-                    data["opened"], person=request.user, task=task
-                ),
-            )
-        except ValidationError as error:
-            conflict = isinstance(error, services.ConflictError)
-            apply_errors(form, error)
-        else:
-            if report.state == ReportState.SUBMITTED:
-                messages.success(
-                    request,
-                    _("Report for %(period)s submitted.")
-                    % {"period": period_words(report.period_label)},
+    if request.method == "POST":
+        form = ReportForm(request.POST, request.FILES, periods=None)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                report = services.report_save(
+                    actor=request.user,
+                    task=pk,
+                    period_label=data["period"],
+                    text=data["text"],
+                    percent=data["percent"],
+                    value=data["value"],
+                    no_change=data["no_change"],
+                    decrease_reason=data["decrease_reason"],
+                    submit="submit" in request.POST,
+                    files=data["attachments"],
+                    version=data.get("version") or 0,
+                    seconds_to_file=filing.seconds_to_file(
+                        data["opened"], person=request.user, task_id=pk
+                    ),
                 )
-                return redirect("task_detail", pk=task.pk)
-            messages.success(request, _("Draft saved."))
-            return redirect(f"{request.path}?period={report.period_label}")
+            except Task.DoesNotExist:
+                raise Http404 from None
+            except ValidationError as error:
+                conflict = isinstance(error, services.ConflictError)
+                apply_errors(form, error)
+            else:
+                if report.state == ReportState.SUBMITTED:
+                    messages.success(
+                        request,
+                        _("Report for %(period)s submitted.")
+                        % {"period": period_words(report.period_label)},
+                    )
+                    return redirect("task_detail", pk=pk)
+                messages.success(request, _("Draft saved."))
+                return redirect(f"{request.path}?period={report.period_label}")
+    task = get_task(request, pk, related=("lead_unit",))
+    if not can_act_for_task(request.user, task):
+        raise PermissionDenied(_("Only a liaison of the lead unit can report on this task."))
+    # One query for the task's reports serves the open periods, the report
+    # being edited and the last one filed.
+    reports = list(task.reports.order_by("-period_start"))
+    choices, existing, last = _report_form_state(request, task, today, reports)
+    if form is None:
+        # The version the person sees, 0 for a period without a report: a save
+        # from this page is checked against it, a new report's first save too.
+        # The form's opening, signed: on submission, the time the report took to file.
+        initial: dict[str, Any] = {
+            "period": choices_label(request, choices),
+            "version": 0,
+            "opened": filing.opened_stamp(person=request.user, task_id=task.pk),
+        }
+        if existing:
+            initial.update(
+                text=existing.text,
+                percent=existing.percent,
+                value=existing.value,
+                no_change=existing.no_change,
+                version=existing.version,
+            )
+        elif last:
+            # A new report starts from the last one: less typing for the unit.
+            initial.update(percent=last.percent, value=last.value)
+        form = ReportForm(periods=choices, initial=initial)
+    else:
+        form.offer(choices)
     status = 409 if conflict else (400 if request.method == "POST" else 200)
     return render(
         request,

@@ -213,22 +213,22 @@ def test_the_form_stamp_is_read_back_only_for_its_person_and_task(
 ):
     task = f.claimed(office, liaison_a, unit_a)
     other = f.claimed(office, liaison_a, unit_a)
-    stamp = filing.opened_stamp(person=liaison_a, task=task)
+    stamp = filing.opened_stamp(person=liaison_a, task_id=task.pk)
     clock.move_to(f.NOW + dt.timedelta(minutes=7, seconds=30))
-    assert filing.seconds_to_file(stamp, person=liaison_a, task=task) == 450
-    assert filing.seconds_to_file(stamp, person=liaison_b, task=task) is None
-    assert filing.seconds_to_file(stamp, person=liaison_a, task=other) is None
+    assert filing.seconds_to_file(stamp, person=liaison_a, task_id=task.pk) == 450
+    assert filing.seconds_to_file(stamp, person=liaison_b, task_id=task.pk) is None
+    assert filing.seconds_to_file(stamp, person=liaison_a, task_id=other.pk) is None
     # Changed by hand: the signature no longer matches.
     forged = stamp.replace(stamp.split(":")[0], "eyJwIjoxLCJ0IjoxLCJhdCI6MH0")
-    assert filing.seconds_to_file(forged, person=liaison_a, task=task) is None
+    assert filing.seconds_to_file(forged, person=liaison_a, task_id=task.pk) is None
     for garbage in ("", None, "abc", "x:y:z", "a" * 5000):
-        assert filing.seconds_to_file(garbage, person=liaison_a, task=task) is None
+        assert filing.seconds_to_file(garbage, person=liaison_a, task_id=task.pk) is None
     # Kept for more than a day and sent again: not a time a form takes.
     clock.move_to(f.NOW + dt.timedelta(days=1, seconds=1))
-    assert filing.seconds_to_file(stamp, person=liaison_a, task=task) is None
+    assert filing.seconds_to_file(stamp, person=liaison_a, task_id=task.pk) is None
     # Opened "in the future" (a clock set back): not counted either.
-    ahead = filing.opened_stamp(person=liaison_a, task=task, at=f.NOW + dt.timedelta(days=3))
-    assert filing.seconds_to_file(ahead, person=liaison_a, task=task) is None
+    ahead = filing.opened_stamp(person=liaison_a, task_id=task.pk, at=f.NOW + dt.timedelta(days=3))
+    assert filing.seconds_to_file(ahead, person=liaison_a, task_id=task.pk) is None
 
 
 def test_the_report_page_measures_the_time_from_opening_to_submitting(

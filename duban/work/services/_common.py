@@ -48,11 +48,17 @@ def record_event(
     )
 
 
-def lock_row(model: Any, pk: int) -> Any:
-    """The row read afresh under a write lock, for checking and changing it."""
+def lock_row(model: Any, pk: int, related: tuple[str, ...] = ()) -> Any:
+    """The row read afresh under a write lock, for checking and changing it;
+    ``related``: foreign keys read in the same query (not locked)."""
     # On PostgreSQL a row lock; on SQLite the IMMEDIATE transaction already
     # serialises writers, so reading inside it is just as safe.
-    return model.objects.select_for_update().get(pk=pk)
+    rows = model.objects.all()
+    if related:
+        rows = rows.select_related(*related).select_for_update(of=("self",))
+    else:
+        rows = rows.select_for_update()
+    return rows.get(pk=pk)
 
 
 def _attach(task: Task, uploads: Sequence[CheckedUpload], person: Person, **owner: Any) -> None:

@@ -12,11 +12,12 @@ scan, the cockpit and the assessment read the stored ``progress``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
+from django.db import connection
+from django.db.models import Case, DecimalField, OuterRef, Subquery, Value, When
 
 from ..models import (
     FILED,
@@ -32,9 +33,22 @@ from ..models import (
 # --- the definitions ----------------------------------------------------------
 
 
-def official_report(task: Task, *, before: Any = None) -> ProgressReport | None:
+def official_report(
+    task: Task, *, before: Any = None, among: Sequence[ProgressReport] | None = None
+) -> ProgressReport | None:
     """The report whose figures are the task's official progress: its last
-    accepted one (of a period starting before ``before``, a date, when given)."""
+    accepted one (of a period starting before ``before``, a date, when given).
+    ``among``: the task's reports already read, latest first (``-period_start,
+    -id``), to choose from instead of asking the database."""
+    if among is not None:
+        return next(
+            (
+                r
+                for r in among
+                if r.state == ReportState.ACCEPTED and (before is None or r.period_start < before)
+            ),
+            None,
+        )
     accepted = task.reports.filter(state=ReportState.ACCEPTED)
     if before is not None:
         accepted = accepted.filter(period_start__lt=before)
@@ -121,19 +135,84 @@ def _plan_recompute(plan: Plan | None) -> None:
     plan.progress = value
 
 
+# ``task`` and its ancestors, up to the top of its tree; with every child of
+# them, and the top-level tasks of the top's plan: all the roll-up reads.
+_TREE_SQL = """
+WITH RECURSIVE chain(id, parent_id, plan_id, depth) AS (
+    SELECT id, parent_id, plan_id, 0 FROM {task} WHERE id = %s
+    UNION ALL
+    SELECT t.id, t.parent_id, t.plan_id, c.depth + 1
+    FROM {task} t JOIN chain c ON t.id = c.parent_id
+)
+SELECT t.id, t.parent_id, t.plan_id, t.weight, t.progress, t.state,
+       (SELECT c.depth FROM chain c WHERE c.id = t.id)
+FROM {task} t
+WHERE t.id IN (SELECT id FROM chain)
+   OR t.parent_id IN (SELECT id FROM chain)
+   OR (t.parent_id IS NULL
+       AND t.plan_id = (SELECT plan_id FROM chain WHERE parent_id IS NULL))
+"""
+
+
 def _rollup_from(task: Task | None) -> None:
-    """Recompute ``task`` from its children, then every ancestor, then the plan."""
-    plan: Plan | None = None
-    while task is not None:
-        value = _weighted_mean(Task.objects.filter(parent=task))
-        if task.state == TaskState.CLOSED:
-            closed = _closed_progress(task)
-            value = closed if closed is not None else task.progress
-        Task.objects.filter(pk=task.pk).update(progress=value)
-        task.progress = value
-        plan = task.plan
-        task = task.parent
-    _plan_recompute(plan)
+    """Recompute ``task`` from its children, then every ancestor, then the
+    plan: one read of the tree, one update of the tasks, one of the plan
+    (and one read of the final progress when an ancestor is closed),
+    whatever the tree's height."""
+    if task is None:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_TREE_SQL.format(task=Task._meta.db_table), [task.pk])
+        rows = cursor.fetchall()
+    chain = sorted((r for r in rows if r[6] is not None), key=lambda r: r[6])
+    children: dict[int | None, list[list[Any]]] = {}
+    for pk, parent_id, _plan, weight, progress, _state, _depth in rows:
+        # Raw rows: SQLite gives numbers as floats; their text is the stored value.
+        children.setdefault(parent_id, []).append([pk, _decimal(weight), _decimal(progress)])
+    closed = _closed_progress_of([r[0] for r in chain if r[5] == TaskState.CLOSED])
+    new: dict[int, Decimal] = {}
+    for pk, parent_id, _plan, _weight, progress, state, _depth in chain:
+        if state == TaskState.CLOSED:
+            found = closed.get(pk)
+            value = found if found is not None else _decimal(progress)
+        else:
+            value = weighted_mean((c[1], c[2]) for c in children.get(pk, []))
+        new[pk] = value
+        for sibling in children.get(parent_id, []):  # the parent's sum sees it
+            if sibling[0] == pk:
+                sibling[2] = value
+    if new:
+        Task.objects.filter(pk__in=list(new)).update(
+            progress=Case(
+                *(When(pk=pk, then=Value(v)) for pk, v in new.items()),
+                output_field=DecimalField(max_digits=5, decimal_places=1),
+            )
+        )
+    task.progress = new.get(task.pk, task.progress)
+    top_plan = chain[-1][2] if chain else None
+    if top_plan is not None:
+        value = weighted_mean((c[1], c[2]) for c in children.get(None, []))
+        Plan.objects.filter(pk=top_plan).update(progress=value)
+        if Task.plan.is_cached(task) and task.plan is not None and task.plan.pk == top_plan:
+            task.plan.progress = value
+
+
+def _closed_progress_of(task_ids: list[int]) -> dict[int, Decimal]:
+    """``_closed_progress`` of several tasks, in one query (none for no task)."""
+    if not task_ids:
+        return {}
+    found: dict[int, Decimal | None] = {}
+    for task_id, final in (
+        CloseRequest.objects.filter(task_id__in=task_ids, state=RequestState.APPROVED)
+        .order_by("task_id", "-decided_at", "-id")
+        .values_list("task_id", "final_progress")
+    ):
+        found.setdefault(task_id, final)  # the latest decision's, as ``_closed_progress``
+    return {pk: final for pk, final in found.items() if final is not None}
+
+
+def _decimal(raw: Any) -> Decimal:
+    return raw if isinstance(raw, Decimal) else Decimal(str(raw))
 
 
 def _leaf_recompute(task: Task) -> None:
@@ -149,6 +228,6 @@ def _leaf_recompute(task: Task) -> None:
     task.progress = value
     task.latest_value = latest_value
     if task.parent_id:
-        _rollup_from(task.parent)
+        _rollup_from(Task(pk=task.parent_id))  # the tree is read there, in one query
     else:
         _plan_recompute(task.plan)

@@ -20,12 +20,14 @@ from duban.work import filing, likeness
 
 from .. import attachments as attachment_rules
 from ..models import (
+    FILED,
     EventKind,
     ProgressReport,
     ReportState,
     Task,
     TaskState,
 )
+from ..visibility import visible_tasks
 from ..words import period_words
 from ._common import ConflictError, _attach, lock_row, record_event
 from .progress import _leaf_recompute, official_report
@@ -67,7 +69,7 @@ def report_period_choices(task: Task, today: dt.date) -> list[periods.Period]:
 def report_save(
     *,
     actor: Actor,
-    task: Task,
+    task: Task | int,
     period_label: str,
     text: str,
     percent: Any,
@@ -96,6 +98,10 @@ def report_save(
     needs ``decrease_reason`` to be submitted. A submitted report is not the
     task's progress until the office accepts it (``report_review``).
 
+    ``task`` may be given by its id (the busiest callers, the report page and
+    the API, do): it is read once, among the tasks the actor sees, under the
+    lock.
+
     ``seconds_to_file``: how long the form took, from its opening to this
     submission (the page reads it from the form's signed stamp,
     ``duban.work.filing``); kept on a submission when it is a time a form can
@@ -103,8 +109,17 @@ def report_save(
     """
     now = at or timezone.now()
     today = timezone.localdate(now)
-    task = lock_row(Task, task.pk)
-    person = scope_of(actor).require_report_for(
+    # ``task``: the task, or its id, read here once, under the lock.
+    by_id = isinstance(task, int)
+    locked: Task = lock_row(
+        Task, task if isinstance(task, int) else task.pk, related=("lead_unit", "plan")
+    )
+    task = locked
+    scope = scope_of(actor)
+    if by_id and not scope.may_report_for(task.lead_unit_id):
+        if not visible_tasks(actor).filter(pk=task.pk).exists():
+            raise Task.DoesNotExist  # as if there were none: the caller's 404
+    person = scope.require_report_for(
         task.lead_unit, _("Only a liaison of the lead unit can report on this task.")
     )
     if task.state == TaskState.CLOSED:
@@ -132,8 +147,13 @@ def report_save(
         raise ValidationError({"text": _("Say briefly why nothing changed this period.")})
     if not text:
         raise ValidationError({"text": _("Describe the progress made in this period.")})
+    # One read of the task's reports (latest first) serves every check below:
+    # this period's report, the last accepted one before it, and the filed
+    # one before it (the formalism rule's likeness). The task's row lock,
+    # taken above, is what every write of its reports waits for.
+    reports = list(task.reports.order_by("-period_start", "-id"))
     # Going backwards is allowed, never silently: the office reads why.
-    accepted = official_report(task, before=period.start)
+    accepted = official_report(task, before=period.start, among=reports)
     lowered = accepted is not None and pct < accepted.percent
     decrease_reason = (decrease_reason or "").strip() if lowered else ""
     if lowered and submit and not decrease_reason:
@@ -149,11 +169,7 @@ def report_save(
         )
     checked = attachment_rules.check_all(files, unit=task.lead_unit)
 
-    report = (
-        ProgressReport.objects.select_for_update()
-        .filter(task=task, period_label=period.label)
-        .first()
-    )
+    report = next((r for r in reports if r.period_label == period.label), None)
     conflict = _("This report was changed by someone else; reload the page to see it.")
     if report is None:
         if version != 0:  # they saw a report for this period, and there is none
@@ -190,23 +206,36 @@ def report_save(
         report.seconds_to_file = filing.counted(seconds_to_file)
     else:
         report.state = ReportState.DRAFT
+    # The formalism rule's fact: how alike the latest filed report is to the
+    # one before it, worked out with the texts read above.
+    latest = None
+    if submit:
+        filed = sorted(
+            [r for r in reports if r.state in FILED and r.pk != report.pk] + [report],
+            key=lambda r: r.period_start,
+            reverse=True,
+        )
+        latest = filed[0]
+        ratio = likeness.of_latest(filed)
+        if latest is report:
+            report.likeness = ratio
+        elif latest.likeness != ratio:
+            ProgressReport.objects.filter(pk=latest.pk).update(likeness=ratio)
     # The percent, the period and the one-report-per-period rule were checked
     # above (and the database enforces them): skip full_clean's lookups of the
     # foreign keys and unique constraints on this, the busiest write.
     report.full_clean(
         exclude=["task", "unit", "author"], validate_unique=False, validate_constraints=False
     )
-    if report.pk is None:
-        try:
-            with transaction.atomic():  # a savepoint: the constraint, should the lock not hold
-                report.save()
-        except IntegrityError:
-            raise ConflictError(conflict) from None
-    else:
+    try:
+        # No savepoint of its own: should the lock not hold and the
+        # one-report-per-period constraint refuse the row, the ConflictError
+        # leaves this function's transaction, which rolls back whole.
         report.save()
+    except IntegrityError:
+        raise ConflictError(conflict) from None
     _attach(task, checked, person, report=report)
     if submit:
-        likeness.refresh(task.pk)
         record_event(
             task,
             EventKind.REPORT_SUBMITTED,
@@ -246,7 +275,7 @@ def report_review(
     comment: str = "",
     at: dt.datetime | None = None,
 ) -> ProgressReport:
-    report = lock_row(ProgressReport, report.pk)
+    report = lock_row(ProgressReport, report.pk, related=("task__lead_unit", "unit"))
     scope_of(actor).require_manage(
         report.task.lead_unit, _("Only the supervision office can review reports.")
     )

@@ -1,0 +1,33 @@
+"""Which tasks a person sees: the one definition, below the services (which
+check it when a write names a task by its id) and the queries (which read
+every list through it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from duban.org.scope import scope_of
+
+from .models import Task
+
+
+def visible_tasks(person: Any) -> QuerySet[Task]:
+    """Every task ``person`` may see (the scope's rule, ``duban.org.scope``).
+
+    Office staff and leaders see the tasks led by a unit of the subtrees they
+    belong to; a liaison sees tasks where one of their units is lead or co-unit.
+    """
+    scope = scope_of(person)
+    tasks = Task.objects.all()
+    if scope.everything:
+        return tasks if scope.is_signed_in else tasks.none()
+    if scope.subtree:
+        return tasks.filter(scope.unit_q("lead_unit"))
+    if not scope.unit_ids:
+        return tasks.none()
+    co = Task.co_units.through.objects.filter(
+        task_id=OuterRef("pk"), unit_id__in=sorted(scope.unit_ids)
+    )
+    return tasks.filter(Q(lead_unit_id__in=sorted(scope.unit_ids)) | Exists(co))
