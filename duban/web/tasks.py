@@ -10,7 +10,6 @@ one service (which checks who may act), redirect.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -69,9 +68,6 @@ def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     meeting = get_object_or_404(queries.visible_meetings(request.user), pk=pk)
     today = timezone.localdate()
     standing = queries.meeting_standing(meeting, request.user, today)
-    summary: dict[str, int] = defaultdict(int)
-    for row in standing:
-        summary[row.status] += 1
     # The task table shows each task's plan, meeting and missing reports: read
     # them the way the task list does, in a fixed number of queries.
     filters = queries.TaskFilters(meeting=meeting.pk, include_closed=True)
@@ -84,7 +80,7 @@ def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "meeting": meeting,
             "standing": standing,
-            "summary": dict(summary),
+            "summary": standing.summary,
             "assignments": assignments,
             "today": today,
         },

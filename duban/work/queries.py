@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import (
+    Case,
+    CharField,
     Count,
     Exists,
     IntegerField,
@@ -16,6 +18,8 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -25,6 +29,7 @@ from duban.org.models import Person, Unit
 from duban.org.scope import scope_of
 
 from .models import (
+    CLOSED_ON_TIME,
     FILED,
     OPEN_STATES,
     CloseRequest,
@@ -39,6 +44,7 @@ from .models import (
     TaskState,
     awaiting_review,
     owed_cutoff,
+    stopped_on,
 )
 from .services import report_due_date, report_period_choices
 from .visibility import visible_tasks as visible_tasks  # below the services, which use it too
@@ -425,39 +431,73 @@ class StandingRow:
     meeting: Meeting | None
 
 
-def meeting_standing(
-    meeting: Meeting, person: Any, today: dt.date | None = None
-) -> list[StandingRow]:
+# The meeting page lists this many of the earlier assignments (the previous
+# meeting's first), and counts them all.
+STANDING_SHOWN = 100
+STANDING_ORDER = ("closed_on_time", "closed_late", "on_track", "overdue", "unclaimed", "closing")
+
+
+def standing_status(today: dt.date) -> Case:
+    """How an assigned task stands on ``today`` (上周交办事项完成情况), the one
+    definition, as a query expression: closed on time or late
+    (``CLOSED_ON_TIME``, on a queryset annotated with ``stopped_on``), not
+    claimed, overdue, put up for closing, else on track."""
+    return Case(
+        When(CLOSED_ON_TIME, then=Value("closed_on_time")),
+        When(state=TaskState.CLOSED, then=Value("closed_late")),
+        When(state=TaskState.ASSIGNED, then=Value("unclaimed")),
+        When(deadline__lt=today, then=Value("overdue")),
+        When(state=TaskState.CLOSING, then=Value("closing")),
+        default=Value("on_track"),
+        output_field=CharField(),
+    )
+
+
+@dataclass
+class Standing:
+    rows: list[StandingRow]
+    summary: dict[str, int]  # status: how many, of them all
+    total: int
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def __iter__(self) -> Any:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.rows)
+
+
+def meeting_standing(meeting: Meeting, person: Any, today: dt.date | None = None) -> Standing:
     """How every task assigned at earlier meetings stands (上周交办事项完成情况):
-    all of the previous meeting's assignments, and any still open from before."""
+    all of the previous meeting's assignments, and any still open from before;
+    the first ``STANDING_SHOWN`` of them (latest meeting first), and how many
+    stand each way of them all. Three queries, whatever their number."""
     today = today or timezone.localdate()
     earlier = Meeting.objects.filter(
         office_id=meeting.office_id, kind=meeting.kind, date__lt=meeting.date
     ).order_by("-date")
     previous = earlier.first()
     if previous is None:
-        return []
+        return Standing([], {}, 0)
     tasks = (
         visible_tasks(person)
         .filter(meeting__in=earlier)
         .filter(
             Q(meeting=previous) | Q(state__in=OPEN_STATES) | Q(closed_at__date__gte=previous.date)
         )
-        .select_related("lead_unit", "leader", "meeting")
-        .prefetch_related("co_units")
-        .order_by("-meeting__date", "sort_key", "id")
+        .annotate(stopped_on=stopped_on())
+        .annotate(standing=standing_status(today))
     )
-    rows = []
-    for task in tasks:
-        if task.state == TaskState.CLOSED:
-            status = "closed_on_time" if task.closed_on_time else "closed_late"
-        elif task.state == TaskState.ASSIGNED:
-            status = "unclaimed"
-        elif task.deadline < today:
-            status = "overdue"
-        elif task.state == TaskState.CLOSING:
-            status = "closing"
-        else:
-            status = "on_track"
-        rows.append(StandingRow(task, status, task.meeting))
-    return rows
+    counted = dict(tasks.order_by().values_list("standing").annotate(n=Count("pk")))
+    summary = {key: counted[key] for key in STANDING_ORDER if counted.get(key)}
+    shown = tasks.select_related("lead_unit", "leader", "meeting").order_by(
+        "-meeting__date", "sort_key", "id"
+    )[:STANDING_SHOWN]
+    rows = [StandingRow(task, task.standing, task.meeting) for task in shown]  # type: ignore[attr-defined]
+    return Standing(rows, summary, sum(summary.values()))

@@ -134,7 +134,7 @@ def test_an_earlier_meetings_page_shows_the_meeting_before_it(as_, office, meeti
 
 def test_the_first_meeting_of_its_kind_has_nothing_to_hear(as_, office, meetings):
     response = as_(office).get(f"/meetings/{meetings['78'].pk}/")
-    assert response.context["standing"] == []
+    assert not response.context["standing"] and list(response.context["standing"]) == []
     assert "This is the first meeting of its kind" in response.content.decode()
 
 
@@ -182,3 +182,26 @@ def test_a_meeting_number_is_used_once_per_kind(as_, office, meetings):
     )
     assert response.status_code == 400
     assert f.snapshot() == before
+
+
+def test_the_standing_lists_the_first_ones_and_counts_them_all_in_fixed_queries(
+    as_, office, meetings, monkeypatch, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = as_(office)
+    url = f"/meetings/{meetings['80'].pk}/"
+    whole = client.get(url).context["standing"]
+    assert whole.total == len(whole.rows) == 9
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    monkeypatch.setattr(queries, "STANDING_SHOWN", 3)
+    with CaptureQueriesContext(connection) as cut:
+        page = client.get(url)
+    standing = page.context["standing"]
+    assert [r.task.pk for r in standing] == [r.task.pk for r in whole][:3]
+    assert standing.total == 9 and standing.summary == whole.summary
+    assert sum(standing.summary.values()) == 9
+    assert "The first 3 of 9." in page.content.decode()
+    assert len(cut) == len(few)
