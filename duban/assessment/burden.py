@@ -64,7 +64,7 @@ from duban.projects.queries import visible_projects, visible_targets
 from duban.projects.scan import LIVE
 from duban.supervision.models import SupervisionNotice
 from duban.work.models import FILED, Plan, ProgressReport, default_grace, owes_for, stopped_on
-from duban.work.queries import visible_tasks
+from duban.work.queries import visible_q, visible_tasks
 from duban.work.services import report_due_date
 
 from . import asked_twice
@@ -354,7 +354,7 @@ def _count_notices(person: Any, scope: Any, counts: _Counts) -> None:
     for row in (
         SupervisionNotice.objects.filter(
             scope.unit_q("unit"),
-            task__in=visible_tasks(person).values("pk"),
+            visible_q(person),
             answer_by__gte=counts.start,
             answer_by__lte=counts.end,
         )
@@ -375,7 +375,7 @@ def _medians(person: Any, scope: Any, weeks: list[periods.Period]) -> dict[int, 
     ranked = (
         ProgressReport.objects.filter(
             scope.unit_q("unit"),
-            task__in=visible_tasks(person).values("pk"),
+            visible_q(person),
             seconds_to_file__isnull=False,
             submitted_at__gte=start,
             submitted_at__lt=end,

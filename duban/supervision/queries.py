@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce, Greatest
 from duban.lib import rules
 from duban.org.scope import scope_of
 from duban.work.models import Task
-from duban.work.queries import visible_tasks
+from duban.work.queries import visible_q
 
 from .models import SupervisionNotice, TaskWarning, WarningAppeal
 
@@ -59,7 +59,7 @@ def light_counts(level: str = "light_level") -> dict[str, Q]:
 def active_warnings(person: Any) -> QuerySet[TaskWarning]:
     """The active warnings (neither cleared nor withdrawn) on the tasks the person sees."""
     return TaskWarning.objects.filter(
-        cleared_at__isnull=True, withdrawn_at__isnull=True, task__in=visible_tasks(person)
+        visible_q(person), cleared_at__isnull=True, withdrawn_at__isnull=True
     )
 
 
@@ -98,7 +98,7 @@ def waiting(person: Any) -> Waiting:
         )
     if person.is_office:
         box.appeals = list(
-            WarningAppeal.objects.filter(state="pending", warning__task__in=visible_tasks(person))
+            WarningAppeal.objects.filter(visible_q(person, "warning__task"), state="pending")
             .select_related("warning", "warning__task", "warning__unit", "filed_by")
             .order_by("filed_at")
         )
@@ -116,6 +116,6 @@ def waiting_count(person: Any) -> int:
             ).count()
     elif person.is_office:
         count += WarningAppeal.objects.filter(
-            state="pending", warning__task__in=visible_tasks(person)
+            visible_q(person, "warning__task"), state="pending"
         ).count()
     return count

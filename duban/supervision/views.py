@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from duban.lib import periods
 from duban.org.http import AuthedRequest
 from duban.org.models import Unit
-from duban.work.queries import office_plans, visible_plans, visible_tasks, visible_units
+from duban.work.queries import office_plans, visible_plans, visible_q, visible_tasks, visible_units
 from duban.work.views import apply_errors
 
 from . import history, services
@@ -58,9 +58,7 @@ def _weekly_trend(person: Any, weeks: int) -> list[dict[str, Any]]:
             "id", filter=active & Q(**{f"then{i}__in": [Level.YELLOW, Level.NOTICE]})
         )
     counts = (
-        TaskWarning.objects.filter(task__in=visible_tasks(person))
-        .annotate(**levels)
-        .aggregate(**aggregates)
+        TaskWarning.objects.filter(visible_q(person)).annotate(**levels).aggregate(**aggregates)
     )
     peak = max([counts[k] for k in counts] + [1])
     return [

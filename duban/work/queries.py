@@ -47,6 +47,7 @@ from .models import (
     stopped_on,
 )
 from .services import report_due_date, report_period_choices
+from .visibility import visible_q as visible_q
 from .visibility import visible_tasks as visible_tasks  # below the services, which use it too
 
 COUNTED = FILED
@@ -358,8 +359,8 @@ def inbox(person: Any, today: dt.date | None = None, *, into: Inbox | None = Non
         ]
         box.decisions.sort(key=lambda d: d.decided_at or timezone.now(), reverse=True)
     if person.is_office:
-        scope = visible_tasks(person)
-        waiting = ProgressReport.objects.filter(state=ReportState.SUBMITTED, task__in=scope)
+        scope = visible_q(person)
+        waiting = ProgressReport.objects.filter(scope, state=ReportState.SUBMITTED)
         # The oldest first, a page at a time: at city scale a week brings ~1,000.
         box.to_review_total = waiting.count()
         # With their files, so the office decides from the inbox without opening the task.
@@ -371,14 +372,14 @@ def inbox(person: Any, today: dt.date | None = None, *, into: Inbox | None = Non
         _first(
             box,
             "deadline_requests",
-            DeadlineChange.objects.filter(state=RequestState.PENDING, task__in=scope)
+            DeadlineChange.objects.filter(scope, state=RequestState.PENDING)
             .select_related("task", "task__lead_unit", "requested_by")
             .order_by("requested_at", "id"),
         )
         _first(
             box,
             "close_requests",
-            CloseRequest.objects.filter(state=RequestState.PENDING, task__in=scope)
+            CloseRequest.objects.filter(scope, state=RequestState.PENDING)
             .select_related("task", "task__lead_unit", "requested_by")
             .order_by("requested_at", "id"),
         )
@@ -415,11 +416,11 @@ def inbox_count(person: Any) -> int:
             + Instruction.objects.filter(task__lead_unit_id__in=units, read_at__isnull=True).count()
         )
     if person.is_office:
-        scope = visible_tasks(person)
+        scope = visible_q(person)
         return (
-            ProgressReport.objects.filter(state=ReportState.SUBMITTED, task__in=scope).count()
-            + DeadlineChange.objects.filter(state=RequestState.PENDING, task__in=scope).count()
-            + CloseRequest.objects.filter(state=RequestState.PENDING, task__in=scope).count()
+            ProgressReport.objects.filter(scope, state=ReportState.SUBMITTED).count()
+            + DeadlineChange.objects.filter(scope, state=RequestState.PENDING).count()
+            + CloseRequest.objects.filter(scope, state=RequestState.PENDING).count()
         )
     return 0
 
