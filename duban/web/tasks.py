@@ -16,7 +16,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -51,7 +50,7 @@ def task_list(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     form, filters = task_filters(request)
     tasks = with_warning_level(queries.task_list(request.user, filters, today))
-    page = Paginator(tasks, 50).get_page(request.GET.get("page"))
+    page = queries.task_page(tasks, request.GET.get("page"))
     for task in page.object_list:
         task.missing = queries.missing_count(task, today)  # type: ignore[attr-defined]
     query = request.GET.copy()

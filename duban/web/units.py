@@ -3,29 +3,57 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.http import urlencode
 
 from duban.notify.hooks import redacted
 from duban.org.http import AuthedRequest
+from duban.org.models import Unit
 from duban.work.models import OPEN_STATES
 from duban.work.queries import visible_tasks, visible_units
+
+# The unit list shows a page of this many, in tree order, with the whole count.
+UNITS_PAGE = 100
+
+
+def units_named(units: Any, text: str) -> Any:
+    """The units whose name, short name, other names or code hold ``text``
+    (all of them for no text): the unit list's search and the choosers'."""
+    if not text:
+        return units
+    return units.filter(
+        Q(name__icontains=text)
+        | Q(short_name__icontains=text)
+        | Q(aliases__icontains=text)
+        | Q(code__iexact=text)
+    )
 
 
 @login_required
 def unit_list(request: AuthedRequest) -> HttpResponse:
-    units = (
-        visible_units(request.user)
-        .annotate(
+    text = request.GET.get("q", "").strip()[:50]
+    found = units_named(visible_units(request.user), text).order_by("path")
+    page = Paginator(found, UNITS_PAGE).get_page(request.GET.get("page"))
+    ids = [u.pk for u in page.object_list]
+    # Counted for the page's units only, not for the whole tree.
+    counted = {
+        u.pk: u
+        for u in Unit.objects.filter(pk__in=ids).annotate(
             open_tasks=Count(
                 "led_tasks", filter=Q(led_tasks__state__in=OPEN_STATES), distinct=True
             ),
             people_count=Count("memberships", distinct=True),
         )
-        .order_by("path")
+    }
+    query = urlencode({"q": text}) if text else ""
+    return render(
+        request,
+        "org/unit_list.html",
+        {"units": [counted[pk] for pk in ids], "page": page, "q": text, "query": query},
     )
-    return render(request, "org/unit_list.html", {"units": units})
 
 
 @login_required
@@ -71,14 +99,7 @@ def unit_pick(request: AuthedRequest) -> JsonResponse:
     code contain what was typed (at most ``PICK_LIMIT``, shallowest first),
     for the unit choosers' search box (duban/picker.js)."""
     text = request.GET.get("q", "").strip()[:50]
-    units = visible_units(request.user).filter(is_active=True)
-    if text:
-        units = units.filter(
-            Q(name__icontains=text)
-            | Q(short_name__icontains=text)
-            | Q(aliases__icontains=text)
-            | Q(code__iexact=text)
-        )
+    units = units_named(visible_units(request.user).filter(is_active=True), text)
     found = list(units.select_related("parent").order_by("depth", "path")[: PICK_LIMIT + 1])
     return JsonResponse(
         {

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     CharField,
@@ -181,6 +182,18 @@ def task_list(person: Any, filters: TaskFilters, today: dt.date | None = None) -
         )
         .order_by(*order)
     )
+
+
+def task_page(tasks: QuerySet[Task], number: Any, per_page: int = 50) -> Page:
+    """A page of ``tasks`` (``task_list``'s, annotated): the page's ids first,
+    in the list's order, then those rows with their annotations. The
+    annotations (the reports filed, the warning level) then run for the
+    page's rows only, not for every row before a later page's offset too."""
+    page = Paginator(tasks.values_list("pk", flat=True), per_page).get_page(number)
+    ids = list(page.object_list)
+    rows = {task.pk: task for task in tasks.filter(pk__in=ids)}
+    page.object_list = [rows[pk] for pk in ids if pk in rows]  # type: ignore[misc]
+    return page
 
 
 def missing_count(task: Task, today: dt.date) -> int:

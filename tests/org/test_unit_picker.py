@@ -78,3 +78,28 @@ def test_a_unit_not_shown_can_still_be_chosen_and_filters_the_list(office, liais
     page = as_(office).get("/tasks/", {"unit": deep.pk}).content.decode()
     assert task.title in page
     assert "别处的任务" not in page
+
+
+def test_the_unit_list_shows_a_page_of_the_tree_with_the_whole_count_and_finds_by_name(
+    office, as_, monkeypatch, django_assert_max_num_queries
+):
+    from duban.web import units as unit_pages
+
+    _tree(12, 8)  # 108 units and the zone
+    monkeypatch.setattr(unit_pages, "UNITS_PAGE", 20)
+    client = as_(office)
+    client.get("/units/")
+    with django_assert_max_num_queries(10):
+        first = client.get("/units/")
+    html = first.content.decode()
+    assert "109 units" in html and "Page 1 of 6" in html
+    assert len(first.context["units"]) == 20
+    paths = [u.path for u in first.context["units"]]
+    assert paths == sorted(paths), "tree order"
+    last = client.get("/units/", {"page": 6})
+    assert len(last.context["units"]) == 9
+    found = client.get("/units/", {"q": "第11局"})
+    assert [u.name for u in found.context["units"]][:2] == ["第11局", "第11局第0科"]
+    assert found.context["page"].paginator.count == 9
+    nothing = client.get("/units/", {"q": "没有这个"})
+    assert "No unit has that name." in nothing.content.decode()

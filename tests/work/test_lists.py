@@ -226,3 +226,46 @@ def test_the_folded_filters_say_how_many_are_set(as_, office, unit_a, tasks):
     assert button.search(client.get("/tasks/").content.decode()).group(1) is None
     page = client.get(f"/tasks/?unit={unit_a.pk}&due=overdue&q=").content.decode()
     assert button.search(page).group(1) == "2"
+
+
+def test_a_later_page_of_the_task_list_has_the_same_rows_figures_and_queries_as_the_whole_list(
+    office, liaison_a, unit_a
+):
+    """The page's ids are read first and only their rows annotated
+    (queries.task_page): the same tasks, order and report counts as the whole
+    list gives, in the same number of queries on the first and the last page."""
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from duban.work import queries
+
+    for n in range(7):
+        task = f.claimed(office, liaison_a, unit_a, start=f.TODAY - dt.timedelta(weeks=n + 1))
+        if n % 2:
+            f.report(
+                liaison_a,
+                task,
+                period=services.report_period_choices(task, f.TODAY)[0].label,
+            )
+    whole = list(queries.task_list(office, queries.TaskFilters(sort="deadline"), f.TODAY))
+    pages = [
+        queries.task_page(
+            queries.task_list(office, queries.TaskFilters(sort="deadline"), f.TODAY), n, per_page=3
+        )
+        for n in (1, 2, 3)
+    ]
+    assert [t.pk for p in pages for t in p.object_list] == [t.pk for t in whole]
+    assert [t.filed_count for p in pages for t in p.object_list] == [t.filed_count for t in whole]
+    assert sum(t.filed_count for t in whole) == 3
+    counts = []
+    for number in (1, 3):
+        with CaptureQueriesContext(connection) as captured:
+            queries.task_page(
+                queries.task_list(office, queries.TaskFilters(sort="deadline"), f.TODAY),
+                number,
+                per_page=3,
+            )
+        counts.append(len(captured))
+    assert counts[0] == counts[1], counts
