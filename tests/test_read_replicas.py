@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import runpy
+import time
 from pathlib import Path
 
 import pytest
@@ -162,15 +163,28 @@ def test_without_replicas_the_block_reads_the_primary(settings):
         assert ReplicaRouter().db_for_read(Task) == PRIMARY
 
 
-def test_a_replica_that_cannot_be_reached_is_skipped(one_replica, monkeypatch, caplog):
+def test_a_replica_that_cannot_be_reached_is_skipped_a_while(one_replica, monkeypatch, caplog):
+    tries = []
+
     def refuse():
+        tries.append(1)
         raise OperationalError("connection refused")
 
     monkeypatch.setattr(connections["replica"], "ensure_connection", refuse)
+    monkeypatch.setattr(routing, "_skipped_until", {})
     with caplog.at_level(logging.WARNING, logger="duban.routing"), replica_reads() as alias:
         assert alias == PRIMARY
         assert one_replica.db_for_read(Task) == PRIMARY
     assert "replica cannot be reached" in caplog.text
+    # The next pages do not wait for it again, until SKIP_SECONDS have passed.
+    with replica_reads() as alias:
+        assert alias == PRIMARY
+    assert len(tries) == 1
+    now = time.monotonic()
+    monkeypatch.setattr(time, "monotonic", lambda: now + routing.SKIP_SECONDS + 1)
+    with replica_reads():
+        pass
+    assert len(tries) == 2
 
 
 def test_migrations_run_on_the_primary_only_and_rows_relate_across(one_replica):

@@ -22,8 +22,8 @@ and even there not
 A replica replays the primary's changes after a delay (on one network well
 under a second; longer under a burst of writes, or when it falls behind):
 what the cockpit and the exports show may be that much older than the
-primary. A replica that cannot be reached is skipped: the block reads the
-primary and the log says so.
+primary. A replica that cannot be reached is skipped for the next
+``SKIP_SECONDS``: the blocks read the primary and the log says so once.
 
 Writes always go to the primary; migrations run only there.
 """
@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -60,6 +61,10 @@ PRIMARY_APPS = frozenset(
 PRIMARY_MODELS = frozenset({"org.Membership"})
 
 logger = logging.getLogger("duban.routing")
+# A replica that did not answer is not tried again for this long (per process),
+# so a dead host costs one connection timeout, not one per page.
+SKIP_SECONDS = 30.0
+_skipped_until: dict[str, float] = {}
 
 
 @dataclass
@@ -78,12 +83,20 @@ def replicas() -> list[str]:
 def _reachable(alias: str) -> bool:
     """Whether the replica answers: what Django does before a cursor (the
     health check, then connecting), done once when the block opens."""
+    if time.monotonic() < _skipped_until.get(alias, 0.0):
+        return False
     connection = connections[alias]
     try:
         connection.close_if_health_check_failed()
         connection.ensure_connection()
     except DatabaseError as error:
-        logger.warning("read replica %s cannot be reached, reading the primary: %s", alias, error)
+        _skipped_until[alias] = time.monotonic() + SKIP_SECONDS
+        logger.warning(
+            "read replica %s cannot be reached, reading the primary for %.0f s: %s",
+            alias,
+            SKIP_SECONDS,
+            error,
+        )
         return False
     return True
 
