@@ -88,6 +88,9 @@ max_client_conn = 500
 ignore_startup_parameters = extra_float_digits
 ; In transaction mode a server connection is handed on after each transaction: nothing to reset.
 server_reset_query =
+; Idle server connections close after 15 s (the default is 600 s), so that a
+; run straight to PostgreSQL after a pooled one does not count them as its own.
+server_idle_timeout = 15
 pidfile = $dir/pgbouncer.pid
 logfile = $dir/pgbouncer.log
 EOF

@@ -11,9 +11,14 @@ connecting: straight, with the connections kept (``DUBAN_CONN_MAX_AGE=300``,
 the default) and without (``0``: a new connection per request), then the same
 two through PgBouncer (``DUBAN_DB_POOLER=pgbouncer``); each runs ``pages.py``
 (in-process, one connection) and ``load.py`` (``duban serve``, 8 clients
-filing reports), as separate processes. While the load runs, the server
-connections to the database are counted every 0.2 s (``pg_stat_activity``,
-through a connection of this script's own, left out of the count).
+filing reports; ``--workers``/``--threads`` for its gunicorn), as separate
+processes. While the load runs, the server connections to the database are
+counted every 0.2 s (``pg_stat_activity``, through a connection of this
+script's own, left out of the count), and the CPU of their PostgreSQL
+processes and of PgBouncer is read from /proc (so the servers must run on
+this machine for those two columns). The roles that must add a second
+factor are not asked to (``DUBAN_2FA_ROLES`` empty): pages.py signs in with
+``force_login`` and would be sent to set one up.
 """
 
 from __future__ import annotations
