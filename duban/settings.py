@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -168,24 +169,60 @@ TEMPLATES = [
 # --- database -------------------------------------------------------------
 # SQLite (WAL, busy timeout, IMMEDIATE transactions) by default; PostgreSQL via DATABASE_URL.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
-if DATABASE_URL:
+# PostgreSQL behind a connection pooler (docs/operations.md, "Running a
+# province"): "pgbouncer" for PgBouncer in transaction mode, where one server
+# connection serves many clients a transaction at a time, so nothing may
+# outlive a transaction on it. Hence no server-side cursors (an .iterator()
+# would fetch, in its next transaction, from a cursor on another server
+# connection), no settings sent when connecting (PgBouncer refuses the
+# `options` startup parameter: jit=off goes on the role or the database), and
+# client-side parameter binding (psycopg then prepares no statements).
+DUBAN_DB_POOLER = os.environ.get("DUBAN_DB_POOLER", "").strip().lower()
+if DUBAN_DB_POOLER not in ("", "pgbouncer"):
+    raise ImproperlyConfigured(
+        f"DUBAN_DB_POOLER must be pgbouncer or empty, not {DUBAN_DB_POOLER!r}"
+    )
+
+
+def database_from_url(name: str, url: str) -> dict[str, Any]:
+    """One entry of DATABASES from a URL of the environment variable ``name``."""
     try:
-        DATABASES = {
-            "default": dj_database_url.parse(
-                DATABASE_URL,
-                conn_max_age=envint("DUBAN_CONN_MAX_AGE", 300),
-                conn_health_checks=True,
+        database: dict[str, Any] = dict(
+            dj_database_url.parse(
+                url, conn_max_age=envint("DUBAN_CONN_MAX_AGE", 300), conn_health_checks=True
             )
-        }
+        )
     except ValueError as exc:
-        raise ImproperlyConfigured(f"DATABASE_URL cannot be read: {exc}") from None
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        raise ImproperlyConfigured(f"{name} cannot be read: {exc}") from None
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        if DUBAN_DB_POOLER:
+            raise ImproperlyConfigured(f"DUBAN_DB_POOLER={DUBAN_DB_POOLER} needs PostgreSQL")
+        return database
+    options = database.setdefault("OPTIONS", {})
+    if DUBAN_DB_POOLER == "pgbouncer":
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        if str(options.get("server_side_binding", "")).lower() in ("1", "true", "yes", "on"):
+            raise ImproperlyConfigured(
+                f"{name}: server-side binding prepares statements, which PgBouncer's "
+                "transaction mode cannot keep"
+            )
+        if "options" in options:
+            raise ImproperlyConfigured(
+                f"{name}: PgBouncer refuses connection options ({options['options']!r}); "
+                "set them on the role instead (ALTER ROLE ... SET ...)"
+            )
+    elif "jit" not in options.get("options", ""):
         # JIT compiling pays off on long analytic queries, not on ours: it took
         # ~190 ms of a 230 ms cockpit query and 0.2 s of each scan. Off for
         # duban's connections unless the URL's options say otherwise.
-        options = DATABASES["default"].setdefault("OPTIONS", {})
-        if "jit" not in options.get("options", ""):
-            options["options"] = (options.get("options", "") + " -c jit=off").strip()
+        options["options"] = (options.get("options", "") + " -c jit=off").strip()
+    return database
+
+
+if DUBAN_DB_POOLER and not DATABASE_URL:
+    raise ImproperlyConfigured(f"DUBAN_DB_POOLER={DUBAN_DB_POOLER} needs a PostgreSQL DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": database_from_url("DATABASE_URL", DATABASE_URL)}
 else:
     DATABASES = {
         "default": {
@@ -211,6 +248,25 @@ else:
             "CONN_HEALTH_CHECKS": True,
         }
     }
+# Read replicas of PostgreSQL (streaming replication), comma-separated: the
+# aliases replica, replica2, ... The cockpit and the exports may read there
+# (duban.lib.routing: never in a transaction, never after the request wrote,
+# never who the person is); what they show is then as old as the replica's
+# delay. Without it there is one database and no router.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+DUBAN_READ_REPLICAS: list[str] = []
+for _number, _url in enumerate(u.strip() for u in DATABASE_REPLICA_URL.split(",") if u.strip()):
+    _replica = database_from_url("DATABASE_REPLICA_URL", _url)
+    if {_replica["ENGINE"], DATABASES["default"]["ENGINE"]} != {"django.db.backends.postgresql"}:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL names replicas of PostgreSQL: set DATABASE_URL to the primary"
+        )
+    # Tests read the test database through it, as if the replica had caught up.
+    _replica["TEST"] = {"MIRROR": "default"}
+    _alias = "replica" if _number == 0 else f"replica{_number + 1}"
+    DATABASES[_alias] = _replica
+    DUBAN_READ_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["duban.lib.routing.ReplicaRouter"] if DUBAN_READ_REPLICAS else []
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "org.Person"

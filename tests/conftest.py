@@ -8,10 +8,14 @@ default task) and anonymous (a client that has not signed in).
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 import time_machine
+from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.core.management import call_command
+from django.db import connections
 from django.test import Client
 from django.utils import translation
 
@@ -19,6 +23,22 @@ from duban.org.models import Person, Role, Unit
 from duban.work.models import Plan, Task
 
 from . import factories as f
+
+
+def _a_read_replica() -> None:
+    """A read replica in the test settings, as DATABASE_REPLICA_URL makes one:
+    the alias ``replica``, a MIRROR of the test database (its own connection to
+    it). Reads go there only where tests/test_read_replicas.py turns routing
+    on; elsewhere it is an installation without replicas (_test_settings).
+    A replica DATABASE_REPLICA_URL names is replaced: a mirror keeps its own
+    host, where the test database does not exist."""
+    replica = copy.deepcopy(django_settings.DATABASES["default"])
+    replica["TEST"] = {"MIRROR": "default"}
+    django_settings.DATABASES["replica"] = replica
+    connections.configure_settings(django_settings.DATABASES)  # Django's defaults for it
+
+
+_a_read_replica()
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -40,6 +60,10 @@ def _test_settings(request, settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # No reads from the replica (even when DATABASE_REPLICA_URL is set): a
+    # mirror's own connection does not see a test's rows, which are never
+    # committed (tests/test_read_replicas.py commits them and turns it on).
+    settings.DUBAN_READ_REPLICAS = []
     # Not a demonstration (a `duban demo` run in this checkout marks var/ as one):
     # the second factor is required of the roles that need it.
     settings.DUBAN_DEMO = False

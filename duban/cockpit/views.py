@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from duban.org.http import AuthedRequest
+from duban.org.http import AuthedRequest, reads_may_lag
 from duban.org.scope import scope_of
 from duban.work import queries
 from duban.work.models import Meeting
@@ -42,6 +42,7 @@ def cockpit_context(request: AuthedRequest) -> dict[str, Any]:
 
 
 @login_required
+@reads_may_lag
 def cockpit(request: AuthedRequest) -> HttpResponse:
     context = cockpit_context(request)
     # "As of the last meeting", one click away.
@@ -65,6 +66,7 @@ SCREEN_PAGE = 4  # panels at most on one page (2 × 2)
 
 
 @login_required
+@reads_may_lag
 def cockpit_screen(request: AuthedRequest) -> HttpResponse:
     """The cockpit full-screen, dark, for the meeting room: the totals in big
     figures and the charts a page at a time. ``?cycle=0`` holds the first page,
@@ -98,6 +100,7 @@ def cockpit_screen(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@reads_may_lag
 @require_GET
 @never_cache
 def cockpit_data(request: AuthedRequest) -> JsonResponse:

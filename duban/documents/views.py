@@ -26,6 +26,7 @@ from duban.org.http import (
     download,
     month_or_404,
     quarter_or_404,
+    reads_may_lag,
 )
 from duban.org.models import Unit
 from duban.org.scope import scope_of
@@ -256,6 +257,7 @@ def _organisation(office: Unit | None) -> str:
 
 
 @login_required
+@reads_may_lag
 def export_tasks(request: AuthedRequest) -> HttpResponseBase:
     _form, filters = task_filters(request)
     tasks = list(
@@ -269,6 +271,7 @@ def export_tasks(request: AuthedRequest) -> HttpResponseBase:
 
 
 @login_required
+@reads_may_lag
 def export_warnings(request: AuthedRequest) -> HttpResponseBase:
     _form, warnings = board_warnings(request)
     rows = list(
@@ -282,6 +285,7 @@ def export_warnings(request: AuthedRequest) -> HttpResponseBase:
 
 
 @login_required
+@reads_may_lag
 def export_ranking(request: AuthedRequest, quarter: str, ext: str) -> HttpResponseBase:
     if ext not in ("xlsx", "docx"):
         raise Http404(_("There is no such file."))
@@ -305,6 +309,7 @@ def export_ranking(request: AuthedRequest, quarter: str, ext: str) -> HttpRespon
 
 
 @login_required
+@reads_may_lag
 def export_assignment(request: AuthedRequest, pk: int) -> HttpResponseBase:
     meeting = get_object_or_404(visible_meetings(request.user).select_related("office"), pk=pk)
     tasks = list(
@@ -328,6 +333,7 @@ def export_assignment(request: AuthedRequest, pk: int) -> HttpResponseBase:
 
 
 @login_required
+@reads_may_lag
 def export_notice(request: AuthedRequest, pk: int) -> HttpResponseBase:
     notice = get_object_or_404(
         SupervisionNotice.objects.select_related("task", "unit", "office"),
@@ -340,6 +346,7 @@ def export_notice(request: AuthedRequest, pk: int) -> HttpResponseBase:
 
 
 @login_required
+@reads_may_lag
 def export_bulletin(request: AuthedRequest, month: str) -> HttpResponseBase:
     period = month_or_404(month)
     office = chosen_office(request)
@@ -359,6 +366,7 @@ def export_bulletin(request: AuthedRequest, month: str) -> HttpResponseBase:
 
 
 @login_required
+@reads_may_lag
 def export_projects(request: AuthedRequest) -> HttpResponseBase:
     _form, projects = filtered_projects(request)
     year = timezone.localdate().year

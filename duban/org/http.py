@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import IO, Any
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
@@ -9,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from duban.audit import log as audit
 from duban.lib import ids, periods
+from duban.lib.routing import replica_reads, replicas
 
 from .models import Person, Unit
 from .scope import scope_of
@@ -18,6 +21,29 @@ class AuthedRequest(HttpRequest):
     """A request behind @login_required: its user is a Person."""
 
     user: Person  # type: ignore[assignment]
+
+
+View = Callable[..., HttpResponseBase]
+
+
+def reads_may_lag(view: View) -> View:
+    """A page whose GET may read from a read replica (``duban.lib.routing``):
+    one that shows the record and writes nothing it then reads back (the
+    cockpit, the exports; an export's audit row is written on the primary,
+    after which the request reads the primary). Who the person is and what
+    they may see (their scope) are read from the primary first. Other
+    methods, and every request without replicas, run as they are."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.method not in ("GET", "HEAD") or not replicas():
+            return view(request, *args, **kwargs)
+        scope_of(request.user)  # kept on the person object for the rest of the request
+        with replica_reads():
+            return view(request, *args, **kwargs)
+
+    wrapped.reads_may_lag = True  # type: ignore[attr-defined]
+    return wrapped
 
 
 def chosen_office(request: HttpRequest) -> Unit:
