@@ -29,7 +29,7 @@ from ninja.throttling import AuthRateThrottle
 
 from duban.lib import deadlines
 from duban.org.models import Person, Unit
-from duban.supervision.explain import reason
+from duban.supervision.explain import warning_reason
 from duban.supervision.queries import active_warnings, with_warning_level
 from duban.work import queries, services
 from duban.work.models import ProgressReport, Task, awaiting_review
@@ -598,7 +598,7 @@ def warning_list(request: HttpRequest, query: Query[WarningQuery]) -> HttpRespon
             "unit_id": w.unit_id,
             "rule": w.rule,
             "level": w.level,
-            "reason": reason(w.rule, w.facts),
+            "reason": warning_reason(w),
             "raised_at": w.raised_at,
             "changed_at": w.changed_at,
         }

@@ -17,7 +17,7 @@ from duban.assessment.models import Category
 from duban.assessment.services import Standing
 from duban.audit import actions
 from duban.audit.models import AuditEvent
-from duban.supervision.explain import reason
+from duban.supervision.explain import warning_reason
 from duban.work.models import Meeting, Task, deadline_shown
 from duban.work.words import period_words
 
@@ -82,6 +82,7 @@ def tasks_xlsx(tasks: Iterable[Task]) -> bytes:
 
 
 def warnings_xlsx(warnings: Iterable[Any]) -> bytes:
+    today = timezone.localdate()  # the board's warnings stand: their days count to today
     columns = [
         Column("level", _("Level"), width=10),
         Column("rule", _("Rule"), width=22),
@@ -100,7 +101,7 @@ def warnings_xlsx(warnings: Iterable[Any]) -> bytes:
             "task": _title(w.task),
             "unit": _name(w.task.lead_unit),
             "leader": str(w.task.leader) if w.task.leader else "",
-            "reason": reason(w.rule, w.facts),
+            "reason": warning_reason(w, today),
             "since": timezone.localtime(w.raised_at),
         }
         for w in warnings

@@ -70,6 +70,7 @@ def send(messages: Sequence[Message], *, now: Any = None) -> int:
     if not messages:
         return 0
     now = now or timezone.now()
+    sent_on = timezone.localdate(now)
     person_ids = set().union(*(m.people for m in messages))
     people = {
         p.pk: p
@@ -89,7 +90,7 @@ def send(messages: Sequence[Message], *, now: Any = None) -> int:
     def text(message: Message, language: str) -> Any:
         key = (message.key, language)
         if key not in rendered:
-            rendered[key] = render_in(language, message.kind, message.data)
+            rendered[key] = render_in(language, message.kind, message.data, sent_on)
         return rendered[key]
 
     for message in messages:

@@ -7,11 +7,13 @@ the language of the person or robot they go to.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 
@@ -42,7 +44,9 @@ def _task_link(data: dict[str, Any]) -> str:
     return reverse("task_detail", args=[data["task_id"]]) if data.get("task_id") else ""
 
 
-def render(kind: str, data: dict[str, Any]) -> Text:
+def render(kind: str, data: dict[str, Any], on: dt.date | None = None) -> Text:
+    """``on``: the day the message speaks of (the day it was sent; today when
+    it is rendered to be sent), to which a warning's days are counted."""
     task = _task_name(data)
     link = _task_link(data)
     if kind in (Kind.WARNING, Kind.DUE):
@@ -57,7 +61,7 @@ def render(kind: str, data: dict[str, Any]) -> Text:
             part
             for part in (
                 f"{rule} ({level})",
-                reason(data["rule"], data.get("facts", {})),
+                reason(data["rule"], data.get("facts", {}), on or timezone.localdate()),
                 remedy(data["rule"]),
             )
             if part
@@ -144,9 +148,9 @@ def render(kind: str, data: dict[str, Any]) -> Text:
     return Text(kind, "", link)
 
 
-def render_in(language: str, kind: str, data: dict[str, Any]) -> Text:
+def render_in(language: str, kind: str, data: dict[str, Any], on: dt.date | None = None) -> Text:
     with override(language):
-        text = render(kind, data)
+        text = render(kind, data, on)
     return text
 
 

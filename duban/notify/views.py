@@ -14,6 +14,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -40,7 +41,10 @@ def message_list(request: AuthedRequest) -> HttpResponse:
     if unread_only:
         mine = mine.filter(read_at__isnull=True)
     page = Paginator(mine.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
-    items = [(n, render_text(n.kind, n.data)) for n in page.object_list]
+    # A message counts a warning's days to the day it was sent.
+    items = [
+        (n, render_text(n.kind, n.data, timezone.localdate(n.created_at))) for n in page.object_list
+    ]
     # The badge, exact here (the menu keeps it a little while elsewhere).
     request.unread_total = (  # type: ignore[attr-defined]
         Notification.objects.filter(recipient=request.user, read_at__isnull=True).count()

@@ -52,6 +52,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from duban.lib import rules
 from duban.org.models import Unit
 from duban.projects.models import StageMove
 from duban.supervision.models import WarningEvent
@@ -258,7 +259,8 @@ def _from_warning_event(event: WarningEvent) -> dict[str, Any]:
             "rule": warning.rule,
             "level": event.level,
             "unit": _unit(warning.unit),
-            "facts": event.facts,
+            # The facts as stored (dates) with their days counted to the event's day.
+            "facts": rules.counted(warning.rule, event.facts, timezone.localdate(event.at)),
         },
     }
 

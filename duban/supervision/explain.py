@@ -1,18 +1,39 @@
 """What a warning says, in the person's language: the rule, the facts, the
-threshold, and what clears it."""
+threshold, and what clears it.
+
+The facts are stored as dates; the days they count are counted here, for the
+day the text speaks of (``rules.counted``): every page, message, export and
+the API word a warning through ``reason`` with that day."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from duban.lib import rules
 from duban.work.words import period_words
 
 
-def reason(rule: str, facts: dict[str, Any]) -> str:
-    f = facts
+def shown_on(warning: Any, today: dt.date | None = None) -> dt.date:
+    """The day a warning's facts are counted to: today while it stands, the
+    day it was cleared or withdrawn once it no longer does."""
+    ended = warning.withdrawn_at or warning.cleared_at
+    if ended is not None:
+        return timezone.localdate(ended)
+    return today or timezone.localdate()
+
+
+def warning_reason(warning: Any, today: dt.date | None = None) -> str:
+    """``reason`` for a warning row, counted to the day it is shown for (``shown_on``)."""
+    return reason(warning.rule, warning.facts, shown_on(warning, today))
+
+
+def reason(rule: str, facts: dict[str, Any], on: dt.date) -> str:
+    """The sentence that explains a finding, its days counted on ``on``."""
+    f = rules.counted(rule, facts, on)
     if rule == rules.INACTION_REPORT:
         return _(
             "No report filed for %(period)s; it was due on %(due)s "
@@ -67,7 +88,7 @@ def reason(rule: str, facts: dict[str, Any]) -> str:
             % f
         )
     if rule == rules.NOTICE_OPEN:
-        if facts.get("days_late"):
+        if f.get("days_late"):
             return (
                 _(
                     "The supervision notice was to be answered by %(due)s; "

@@ -490,6 +490,10 @@ class ProgressReport(models.Model):
         indexes = [
             models.Index(fields=["state", "submitted_at"]),
             models.Index(fields=["unit", "period_label"]),
+            # Each task's filed reports, newest period first: the warning scan reads
+            # the latest of every open task from it (supervision/0004 made it; it is
+            # declared here since work/0015 so that SQLite's table rebuilds keep it).
+            models.Index(fields=["task", "period_start", "id"], name="work_report_task_period_idx"),
         ]
 
     def __str__(self) -> str:

@@ -161,6 +161,10 @@ def test_warnings_raised_and_escalated_are_posted(office, robot, unit_a, clock):
     kinds = [(e["type"], e["warning"]["rule"]) for e in events]
     assert ("warning.raised", "near_due") in kinds
     assert any(kind == "warning.raised" and rule == "overdue" for kind, rule in kinds)
+    # The facts as stored (dates) with their days counted to the event's day.
+    overdue = next(e for e in events if e["warning"]["rule"] == "overdue")
+    deadline = (f.TODAY + dt.timedelta(days=3)).isoformat()
+    assert overdue["warning"]["facts"] == {"deadline": deadline, "days": 7}
     assert {e["task"]["id"] for e in events} == {task.pk}
     # Only the chosen events: the task's assignment is not among them.
     assert "task.assigned" not in {e["type"] for e in events}

@@ -78,7 +78,7 @@ def test_the_board_speaks_chinese(as_, office, a_task, warned):
         for w in warned[a_task.pk].values():
             assert f'data-rule="{w.rule}"' in html
             assert escape(w.get_rule_display()) in html
-            assert escape(reason(w.rule, w.facts)) in html
+            assert escape(reason(w.rule, w.facts, f.TODAY)) in html
 
 
 @pytest.mark.parametrize(

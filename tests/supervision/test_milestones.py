@@ -64,11 +64,16 @@ def test_the_scan_and_the_reason_use_them(office, liaison_a, unit_a, as_):
     )
     scan(today=f.TODAY)
     warning = TaskWarning.objects.get(task=task, rule="slow", cleared_at__isnull=True)
+    # The milestones are stored with the warning; what they expect is counted when shown.
+    assert warning.facts["milestones"] == [["2026-03-15", 40.0]]
     # 40 % by 15 March, then on towards 100 % by 30 June: 42 % expected on 18 March.
-    assert (warning.facts["milestone"], warning.facts["expected"]) == ("2026-06-30", 42)
+    shown = rules.counted("slow", warning.facts, f.TODAY)
+    assert (shown["milestone"], shown["expected"]) == ("2026-06-30", 42)
     assert warning.level == rules.RED
-    text = reason("slow", warning.facts)
-    assert "milestones" in text
+    text = reason("slow", warning.facts, f.TODAY)
+    assert "milestones" in text and "42%" in text
+    # On 12 March the expectation still heads for the first milestone.
+    assert rules.counted("slow", warning.facts, D(2026, 3, 12))["milestone"] == "2026-03-15"
     page = as_(office, HTTP_ACCEPT_LANGUAGE="zh-hans").get(f"/tasks/{task.pk}/").content.decode()
     assert "完成方案编制" in page
 

@@ -37,7 +37,8 @@ def test_a_notice_climbs_to_red_unanswered_and_clears_when_answered(
     clock.move_to(f.NOW + dt.timedelta(days=3))
     scan()
     warning = _notice_warning(claimed_task)
-    assert warning.level == rules.RED and warning.facts["days_late"] == 1
+    shown = rules.counted(warning.rule, warning.facts, f.TODAY + dt.timedelta(days=3))
+    assert warning.level == rules.RED and shown["days_late"] == 1
 
     services.notice_answer(actor=liaison_a, notice=notice, answer="已制定整改方案，本周内完成。")
     scan()

@@ -3,7 +3,6 @@ Each rule is tried at and around its threshold."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import pytest
@@ -34,7 +33,7 @@ def facts(**changes) -> TaskFacts:
         assigned_on=TODAY - dt.timedelta(days=14),
         stopped_on=None,
     )
-    return dataclasses.replace(base, **changes)
+    return base._replace(**changes)
 
 
 def fired(task: TaskFacts, today: dt.date = TODAY, limits: Thresholds = LIMITS, **kw):
@@ -62,11 +61,11 @@ def test_an_unclaimed_task_is_warned_from_the_third_day(waited, warned):
     if warned:
         claim = found[rules.INACTION_CLAIM]
         assert claim.level == rules.YELLOW
-        assert claim.facts == {
-            "assigned": task.assigned_on.isoformat(),
-            "days": waited,
-            "limit": 2,
-        }
+        # Stored: the day of assignment; the days waited are counted when shown.
+        assert claim.facts == {"assigned": task.assigned_on.isoformat(), "limit": 2}
+        assert rules.counted(claim.rule, claim.facts, TODAY)["days"] == waited
+        later = TODAY + dt.timedelta(days=4)
+        assert rules.counted(claim.rule, claim.facts, later)["days"] == waited + 4
 
 
 def test_a_claimed_task_is_never_warned_for_not_being_claimed():
@@ -141,13 +140,19 @@ def test_a_task_behind_schedule_is_yellow_from_10_points_and_red_from_30(gap, le
     found = fired(task, today=on_day(70)).get(rules.SLOW)
     assert (found and found.level) == level
     if level:
+        # Stored: the schedule and the progress; where the task should be, and
+        # how far behind it is, are counted on the day shown.
         assert found.facts == {
             "progress": 70 - gap,
-            "expected": 70,
-            "gap": gap,
+            "start": START.isoformat(),
+            "deadline": HUNDRED_DAYS.isoformat(),
             "yellow": 10,
             "red": 30,
         }
+        shown = rules.counted(rules.SLOW, found.facts, on_day(70))
+        assert (shown["expected"], shown["gap"]) == (70, gap)
+        shown = rules.counted(rules.SLOW, found.facts, on_day(80))
+        assert (shown["expected"], shown["gap"]) == (80, gap + 10)
 
 
 def test_progress_ahead_of_schedule_is_not_slow():
@@ -178,7 +183,8 @@ def test_a_deadline_three_days_away_is_a_reminder(days, warned):
     assert bool(found) is warned
     if warned:
         assert found.level == rules.REMINDER
-        assert found.facts["days"] == days
+        assert "days" not in found.facts
+        assert rules.counted(rules.NEAR_DUE, found.facts, TODAY)["days"] == days
         assert found.facts["progress"] == 95
 
 
@@ -190,7 +196,8 @@ def test_a_deadline_that_passed_yesterday_is_red_and_not_also_near():
     task = facts(deadline=TODAY - dt.timedelta(days=1), progress=95.0)
     found = fired(task)
     assert found[rules.OVERDUE].level == rules.RED
-    assert found[rules.OVERDUE].facts == {"deadline": "2026-03-17", "days": 1}
+    assert found[rules.OVERDUE].facts == {"deadline": "2026-03-17"}
+    assert rules.counted(rules.OVERDUE, found[rules.OVERDUE].facts, TODAY)["days"] == 1
     assert rules.NEAR_DUE not in found
     assert rules.SLOW not in found  # past the deadline it is overdue, not slow
 
@@ -204,7 +211,7 @@ def test_an_overdue_task_is_not_called_near_due_when_the_overdue_rule_is_off():
 def test_the_deadline_day_itself_is_not_overdue():
     found = fired(facts(deadline=TODAY, progress=95.0))
     assert rules.OVERDUE not in found
-    assert found[rules.NEAR_DUE].facts["days"] == 0
+    assert rules.counted(rules.NEAR_DUE, found[rules.NEAR_DUE].facts, TODAY)["days"] == 0
 
 
 # --- postponement ------------------------------------------------------------------------
@@ -276,9 +283,11 @@ FIRING = {
 def test_an_unanswered_notice_is_at_the_notice_level_until_its_date_then_red():
     task = facts()
     on_time = fired(task, notice_due=TODAY)[rules.NOTICE_OPEN]
-    assert (on_time.level, on_time.facts["days_late"]) == (rules.NOTICE, 0)
+    days_late = rules.counted(rules.NOTICE_OPEN, on_time.facts, TODAY)["days_late"]
+    assert (on_time.level, days_late) == (rules.NOTICE, 0)
     late = fired(task, notice_due=TODAY - dt.timedelta(days=1))[rules.NOTICE_OPEN]
-    assert (late.level, late.facts["days_late"]) == (rules.RED, 1)
+    days_late = rules.counted(rules.NOTICE_OPEN, late.facts, TODAY)["days_late"]
+    assert (late.level, days_late) == (rules.RED, 1)
     assert rules.NOTICE_OPEN not in fired(task)
 
 

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from duban.lib import rules
+from duban.supervision.explain import warning_reason
 from duban.supervision.models import Level, TaskWarning, WarningEvent
 from duban.supervision.scan import scan
 from duban.work import services
@@ -28,6 +29,11 @@ def _active(task, rule=None):
     if rule is None:
         return {w.rule: w for w in found}
     return found.get(rule=rule)
+
+
+def _gap(warning):
+    """How far behind a slow warning says the task is, counted today."""
+    return rules.counted(warning.rule, warning.facts, timezone.localdate())["gap"]
 
 
 def _kinds(warning):
@@ -66,23 +72,25 @@ def test_a_task_that_falls_further_behind_goes_from_yellow_to_red(claimed_task, 
     # Started 4 March, due 17 May (74 days): on 18 March the schedule expects 19%.
     scan()
     slow = _active(claimed_task, rules.SLOW)
-    assert (slow.level, slow.facts["gap"]) == (Level.YELLOW, 19)
+    assert (slow.level, _gap(slow)) == (Level.YELLOW, 19)
 
     clock.move_to(f.at(2026, 3, 25))  # day 21: 28 points behind, still yellow
     result = scan()
     slow.refresh_from_db()
-    assert (slow.level, slow.facts["gap"]) == (Level.YELLOW, 28)
+    assert (slow.level, _gap(slow)) == (Level.YELLOW, 28)
     assert slow not in result.escalated
+    assert slow.changed_at == f.NOW  # the same level and cause: not written again
 
     clock.move_to(f.at(2026, 3, 26))  # day 22: 30 points behind
     result = scan()
     slow.refresh_from_db()
-    assert (slow.level, slow.facts["gap"]) == (Level.RED, 30)
+    assert (slow.level, _gap(slow)) == (Level.RED, 30)
     assert slow.changed_at == f.at(2026, 3, 26)
     assert slow.raised_at == f.NOW
     assert [w.pk for w in result.escalated] == [slow.pk]
     assert _kinds(slow) == [("raised", Level.YELLOW), ("escalated", Level.RED)]
-    assert slow.events.last().facts["gap"] == 30
+    escalated = slow.events.last()
+    assert rules.counted(rules.SLOW, escalated.facts, timezone.localdate(escalated.at))["gap"] == 30
 
 
 def test_catching_up_eases_then_clears_a_slow_warning(office, liaison_a, claimed_task, clock):
@@ -122,7 +130,9 @@ def test_an_unclaimed_task_is_warned_on_the_third_day_and_claiming_clears_it(
     assert rules.INACTION_CLAIM not in _active(task)
     clock.move_to(f.at(2026, 3, 18, 9))
     scan()
-    assert _active(task, rules.INACTION_CLAIM).facts["days"] == 3
+    claim = _active(task, rules.INACTION_CLAIM)
+    assert claim.facts == {"assigned": "2026-03-15", "limit": 2}
+    assert "not claimed after 3 days" in warning_reason(claim)
     services.task_claim(actor=liaison_a, task=task)
     scan()
     assert rules.INACTION_CLAIM not in _active(task)

@@ -7,16 +7,17 @@ from typing import Any
 
 from django import template
 
-from duban.supervision.explain import reason, remedy
+from duban.supervision import explain
 
 register = template.Library()
 
 
 @register.filter
 def warning_reason(warning: Any) -> str:
-    return reason(warning.rule, warning.facts)
+    """The warning's reason, its days counted to today (or to the day it ended)."""
+    return explain.warning_reason(warning)
 
 
 @register.filter
 def warning_remedy(warning: Any) -> str:
-    return remedy(warning.rule)
+    return explain.remedy(warning.rule)

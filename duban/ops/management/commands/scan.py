@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from duban.ops.jobs import scan_and_notify
 from duban.supervision.explain import reason
@@ -26,6 +27,7 @@ class Command(BaseCommand):
             run = scan_and_notify()
         result = run.result
         elapsed = time.monotonic() - started
+        today = timezone.localdate()  # the scan's day: what it raised, changed or cleared
         for label, items in (
             ("raised", result.raised),
             ("escalated", result.escalated),
@@ -35,7 +37,7 @@ class Command(BaseCommand):
             for warning in items:
                 self.stdout.write(
                     f"{label:9} task {warning.task_id:>6} {warning.rule:16} "
-                    f"level {warning.level}  {reason(warning.rule, warning.facts)}"
+                    f"level {warning.level}  {reason(warning.rule, warning.facts, today)}"
                 )
         self.stdout.write(
             f"{result.tasks} open tasks scanned in {elapsed:.2f} s, "
