@@ -19,6 +19,12 @@ from duban.work.queries import visible_tasks, visible_units
 UNITS_PAGE = 100
 
 
+def search_text(request: AuthedRequest) -> str:
+    """What was typed in ``?q=``: at most 50 characters, without NUL (which
+    PostgreSQL refuses in a string) and the spaces around it."""
+    return request.GET.get("q", "").replace("\x00", "").strip()[:50]
+
+
 def units_named(units: Any, text: str) -> Any:
     """The units whose name, short name, other names or code hold ``text``
     (all of them for no text): the unit list's search and the choosers'."""
@@ -34,7 +40,7 @@ def units_named(units: Any, text: str) -> Any:
 
 @login_required
 def unit_list(request: AuthedRequest) -> HttpResponse:
-    text = request.GET.get("q", "").strip()[:50]
+    text = search_text(request)
     found = units_named(visible_units(request.user), text).order_by("path")
     page = Paginator(found, UNITS_PAGE).get_page(request.GET.get("page"))
     ids = [u.pk for u in page.object_list]
@@ -98,7 +104,7 @@ def unit_pick(request: AuthedRequest) -> JsonResponse:
     """The units of the person's scope whose name, short name, other names or
     code contain what was typed (at most ``PICK_LIMIT``, shallowest first),
     for the unit choosers' search box (duban/picker.js)."""
-    text = request.GET.get("q", "").strip()[:50]
+    text = search_text(request)
     units = units_named(visible_units(request.user).filter(is_active=True), text)
     found = list(units.select_related("parent").order_by("depth", "path")[: PICK_LIMIT + 1])
     return JsonResponse(
