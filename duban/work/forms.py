@@ -63,7 +63,9 @@ class FastSelect(forms.Select):
         return format_html("<select{}>{}</select>", flatatt(final), options)
 
 
-class FastSelectMultiple(FastSelect):
+class _Multiple:
+    """Reads a multiple choice as SelectMultiple does (a list; never omitted)."""
+
     allow_multiple_selected = True
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
@@ -71,6 +73,10 @@ class FastSelectMultiple(FastSelect):
 
     def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
         return False
+
+
+class FastSelectMultiple(_Multiple, FastSelect):
+    pass
 
 
 class UnitPicker(FastSelect):
@@ -116,14 +122,8 @@ class UnitPicker(FastSelect):
         )
 
 
-class UnitPickerMultiple(UnitPicker):
-    allow_multiple_selected = True
-
-    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
-        return forms.SelectMultiple().value_from_datadict(data, files, name)
-
-    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
-        return False
+class UnitPickerMultiple(_Multiple, UnitPicker):
+    pass
 
 
 class MultipleFileInput(forms.ClearableFileInput):
