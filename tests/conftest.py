@@ -18,11 +18,20 @@ from django.core.management import call_command
 from django.db import connections
 from django.test import Client
 from django.utils import translation
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from duban.org.models import Person, Role, Unit
 from duban.work.models import Plan, Task
 
 from . import factories as f
+
+# No test asserts a time: Hypothesis's deadline (200 ms an example) and its
+# "too slow to generate" check fail on a loaded 2-core machine, not on a bug.
+hypothesis_settings.register_profile(
+    "duban", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("duban")
 
 
 def _a_read_replica() -> None:
