@@ -11,11 +11,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from duban.lib import periods
 from duban.org.http import AuthedRequest, chosen_office, month_or_404, office_query, quarter_or_404
+from duban.org.paging import search_text, unit_rows
 from duban.org.scope import office_members, scope_of
 from duban.work.views import apply_errors
 
@@ -24,6 +26,10 @@ from .explain import line_text
 from .forms import AdjustmentForm, ReopenForm, ReviewForm
 from .models import Category, MonthlyReview
 from .review import month_review
+
+# The ranking's first units of each category; the units not ranked, named.
+CATEGORY_SHOWN = 30
+IDLE_SHOWN = 50
 
 
 @login_required
@@ -53,13 +59,31 @@ def assessment_detail(request: AuthedRequest, quarter: str) -> HttpResponse:
         raise Http404(_("This quarter has not begun."))
     office = chosen_office(request)
     standing = services.standing(q, office)
-    categories = [
-        (
-            Category(category).label,
-            [(row, [line_text(line) for line in row.lines]) for row in rows],
+    # A province ranks thousands of units: each category shows its first
+    # CATEGORY_SHOWN (the top of the ranking) with a link to all of it, a
+    # page at a time; the search finds a unit in every category.
+    chosen = request.GET.get("category")
+    if chosen not in standing.by_category:
+        chosen = None
+    categories = []
+    for category, rows in standing.by_category.items():
+        if chosen and category != chosen:
+            continue
+        shown = unit_rows(
+            request, rows, per_page=None if chosen else CATEGORY_SHOWN, paged=bool(chosen)
         )
-        for category, rows in standing.by_category.items()
-    ]
+        if shown.q and not shown.found:
+            continue
+        every = urlencode([(k, v) for k, v in shown.kept if k != "category"] + [("q", shown.q)])
+        categories.append(
+            {
+                "category": category,
+                "label": Category(category).label,
+                "rows": [(row, [line_text(line) for line in row.lines]) for row in shown.rows],
+                "shown": shown,
+                "all_of_it": f"?{every}&category={category}#ranking",
+            }
+        )
     choices, cursor = [], current
     for _i in range(6):
         choices.append(cursor)
@@ -71,6 +95,10 @@ def assessment_detail(request: AuthedRequest, quarter: str) -> HttpResponse:
             "standing": standing,
             "quarter": q,
             "categories": categories,
+            "chosen": chosen,
+            "searched": search_text(request),
+            "idle_shown": standing.idle[:IDLE_SHOWN],
+            "idle_more": max(len(standing.idle) - IDLE_SHOWN, 0),
             "choices": choices,
             "ended": q < current,
             "events": (

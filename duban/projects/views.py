@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST
 from duban.lib import cohorts, investment, periods
 from duban.lib.ids import parse_id
 from duban.org.http import AuthedRequest, download
-from duban.org.models import Unit
+from duban.org.paging import unit_rows
 from duban.org.scope import scope_of
 from duban.work.attachments import ALLOWED
 from duban.work.queries import visible_meetings
@@ -477,23 +477,22 @@ def indicator_list(request: AuthedRequest) -> HttpResponse:
         targets = targets.filter(indicator_id=indicator_id)
     if (unit_id := parse_id(chosen["unit"])) is not None:
         targets = targets.filter(unit_id=unit_id)
-    rows = indicators.progress(targets, today)
+    shown = unit_rows(request, indicators.progress(targets, today), lambda p: p.target.unit)
+    chosen["q"] = shown.q
     return render(
         request,
         "projects/indicators.html",
         {
             "rows": [
                 (p, explain.reason(p.finding.rule, p.finding.facts) if p.finding else "")
-                for p in rows
+                for p in shown.rows
             ],
+            "shown": shown,
             "year": year,
             "indicator_form": indicator_form,
             "target_form": target_form,
             "defined": visible_indicators(request.user),
             "chosen": chosen,
-            "target_units": Unit.objects.filter(
-                pk__in=visible_targets(request.user).filter(year=year).values("unit")
-            ).order_by("path"),
         },
         status=400 if request.method == "POST" else 200,
     )

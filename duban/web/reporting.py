@@ -12,6 +12,7 @@ from django.utils import timezone
 from duban.assessment import burden
 from duban.lib import periods
 from duban.org.http import AuthedRequest
+from duban.org.paging import unit_rows
 
 
 @login_required
@@ -26,6 +27,7 @@ def reporting_burden(request: AuthedRequest) -> HttpResponse:
         "work/reporting_burden.html",
         {
             "burden": found,
+            "rows": unit_rows(request, found.rows),
             "max_weeks": burden.MAX_WEEKS,
             "this_week": periods.period_containing(today, periods.WEEKLY).label,
         },

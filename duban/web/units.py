@@ -12,30 +12,12 @@ from django.utils.http import urlencode
 from duban.notify.hooks import redacted
 from duban.org.http import AuthedRequest
 from duban.org.models import Unit
+from duban.org.paging import search_text, units_named
 from duban.work.models import OPEN_STATES
 from duban.work.queries import visible_tasks, visible_units
 
 # The unit list shows a page of this many, in tree order, with the whole count.
 UNITS_PAGE = 100
-
-
-def search_text(request: AuthedRequest) -> str:
-    """What was typed in ``?q=``: at most 50 characters, without NUL (which
-    PostgreSQL refuses in a string) and the spaces around it."""
-    return request.GET.get("q", "").replace("\x00", "").strip()[:50]
-
-
-def units_named(units: Any, text: str) -> Any:
-    """The units whose name, short name, other names or code hold ``text``
-    (all of them for no text): the unit list's search and the choosers'."""
-    if not text:
-        return units
-    return units.filter(
-        Q(name__icontains=text)
-        | Q(short_name__icontains=text)
-        | Q(aliases__icontains=text)
-        | Q(code__iexact=text)
-    )
 
 
 @login_required

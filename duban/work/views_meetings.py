@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from duban.lib import periods
 from duban.lib.ids import parse_id
 from duban.org.http import AuthedRequest
+from duban.org.paging import unit_rows
 from duban.org.scope import scope_of
 
 from . import queries, reporting, services
@@ -172,6 +173,7 @@ def reporting_status(request: AuthedRequest) -> HttpResponse:
         "work/reporting_status.html",
         {
             "status": status,
+            "rows": unit_rows(request, status.rows),
             "period": period,
             "previous": period.previous(),
             "next": period.next() if period.next().start <= today else None,

@@ -1,0 +1,88 @@
+"""Lists of units, a page at a time: a province has 5,000 units, and a page
+that shows every one of them (the reporting page, the reporting burden, the
+indicators, the ranking) is megabytes long and seconds slow. Such a page
+works its figures out for every unit, in one query, as before (its totals
+stay the whole office's), then shows one page of the rows in its own order
+(the units to act on first), with a search box that finds a unit by its name
+and a pager for the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils.http import urlencode
+
+from .models import Unit
+
+# A page of per-unit rows.
+ROWS_PAGE = 100
+
+Row = TypeVar("Row")
+
+
+def search_text(request: HttpRequest, name: str = "q") -> str:
+    """What was typed in ``?q=``: at most 50 characters, without NUL (which
+    PostgreSQL refuses in a string) and the spaces around it."""
+    return request.GET.get(name, "").replace("\x00", "").strip()[:50]
+
+
+def units_named(units: Any, text: str) -> Any:
+    """The units whose name, short name, other names or code hold ``text``
+    (all of them for no text): the unit list's search, the choosers' and the
+    per-unit pages'."""
+    if not text:
+        return units
+    return units.filter(
+        Q(name__icontains=text)
+        | Q(short_name__icontains=text)
+        | Q(aliases__icontains=text)
+        | Q(code__iexact=text)
+    )
+
+
+@dataclass
+class UnitRows(Generic[Row]):
+    """One page of a per-unit table: ``page`` (its ``object_list`` the rows
+    shown), ``q`` (the unit search), ``query`` (the page's other parameters,
+    urlencoded, for the pager's links) and ``found``, the rows the search
+    kept, over all pages."""
+
+    page: Page
+    q: str
+    query: str
+    found: int
+    # The page's other parameters but the search (hidden in the search form).
+    kept: list[tuple[str, str]]
+
+    @property
+    def rows(self) -> list[Row]:
+        return list(self.page.object_list)
+
+
+def unit_rows(
+    request: HttpRequest,
+    rows: Sequence[Row],
+    unit_of: Callable[[Row], Unit] = lambda row: row.unit,  # type: ignore[attr-defined]
+    per_page: int | None = None,
+    *,
+    paged: bool = True,
+) -> UnitRows[Row]:
+    """The page of ``rows`` (already in the page's order) asked for by
+    ``?page=`` (the first with ``paged=False``), kept to the units named like
+    ``?q=``. The rows are the person's already (scoped where they were
+    counted): the search only narrows them."""
+    text = search_text(request)
+    if text:
+        named = set(units_named(Unit.objects.all(), text).values_list("pk", flat=True))
+        rows = [row for row in rows if unit_of(row).pk in named]
+    page = Paginator(rows, per_page or ROWS_PAGE).get_page(request.GET.get("page") if paged else 1)
+    others = [(key, values) for key, values in request.GET.lists() if key != "page"]
+    kept = [(key, value) for key, values in others if key != "q" for value in values]
+    return UnitRows(
+        page=page, q=text, query=urlencode(others, doseq=True), found=len(rows), kept=kept
+    )
