@@ -165,6 +165,8 @@ TEMPLATES = [
         },
     }
 ]
+# Django's form renderer, the commonest widgets written in Python (duban/web/renderer.py).
+FORM_RENDERER = "duban.web.renderer.FastRenderer"
 
 # --- database -------------------------------------------------------------
 # SQLite (WAL, busy timeout, IMMEDIATE transactions) by default; PostgreSQL via DATABASE_URL.

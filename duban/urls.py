@@ -85,6 +85,7 @@ urlpatterns = [
     path("meetings/<int:pk>/", task_pages.meeting_detail, name="meeting_detail"),
     path("units/", unit_pages.unit_list, name="unit_list"),
     path("units/pick/", unit_pages.unit_pick, name="unit_pick"),
+    path("tasks/pick/", task_pages.task_pick, name="task_pick"),
     path("units/<int:pk>/", unit_pages.unit_detail, name="unit_detail"),
     path("assessment/", assessment_views.assessment_home, name="assessment_home"),
     path("assessment/<str:quarter>/", assessment_views.assessment_detail, name="assessment_detail"),

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from duban.org.http import AuthedRequest
 from duban.org.models import Membership
+from duban.org.paging import search_text
 from duban.supervision import services as supervision_services
 from duban.supervision.forms import AppealForm, NoticeAnswerForm, NoticeForm
 from duban.supervision.models import SupervisionNotice, TaskWarning
@@ -38,6 +39,7 @@ from duban.work.forms import (
     MilestoneForm,
     ReportForm,
     ReviewForm,
+    parent_choices,
 )
 from duban.work.models import ReportState, Task, TaskEvent, awaiting_review
 from duban.work.permissions import can_act_for_task, can_instruct, can_manage
@@ -324,4 +326,32 @@ def appeal_file(request: AuthedRequest, pk: int) -> HttpResponse:
             actor=request.user, warning=warning, reason=data["reason"]
         ),
         _("Your appeal was sent to the office."),
+    )
+
+
+# What the task chooser's search box is offered at most (duban/picker.js).
+PICK_LIMIT = 30
+
+
+@login_required
+def task_pick(request: AuthedRequest) -> JsonResponse:
+    """The tasks a new measure may go under (``forms.parent_choices`` of the
+    person's), whose serial starts with, or title holds, what was typed: the
+    latest made first, at most ``PICK_LIMIT``, for the parent chooser's search
+    box (duban/picker.js)."""
+    text = search_text(request)
+    tasks = parent_choices(queries.visible_tasks(request.user))
+    if text:
+        tasks = tasks.filter(
+            Q(serial__istartswith=text) | Q(title__icontains=text) | Q(title_en__icontains=text)
+        )
+    found = list(tasks.select_related("plan").order_by("-id")[: PICK_LIMIT + 1])
+    return JsonResponse(
+        {
+            "items": [
+                {"id": t.pk, "name": str(t), "within": str(t.plan) if t.plan else ""}
+                for t in found[:PICK_LIMIT]
+            ],
+            "more": len(found) > PICK_LIMIT,
+        }
     )

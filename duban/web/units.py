@@ -91,7 +91,7 @@ def unit_pick(request: AuthedRequest) -> JsonResponse:
     found = list(units.select_related("parent").order_by("depth", "path")[: PICK_LIMIT + 1])
     return JsonResponse(
         {
-            "units": [
+            "items": [
                 {
                     "id": u.pk,
                     "name": str(u),

@@ -7,7 +7,6 @@ from django.forms.utils import flatatt
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from duban.lib import deadlines
@@ -79,15 +78,24 @@ class FastSelectMultiple(_Multiple, FastSelect):
     pass
 
 
-class UnitPicker(FastSelect):
-    """A unit chooser that sends a few dozen options, not a province's 5,000:
-    the top of the person's tree and the unit(s) chosen. The search box beside
-    it asks ``/units/pick/`` for the units whose names match as the person
-    types (``duban/picker.js``); without a script the top of the tree is
-    still there to choose from. The field still accepts any unit of its
-    queryset (the person's scope), shown or not."""
+class Picker(FastSelect):
+    """A chooser over many records that sends a few dozen options, not a
+    province's thousands: the first ``SHOWN`` of its queryset (``first``) and
+    what is chosen. The search box beside it asks ``url_name`` for the records
+    that match as the person types (``duban/picker.js``); without a script the
+    first ones are still there to choose from. The field still accepts any
+    record of its queryset (the person's scope), shown or not."""
 
     SHOWN = 40
+    url_name = ""
+    placeholder: Any = ""  # lazy translations
+    aria_label: Any = ""
+
+    def first(self, queryset: Any) -> list[Any]:
+        raise NotImplementedError
+
+    def in_order(self, shown: list[Any]) -> list[Any]:
+        return shown
 
     def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
         field_choices: Any = self.choices
@@ -96,15 +104,14 @@ class UnitPicker(FastSelect):
             return super().render(name, value, attrs, renderer)
         found = (parse_id(str(v)) for v in self.format_value(value))
         chosen_ids = [pk for pk in found if pk is not None]
-        shown = list(queryset.order_by("depth", "path")[: self.SHOWN])
-        known = {u.pk for u in shown}
+        shown = self.first(queryset)
+        known = {record.pk for record in shown}
         missing = [pk for pk in chosen_ids if pk not in known]
         if missing:
             shown += list(queryset.filter(pk__in=missing))
-        shown.sort(key=lambda u: u.path)
         empty = getattr(field_choices.field, "empty_label", None)
         options: list[tuple[Any, Any]] = [] if self.allow_multiple_selected else [("", empty or "")]
-        self.choices = options + [(u.pk, str(u)) for u in shown]
+        self.choices = options + [(record.pk, str(record)) for record in self.in_order(shown)]
         try:
             select = super().render(name, value, attrs, renderer)
         finally:
@@ -116,10 +123,37 @@ class UnitPicker(FastSelect):
             'autocomplete="off"></span>',
             select,
             final.get("id", ""),
-            reverse("unit_pick"),
-            gettext("Type to find a unit"),
-            gettext("Find a unit by its name"),
+            reverse(self.url_name),
+            self.placeholder,
+            self.aria_label,
         )
+
+
+class UnitPicker(Picker):
+    """Units: the top of the person's tree (shallowest first), in tree order."""
+
+    url_name = "unit_pick"
+    placeholder = _("Type to find a unit")
+    aria_label = _("Find a unit by its name")
+
+    def first(self, queryset: Any) -> list[Any]:
+        return list(queryset.order_by("depth", "path")[: self.SHOWN])
+
+    def in_order(self, shown: list[Any]) -> list[Any]:
+        return sorted(shown, key=lambda unit: unit.path)
+
+
+class TaskPicker(Picker):
+    """Tasks (a measure's parent): the latest made first, as an office adds
+    measures under the task it has just made; the search finds any by its
+    serial or title (``/tasks/pick/``)."""
+
+    url_name = "task_pick"
+    placeholder = _("Type a serial or a title")
+    aria_label = _("Find a task by its serial or title")
+
+    def first(self, queryset: Any) -> list[Any]:
+        return list(queryset.order_by("-id")[: self.SHOWN])
 
 
 class UnitPickerMultiple(_Multiple, UnitPicker):
@@ -190,6 +224,11 @@ def unit_choices(units: Any) -> Any:
     return units.filter(is_active=True).order_by("path")
 
 
+def parent_choices(tasks: Any) -> Any:
+    """The tasks of ``tasks`` (a person's) a new measure may go under: open ones."""
+    return tasks.filter(state__in=[TaskState.ASSIGNED, TaskState.IN_PROGRESS])
+
+
 def leader_choices() -> Any:
     return Person.objects.filter(role=Role.LEADER, is_active=True).order_by("full_name")
 
@@ -228,7 +267,7 @@ class TaskForm(forms.ModelForm):
             "deadline": DateInput(),
             "description": forms.Textarea(attrs={"rows": 3}),
             "plan": FastSelect(),
-            "parent": FastSelect(),
+            "parent": TaskPicker(),
             "lead_unit": UnitPicker(),
             "leader": FastSelect(),
             "co_units": UnitPickerMultiple(attrs={"size": 6}),
@@ -243,9 +282,7 @@ class TaskForm(forms.ModelForm):
         _field(self, "lead_unit").queryset = unit_choices(units)
         _field(self, "co_units").queryset = unit_choices(units)
         _field(self, "leader").queryset = leader_choices()
-        _field(self, "parent").queryset = tasks.filter(
-            state__in=[TaskState.ASSIGNED, TaskState.IN_PROGRESS]
-        ).select_related("plan")
+        _field(self, "parent").queryset = parent_choices(tasks)
         _field(self, "plan").queryset = plans
         _field(self, "source").choices = TaskSource.choices
         if editing:
@@ -310,7 +347,8 @@ class PeriodField(forms.ChoiceField):
 
 
 class ReportForm(forms.Form):
-    period = PeriodField(label=_("Period"))
+    # A unit catching up may have a year of weekly periods open: rendered in Python.
+    period = PeriodField(label=_("Period"), widget=FastSelect)
     text = forms.CharField(
         label=_("Progress this period"), widget=forms.Textarea(attrs={"rows": 6}), required=False
     )

@@ -50,23 +50,23 @@ def test_a_unit_is_found_by_any_of_its_names_inside_the_scope_only(office, liais
     client = as_(office)
     for text in ("第0局第1科", "零局一科", "投促", target.code.lower()):
         found = client.get("/units/pick/", {"q": text}).json()
-        assert [u["id"] for u in found["units"]] == [target.pk], text
-        assert found["units"][0]["within"] == "第0局"
+        assert [u["id"] for u in found["items"]] == [target.pk], text
+        assert found["items"][0]["within"] == "第0局"
     everything = client.get("/units/pick/", {"q": "第"}).json()
-    assert len(everything["units"]) == 9 and not everything["more"]
+    assert len(everything["items"]) == 9 and not everything["more"]
     # A liaison's scope is their own unit: nothing else is found.
     mine = as_(liaison_a).get("/units/pick/", {"q": ""}).json()
-    assert [u["id"] for u in mine["units"]] == [unit_a.pk]
-    assert as_(liaison_a).get("/units/pick/", {"q": "第0局"}).json()["units"] == []
+    assert [u["id"] for u in mine["items"]] == [unit_a.pk]
+    assert as_(liaison_a).get("/units/pick/", {"q": "第0局"}).json()["items"] == []
 
 
 def test_the_answer_is_bounded_and_says_there_is_more(office, as_):
     _tree(8, 6)  # 56 units
     found = as_(office).get("/units/pick/", {"q": "第"}).json()
-    assert len(found["units"]) == 30
+    assert len(found["items"]) == 30
     assert found["more"] is True
     # The shallowest first: every department is among them.
-    names = {u["name"] for u in found["units"]}
+    names = {u["name"] for u in found["items"]}
     assert {f"第{d}局" for d in range(8)} <= names
 
 

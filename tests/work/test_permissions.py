@@ -478,6 +478,7 @@ MATRIX = [
     R("meeting_detail", "GET", lambda w: f"/meetings/{w.meeting.pk}/", ALL_200),
     R("unit_list", "GET", lambda w: "/units/", ALL_200),
     R("unit_pick", "GET", lambda w: "/units/pick/?q=局", ALL_200),
+    R("task_pick", "GET", lambda w: "/tasks/pick/?q=1", ALL_200),
     R("unit_detail", "GET", lambda w: f"/units/{w.unit_a.pk}/", (302, 200, 404, 200, 200)),
     R("assessment_home", "GET", lambda w: "/assessment/", (302, 302, 302, 302, 302)),
     R("assessment_detail", "GET", lambda w: "/assessment/2026Q1/", ALL_200),

@@ -77,6 +77,7 @@ OUTSIDERS: dict[tuple[str, str], tuple[int, int]] = {
     ("meeting_detail", "GET"): (404, 404),
     ("unit_list", "GET"): (200, 200),
     ("unit_pick", "GET"): (200, 200),
+    ("task_pick", "GET"): (200, 200),
     ("unit_detail", "GET"): (404, 404),
     ("assessment_home", "GET"): (302, 302),
     ("assessment_detail", "GET"): (200, 200),

@@ -1,15 +1,16 @@
-// The unit choosers' search box (duban.work.forms.UnitPicker). A chooser
-// holds the top of the person's tree and what is chosen; as the person types
-// here, the server is asked for the units whose names match
-// (/units/pick/?q=...), and they are offered in the chooser beside the box,
-// keeping what is already chosen.
+// The choosers' search box (duban.work.forms.Picker: units, tasks). A
+// chooser holds the first few records (the top of the person's tree, the
+// latest tasks) and what is chosen; as the person types here, the server is
+// asked for the records that match (/units/pick/?q=..., /tasks/pick/?q=...),
+// and they are offered in the chooser beside the box, keeping what is
+// already chosen. The answer: {"items": [{id, name, within}], "more": bool}.
 (function () {
   "use strict";
 
-  function label(unit) {
-    if (!unit.within) return unit.name;
+  function label(item) {
+    if (!item.within) return item.name;
     var chinese = (document.documentElement.lang || "").indexOf("zh") === 0;
-    return chinese ? unit.name + "（" + unit.within + "）" : unit.name + " (" + unit.within + ")";
+    return chinese ? item.name + "（" + item.within + "）" : item.name + " (" + item.within + ")";
   }
 
   function setup(box) {
@@ -29,15 +30,15 @@
         select.add(option);
         have[option.value] = true;
       });
-      data.units.forEach(function (unit) {
-        if (have[String(unit.id)]) return;
+      data.items.forEach(function (item) {
+        if (have[String(item.id)]) return;
         var option = document.createElement("option");
-        option.value = String(unit.id);
-        option.textContent = label(unit);
+        option.value = String(item.id);
+        option.textContent = label(item);
         select.add(option);
       });
-      if (!select.multiple && !select.value && data.units.length === 1) {
-        select.value = String(data.units[0].id);
+      if (!select.multiple && !select.value && data.items.length === 1) {
+        select.value = String(data.items[0].id);
       }
     }
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from django import template
 from django.core.exceptions import FieldDoesNotExist
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -171,3 +172,37 @@ def filters_set(chosen: Any) -> int:
     if hasattr(chosen, "changed_data"):
         return len(chosen.changed_data) if chosen.is_bound else 0
     return sum(1 for value in dict(chosen).values() if value)
+
+
+@register.simple_tag
+def field_row(field: Any) -> str:
+    """One form field as every form shows it: the label (a star when it is
+    required), the widget, the help and the errors. Written in Python: a form
+    page renders a dozen of these, and as an included template they were a
+    fifth of the report form's time."""
+    widget = field.field.widget
+    css = "field"
+    if field.errors:
+        css += " has-error"
+    checkbox = getattr(widget, "input_type", None) == "checkbox"
+    if checkbox and not getattr(widget, "allow_multiple_selected", False):
+        css += " check"
+    if field.is_hidden:
+        return format_html('<div class="{}">{}</div>', css, field)
+    required = mark_safe(' <span class="req">*</span>') if field.field.required else ""
+    help_text = (
+        format_html('<small class="help">{}</small>', field.help_text) if field.help_text else ""
+    )
+    errors = format_html_join(
+        "", '<div class="error" role="alert">{}</div>', ((e,) for e in field.errors)
+    )
+    return format_html(
+        '<div class="{}">\n  <label for="{}">{}{}</label>\n  {}\n  {}{}\n</div>',
+        css,
+        field.id_for_label or "",
+        field.label,
+        required,
+        field,
+        help_text,
+        errors,
+    )
