@@ -129,3 +129,50 @@ def _fmt(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.1f}"
     return str(value)
+
+
+def _stat_fields(pid: int) -> list[str]:
+    # The command name is in parentheses and may hold spaces: split after it.
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def postmaster_pid() -> int | None:
+    """The PostgreSQL server's main process, when the database Django uses is
+    PostgreSQL on this machine (its backend's parent, from /proc); else None."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    if connection.settings_dict.get("HOST") not in ("", None, "127.0.0.1", "localhost", "::1"):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = int(cursor.fetchone()[0])
+    try:
+        if not Path(f"/proc/{backend}/comm").read_text().startswith("postgres"):
+            return None
+        return int(_stat_fields(backend)[1])
+    except OSError:
+        return None
+
+
+def cluster_cpu_seconds(postmaster: int) -> float:
+    """CPU seconds a PostgreSQL cluster has used so far: its postmaster's own,
+    the children it has reaped (``cutime``/``cstime``: the backends that ended)
+    and its live children's. The difference of two readings is the cluster's
+    CPU in between, whatever connections came and went."""
+    tick = os.sysconf("SC_CLK_TCK")
+    fields = _stat_fields(postmaster)
+    total = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    children: list[int] = []
+    for task in Path(f"/proc/{postmaster}/task").iterdir():
+        try:
+            children += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    for child in children:
+        try:
+            total += sum(int(f) for f in _stat_fields(child)[11:13])
+        except OSError:
+            pass  # ended since: its time is in the postmaster's cutime at the next reading
+    return total / tick

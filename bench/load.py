@@ -20,9 +20,10 @@
    with submit=1, text and percent; a 302 to the task page is a filed report.
 5. Prints reports/s, p50/p95 latency of a report (the GET and the POST),
    errors (any answer but 200/302, or the form shown again), the server's CPU
-   time, and each gunicorn worker's resident memory (VmRSS, /proc) after the
-   run; then stops the server it started (SIGTERM to its master) and checks
-   the database holds exactly the reports that were answered with 302.
+   time (and, on a PostgreSQL cluster of this machine, the cluster's), and
+   each gunicorn worker's resident memory (VmRSS, /proc) after the run; then
+   stops the server it started (SIGTERM to its master) and checks the database
+   holds exactly the reports that were answered with 302.
 
 Targets on 2 cores: >= 250 reports/s, 0 errors on SQLite, < 180 MiB per worker.
 
@@ -31,13 +32,16 @@ liaison, made through the service: ``POST /api/v1/tasks/<id>/reports`` with an
 Idempotency-Key), and ``--via both`` runs the pages, then the API, on fresh
 slots and prints them side by side. ``--list-every N`` also lists the
 liaison's tasks before every Nth report (the pages' ``GET /tasks/``, the
-API's ``GET /api/v1/tasks?page_size=50``), timed apart.
+API's ``GET /api/v1/tasks?page_size=50``), timed apart. ``--json-out FILE``
+writes each run's figures (as printed, plus the most memory of a worker) to
+FILE for ``bench/peer.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import re
 import signal
@@ -412,6 +416,7 @@ def run_once(
     slots = sum(len(s) for _, s in work)
     print(f"\n  via {via}: {len(work)} liaisons, {slots:,} (task, period) slots open to file")
     before = ProgressReport.objects.count()
+    postmaster = benchlib.postmaster_pid()  # PostgreSQL on this machine: its CPU is read too
     connection.close()  # the server writes now; keep no handle on the file
 
     port = free_port()
@@ -444,6 +449,7 @@ def run_once(
             c.start()
         start.wait()  # everyone has signed in
         cpu0 = sum(cpu_seconds(p) for p in [server.pid, *workers])
+        db0 = benchlib.cluster_cpu_seconds(postmaster) if postmaster else 0.0
         t0 = time.perf_counter()
         while not stop.is_set() and any(c.is_alive() for c in clients):
             if not args.reports and time.perf_counter() - t0 >= args.seconds:
@@ -455,6 +461,7 @@ def run_once(
         elapsed = time.perf_counter() - t0
         workers = children_of(server.pid)
         server_cpu = sum(cpu_seconds(p) for p in [server.pid, *workers]) - cpu0
+        db_cpu = benchlib.cluster_cpu_seconds(postmaster) - db0 if postmaster else float("nan")
         memory = [(pid, rss_mib(pid)) for pid in workers]
         master_rss = rss_mib(server.pid)
     finally:
@@ -494,6 +501,11 @@ def run_once(
         f"({server_cpu / elapsed:.2f} cores; {1000 * server_cpu / max(1, tally.reports):.1f} "
         f"ms per report)"
     )
+    if postmaster:
+        print(
+            f"  PostgreSQL CPU (the whole cluster, postmaster {postmaster}): {db_cpu:.1f} s "
+            f"({1000 * db_cpu / max(1, tally.reports):.1f} ms per report)"
+        )
     print(f"  memory after the run: master {master_rss:.0f} MiB; workers (VmRSS):")
     for pid, mib in memory:
         print(f"    worker {pid}: {mib:.0f} MiB" + ("" if mib < TARGET_MIB else "  OVER"))
@@ -509,6 +521,8 @@ def run_once(
     if filed != tally.reports:
         raise SystemExit("the database does not hold the reports the server confirmed")
     return {
+        "reports": float(tally.reports),
+        "seconds": elapsed,
         "reports/s": rate,
         "requests/s": requests / elapsed,
         "report p50 ms": p(tally.latencies, 50),
@@ -516,7 +530,10 @@ def run_once(
         "list p50 ms": p(tally.list_ms, 50) if tally.list_ms else 0.0,
         "list p95 ms": p(tally.list_ms, 95) if tally.list_ms else 0.0,
         "CPU ms per report": 1000 * server_cpu / max(1, tally.reports),
+        "PostgreSQL CPU ms per report": 1000 * db_cpu / max(1, tally.reports),
         "errors": float(errors),
+        "worker MiB (most)": max((m for _, m in memory), default=0.0),
+        "master MiB": master_rss,
     }
 
 
@@ -534,6 +551,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--list-every", type=int, default=0, help="list my tasks before every Nth report"
     )
+    parser.add_argument(
+        "--skip-static",
+        action="store_true",
+        help="reuse the compiled messages and collected static files of an earlier run",
+    )
+    parser.add_argument(
+        "--json-out", type=Path, help="also write the figures of each run to this file (JSON)"
+    )
     args = parser.parse_args(argv)
 
     benchlib.configure(args.data_dir)
@@ -542,14 +567,30 @@ def main(argv: list[str] | None = None) -> None:
     # requests into 429s: this measures the server, not the limit.
     env.setdefault("DUBAN_API_RATE", "1000000/m")
     print(f"load: {benchlib.describe_database()}")
+    steps = [["compilemessages"], ["collectstatic", "--noinput", "-v", "0"]]
     with benchlib.timed("compilemessages, collectstatic"):
-        for command in (["compilemessages"], ["collectstatic", "--noinput", "-v", "0"]):
+        for command in [] if args.skip_static else steps:
             subprocess.run([str(benchlib.BIN / "duban"), *command], env=env, check=True)
     results = {}
     for via in ("pages", "api") if args.via == "both" else (args.via,):
         with benchlib.timed("prepare tasks and open periods"):
             work = prepare(args.clients, args.tasks, args.weeks)
         results[via] = run_once(via, args, env, work)
+    if args.json_out:
+        args.json_out.write_text(
+            json.dumps(
+                {
+                    "database": benchlib.describe_database(),
+                    "clients": args.clients,
+                    "workers": args.workers,
+                    "threads": args.threads,
+                    "load average": os.getloadavg(),
+                    "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    "runs": results,
+                },
+                indent=1,
+            )
+        )
     if len(results) == 2:
         pages, api = results["pages"], results["api"]
         print("\n  side by side (the same liaisons, the same kind of slots):")
