@@ -176,14 +176,30 @@ def stopped_on() -> Any:
 
 def owes_for(period: periods.Period) -> Q:
     """The tasks that owe a report for ``period`` (``periods.owed_periods`` in SQL,
-    its due date aside), for a queryset annotated with ``stopped_on=stopped_on()``:
-    leaves of its cadence, running during it, not put up for closing before it ended."""
-    return Q(
-        is_parent=False,
-        cadence=period.cadence,
-        start_date__lte=period.end,
-        deadline__gte=period.start,
-    ) & (Q(stopped_on__isnull=True) | Q(stopped_on__gt=period.end))
+    its due date aside): leaves of its cadence, running during it, not put up
+    for closing before it ended (``stopped_on`` after its last day).
+
+    "Stopped after the last day" is said of the moments themselves, from the
+    first moment of the next day in the office's time zone: the same tasks as
+    comparing ``stopped_on()``, but SQLite works a local date out in Python,
+    row by row, which made the ranking of a province's quarter 10 s."""
+    after = dt.datetime.combine(
+        period.end + dt.timedelta(days=1), dt.time.min, tzinfo=timezone.get_current_timezone()
+    )
+    still_reporting = (
+        Q(close_requested_at__isnull=True, closed_at__isnull=True)
+        | Q(close_requested_at__gte=after)
+        | Q(close_requested_at__isnull=True, closed_at__gte=after)
+    )
+    return (
+        Q(
+            is_parent=False,
+            cadence=period.cadence,
+            start_date__lte=period.end,
+            deadline__gte=period.start,
+        )
+        & still_reporting
+    )
 
 
 # Closed on time (按期办结), for a queryset annotated with ``stopped_on=stopped_on()``:

@@ -102,3 +102,24 @@ def test_the_page_asks_a_fixed_number_of_queries(
     with CaptureQueriesContext(connection) as large:
         client.get(f"/reporting/?unit={unit_a.pk}")
     assert len(large.captured_queries) == len(small.captured_queries) <= 15
+
+
+def test_a_close_request_on_the_periods_last_evening_ends_it_one_a_minute_later_does_not(
+    office, liaison_a, unit_a, clock
+):
+    # W11 ends on Sunday 15 March. Asked to close at 23:59 that Sunday (15:59
+    # in UTC), the task owes no report for W11; at 00:01 on Monday (still
+    # Sunday in UTC) it does. The office's day, not the server's.
+    evening = f.claimed(office, liaison_a, unit_a, start=f.TODAY - dt.timedelta(days=30))
+    monday = f.claimed(office, liaison_a, unit_a, start=f.TODAY - dt.timedelta(days=30))
+    clock.move_to(f.at(2026, 3, 15, 23, 59))
+    services.close_request_create(actor=liaison_a, task=evening, summary="完成。", files=[f.pdf()])
+    clock.move_to(f.at(2026, 3, 16, 0, 1))
+    services.close_request_create(actor=liaison_a, task=monday, summary="完成。", files=[f.pdf()])
+    clock.move_to(f.NOW)
+    owing = set(reporting.owing_tasks(office, LAST))
+    assert owing == {monday}
+    # The task's own list of owed periods says the same.
+    evening.refresh_from_db()
+    monday.refresh_from_db()
+    assert LAST in monday.owed_periods(f.TODAY) and LAST not in evening.owed_periods(f.TODAY)
