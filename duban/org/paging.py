@@ -58,6 +58,7 @@ class UnitRows(Generic[Row]):
     found: int
     # The page's other parameters but the search (hidden in the search form).
     kept: list[tuple[str, str]]
+    param: str = "page"  # the pager's parameter
 
     @property
     def rows(self) -> list[Row]:
@@ -67,22 +68,30 @@ class UnitRows(Generic[Row]):
 def unit_rows(
     request: HttpRequest,
     rows: Sequence[Row],
-    unit_of: Callable[[Row], Unit] = lambda row: row.unit,  # type: ignore[attr-defined]
+    unit_of: Callable[[Row], Unit | int] = lambda row: row.unit,  # type: ignore[attr-defined]
     per_page: int | None = None,
     *,
     paged: bool = True,
+    param: str = "page",
 ) -> UnitRows[Row]:
-    """The page of ``rows`` (already in the page's order) asked for by
-    ``?page=`` (the first with ``paged=False``), kept to the units named like
-    ``?q=``. The rows are the person's already (scoped where they were
-    counted): the search only narrows them."""
+    """The page of ``rows`` (already in the page's order; ``unit_of`` a row's
+    unit, or its id) asked for by
+    ``?page=`` (``param``, where the page has another list; the first page
+    with ``paged=False``), kept to the units named like ``?q=``. The rows are
+    the person's already (scoped where they were counted): the search only
+    narrows them."""
     text = search_text(request)
     if text:
         named = set(units_named(Unit.objects.all(), text).values_list("pk", flat=True))
-        rows = [row for row in rows if unit_of(row).pk in named]
-    page = Paginator(rows, per_page or ROWS_PAGE).get_page(request.GET.get("page") if paged else 1)
-    others = [(key, values) for key, values in request.GET.lists() if key != "page"]
+        rows = [row for row in rows if getattr(unit_of(row), "pk", unit_of(row)) in named]
+    page = Paginator(rows, per_page or ROWS_PAGE).get_page(request.GET.get(param) if paged else 1)
+    others = [(key, values) for key, values in request.GET.lists() if key != param]
     kept = [(key, value) for key, values in others if key != "q" for value in values]
     return UnitRows(
-        page=page, q=text, query=urlencode(others, doseq=True), found=len(rows), kept=kept
+        page=page,
+        q=text,
+        query=urlencode(others, doseq=True),
+        found=len(rows),
+        kept=kept,
+        param=param,
     )

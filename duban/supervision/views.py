@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from duban.lib import periods
 from duban.org.http import AuthedRequest
 from duban.org.models import Unit
+from duban.org.paging import unit_rows
 from duban.work.queries import office_plans, visible_plans, visible_q, visible_tasks, visible_units
 from duban.work.views import apply_errors
 
@@ -94,6 +95,10 @@ def board_warnings(request: AuthedRequest) -> tuple[BoardFilterForm, Any]:
     return form, warnings
 
 
+# The board's "by unit" card: this many units a page, the most red first.
+BY_UNIT_SHOWN = 20
+
+
 @login_required
 def warning_board(request: AuthedRequest) -> HttpResponse:
     form, warnings = board_warnings(request)
@@ -107,8 +112,17 @@ def warning_board(request: AuthedRequest) -> HttpResponse:
         )
         .order_by("-red", "-yellow", "-total")
     )
-    names = Unit.objects.in_bulk([row["unit"] for row in by_unit_rows])
-    by_unit = [{**row, "unit": names[row["unit"]]} for row in by_unit_rows]
+    # Every unit with a warning is counted; a page of them is shown, the most red first.
+    counted = list(by_unit_rows)
+    shown = unit_rows(
+        request,
+        counted,
+        lambda row: row["unit"],
+        per_page=BY_UNIT_SHOWN,
+        param="units_page",
+    )
+    names = Unit.objects.in_bulk([row["unit"] for row in shown.rows])
+    by_unit = [{**row, "unit": names[row["unit"]]} for row in shown.rows]
     trend = _weekly_trend(request.user, weeks=8)
     page = Paginator(
         warnings.select_related("task", "task__lead_unit", "task__leader").order_by(
@@ -125,6 +139,7 @@ def warning_board(request: AuthedRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "by_unit": by_unit,
+            "by_unit_page": shown,
             "today": timezone.localdate(),
             "query": query.urlencode(),
             "trend": trend,

@@ -138,3 +138,25 @@ def test_the_ranking_shows_the_top_of_each_category_and_all_of_one_on_request(
     assert [row.unit for row, _texts in searched["rows"]] == [unit_b]
     # A category not ranked, or none of that name, shows every category.
     assert client.get(f"/assessment/{quarter}/?category=%00x").status_code == 200
+
+
+def test_the_warning_boards_units_are_a_page_of_their_own(
+    office, liaison_a, liaison_b, unit_a, unit_b, as_, monkeypatch
+):
+    from duban.supervision import views
+    from duban.supervision.scan import scan
+
+    monkeypatch.setattr(views, "BY_UNIT_SHOWN", 1)
+    past = f.TODAY - dt.timedelta(days=3)
+    for liaison, unit in ((liaison_a, unit_a), (liaison_a, unit_a), (liaison_b, unit_b)):
+        f.claimed(office, liaison, unit, start=f.TODAY - dt.timedelta(days=40), deadline=past)
+    scan()
+    client = as_(office)
+    page = client.get("/warnings/")
+    assert [row["unit"] for row in page.context["by_unit"]] == [unit_a]  # the most warned
+    text = page.content.decode()
+    assert "&units_page=2" in text
+    assert page.context["page"].paginator.count >= 3  # the warnings' own list: all of them
+    second = client.get("/warnings/?units_page=2")
+    assert [row["unit"] for row in second.context["by_unit"]] == [unit_b]
+    assert second.context["page"].number == 1
