@@ -32,6 +32,14 @@ CATEGORY_SHOWN = 30
 IDLE_SHOWN = 50
 
 
+# Each list of the monthly review shows its first this many; the bulletin holds all.
+REVIEW_SHOWN = 30
+
+
+def _first(value: Any) -> Any:
+    return value[:REVIEW_SHOWN] if isinstance(value, list) else value
+
+
 @login_required
 def assessment_home(request: AuthedRequest) -> HttpResponse:
     """The quarter the office ranks (``services.ranked_quarter``), as the cockpit shows."""
@@ -247,7 +255,12 @@ def review_detail(request: AuthedRequest, month: str) -> HttpResponse:
         {
             "month": period,
             "review": review,
-            "figures": figures,
+            "figures": {key: _first(value) for key, value in figures.items()},
+            "more": {
+                key: len(value) - REVIEW_SHOWN
+                for key, value in figures.items()
+                if isinstance(value, list) and len(value) > REVIEW_SHOWN
+            },
             "form": form,
             "ended": period.end < timezone.localdate(),
             **_office_context(request, office),

@@ -14,6 +14,9 @@ from duban.lib import periods
 from duban.org.http import AuthedRequest
 from duban.org.paging import unit_rows
 
+# The tasks that ask a figure twice: the first this many, and how many more.
+TWICE_SHOWN = 50
+
 
 @login_required
 def reporting_burden(request: AuthedRequest) -> HttpResponse:
@@ -28,6 +31,8 @@ def reporting_burden(request: AuthedRequest) -> HttpResponse:
         {
             "burden": found,
             "rows": unit_rows(request, found.rows),
+            "twice": found.twice[:TWICE_SHOWN],
+            "twice_more": max(len(found.twice) - TWICE_SHOWN, 0),
             "max_weeks": burden.MAX_WEEKS,
             "this_week": periods.period_containing(today, periods.WEEKLY).label,
         },

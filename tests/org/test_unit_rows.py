@@ -160,3 +160,23 @@ def test_the_warning_boards_units_are_a_page_of_their_own(
     second = client.get("/warnings/?units_page=2")
     assert [row["unit"] for row in second.context["by_unit"]] == [unit_b]
     assert second.context["page"].number == 1
+
+
+def test_the_monthly_reviews_lists_show_their_first_and_say_how_many_more(
+    office, liaison_a, unit_a, as_, monkeypatch, clock
+):
+    from duban.assessment import views
+
+    monkeypatch.setattr(views, "REVIEW_SHOWN", 1)
+    clock.move_to(f.at(2026, 2, 2))
+    for _ in range(3):  # overdue at the end of February
+        f.claimed(
+            office, liaison_a, unit_a, start=dt.date(2026, 2, 2), deadline=dt.date(2026, 2, 20)
+        )
+    clock.move_to(f.NOW)
+    page = as_(office).get("/reviews/2026-02/")
+    assert len(page.context["figures"]["overdue"]) == 1
+    assert page.context["more"] == {"overdue": 2}
+    text = page.content.decode()
+    assert "And 2 more: the bulletin holds every one." in text
+    assert "/reviews/2026-02/bulletin.docx" in text
