@@ -49,39 +49,57 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The plan's tree, a page of top-level tasks at a time with all their
+    measures (a province's plan holds a thousand tasks and more)."""
     plan = get_object_or_404(queries.visible_plans(request.user), pk=pk)
-    tasks = list(
-        queries.visible_tasks(request.user)
-        .filter(plan=plan)
-        .select_related("lead_unit", "leader")
-        .prefetch_related("co_units")
-        .order_by("sort_key", "id")
-    )
-    # Build the tree in memory: one query whatever its depth.
-    by_parent: dict[int | None, list[Task]] = defaultdict(list)
-    ids = {t.pk for t in tasks}
-    for task in tasks:
-        parent = task.parent_id if task.parent_id in ids else None
-        by_parent[parent].append(task)
-    rows: list[tuple[Task, int]] = []
-
-    def walk(parent: int | None, depth: int) -> None:
-        for task in by_parent.get(parent, []):
-            rows.append((task, depth))
-            walk(task.pk, depth + 1)
-
-    walk(None, 0)
-    # An imported list's section rows are the plan's group headings: one above
-    # the first top-level task of each.
+    visible = queries.visible_tasks(request.user).filter(plan=plan)
+    # The tree's shape from ids alone, in one query whatever its depth.
+    skeleton = list(visible.order_by("sort_key", "id").values_list("pk", "parent_id", "section"))
+    by_parent: dict[int | None, list[tuple[int, str]]] = defaultdict(list)
+    ids = {pk for pk, _parent, _section in skeleton}
+    for task_id, parent_id, section in skeleton:
+        by_parent[parent_id if parent_id in ids else None].append((task_id, section))
+    groups: list[list[tuple[int, int, str]]] = []
     current = ""
-    for task, depth in rows:
-        task.heading = task.section if depth == 0 and task.section != current else ""  # type: ignore[attr-defined]
-        current = task.section if depth == 0 else current
+
+    def walk(parent: int, depth: int, into: list[tuple[int, int, str]]) -> None:
+        for task_id, _section in by_parent.get(parent, []):
+            into.append((task_id, depth, ""))
+            walk(task_id, depth + 1, into)
+
+    for task_id, section in by_parent.get(None, []):
+        # An imported list's section rows are the plan's group headings: one
+        # above the first top-level task of each.
+        group = [(task_id, 0, section if section != current else "")]
+        current = section
+        walk(task_id, 1, group)
+        groups.append(group)
+    page = Paginator(groups, PLAN_TOPS_PAGE).get_page(request.GET.get("page"))
+    shown = [row for group in page.object_list for row in group]
+    tasks = visible.filter(pk__in=[task_id for task_id, _depth, _heading in shown]).select_related(
+        "lead_unit", "leader"
+    )
+    loaded = {t.pk: t for t in tasks.prefetch_related("co_units")}
+    rows: list[tuple[Task, int]] = []
+    for task_id, depth, heading in shown:
+        task = loaded[task_id]
+        task.heading = heading  # type: ignore[attr-defined]
+        rows.append((task, depth))
     return render(
         request,
         "work/plan_detail.html",
-        {"plan": plan, "rows": rows, "today": timezone.localdate()},
+        {
+            "plan": plan,
+            "rows": rows,
+            "page": page,
+            "tasks_total": len(skeleton),
+            "today": timezone.localdate(),
+        },
     )
+
+
+# The plan page: this many top-level tasks a page, each with all its measures.
+PLAN_TOPS_PAGE = 25
 
 
 @login_required

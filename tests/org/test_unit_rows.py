@@ -180,3 +180,29 @@ def test_the_monthly_reviews_lists_show_their_first_and_say_how_many_more(
     text = page.content.decode()
     assert "And 2 more: the bulletin holds every one." in text
     assert "/reviews/2026-02/bulletin.docx" in text
+
+
+def test_the_plan_page_shows_a_page_of_top_level_tasks_with_all_their_measures(
+    office, unit_a, as_, monkeypatch
+):
+    from duban.work import services as work_services
+    from duban.work import views_meetings
+
+    monkeypatch.setattr(views_meetings, "PLAN_TOPS_PAGE", 2)
+    plan = work_services.plan_create(title="2026年重点工作", year=2026, actor=office)
+    tops = [f.task(office, unit_a, plan=plan, serial=str(n)) for n in (1, 2, 3)]
+    measures = [
+        f.task(office, unit_a, plan=plan, parent=tops[0], serial="1.1"),
+        f.task(office, unit_a, plan=plan, parent=tops[2], serial="3.1"),
+    ]
+    client = as_(office)
+    first = client.get(f"/plans/{plan.pk}/")
+    assert [(t, d) for t, d in first.context["rows"]] == [
+        (tops[0], 0),
+        (measures[0], 1),
+        (tops[1], 0),
+    ]
+    assert first.context["tasks_total"] == 5
+    assert "?&page=2" in first.content.decode()
+    second = client.get(f"/plans/{plan.pk}/?page=2")
+    assert [(t, d) for t, d in second.context["rows"]] == [(tops[2], 0), (measures[1], 1)]
