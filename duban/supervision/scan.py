@@ -1,22 +1,42 @@
 """The scan: evaluate every rule for every open task, set-based, and bring the
 warnings in line with the record.
 
-A bounded number of queries whatever the number of tasks: the open tasks, the
-filed reports for their latest owed periods, the last two reports of each, the
-active warnings, then bulk writes. Idempotent: a second scan with nothing
-changed writes nothing. Two scans at once are serialised (one transaction;
-PostgreSQL takes an advisory lock, SQLite's IMMEDIATE transaction already
-holds the write lock), and the partial unique index backs that up.
+A bounded number of statements whatever the number of tasks: the open tasks
+with their latest filed report's likeness (one statement), their milestones,
+the plans' own thresholds, the filed reports of their latest owed periods,
+the open notices, the active warnings, then only the differences, written in
+bulk (bulk.py). The rows are read as plain tuples, not model instances, and
+the rules (duban/lib/rules.py) evaluated over them in one pass per set of
+thresholds; only the warnings that change become instances, for the result.
+Idempotent: a second scan with nothing changed writes nothing, nor does the
+first scan of a new day where no level or cause changed (facts that count
+days hold the dates they count from). Two scans at once are serialised (one
+transaction; PostgreSQL takes an advisory lock, SQLite's IMMEDIATE
+transaction already holds the write lock), and the partial unique index
+backs that up.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Case, DateField, F, Min, OuterRef, Subquery, When
+from django.db.models import (
+    Case,
+    DateField,
+    F,
+    FloatField,
+    Min,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -32,10 +52,12 @@ from duban.work.models import (
     default_grace,
 )
 
+from . import bulk
 from .models import SupervisionNotice, TaskWarning, WarningEvent
 
 COUNTED = FILED
 FIELDS = ["id", "task_id", "unit_id", "rule", "level", "facts"]
+ALL_FIELDS = [*FIELDS, "raised_at", "changed_at", "cleared_at", "withdrawn_at"]
 _LOCK_KEY = 0x6475_6261  # "duba": the scan's PostgreSQL advisory lock
 
 
@@ -47,17 +69,53 @@ class ScanResult:
     eased: list[TaskWarning] = field(default_factory=list)
     cleared: list[TaskWarning] = field(default_factory=list)
     updated: int = 0
+    # Rows written: warnings inserted, updated (level or facts, and cleared), events.
+    written: dict[str, int] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
         return bool(self.raised or self.escalated or self.eased or self.cleared or self.updated)
 
 
-def _task_facts() -> tuple[list[rules.TaskFacts], dict[int, int], dict[int, int | None]]:
+def _rows(queryset: QuerySet[Any]) -> Iterable[tuple[Any, ...]]:
+    """A queryset's rows as the database driver answers them, without Django's
+    converters (the scan reads 36,000 rows at province scale: the converters
+    of their dates, decimals and booleans cost more than the query)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+class _Dates(dict[Any, Any]):
+    """Dates as the driver answers them, made ``date``s once each: SQLite
+    answers text, PostgreSQL dates; the open tasks share a few thousand."""
+
+    def __missing__(self, value: Any) -> Any:
+        day = dt.date.fromisoformat(value) if isinstance(value, str) else value
+        self[value] = day
+        return day
+
+
+class _Facts(dict[Any, dict[str, Any]]):
+    """Stored facts read once per distinct JSON text (the drivers answer text)."""
+
+    def __missing__(self, value: Any) -> dict[str, Any]:
+        facts = json.loads(value) if isinstance(value, str | bytes) else value
+        self[value] = facts
+        return facts
+
+
+def _task_facts() -> tuple[
+    list[rules.TaskFacts], dict[int, int], dict[int, int | None], dict[int, float]
+]:
+    """The open tasks' facts, their lead units and plans, and the likeness of
+    each one's latest filed report to the one before (stored when it was
+    filed, duban/work/likeness.py) unless that report says "no change": one
+    statement, the likeness a subquery on the (task, period_start, id) index."""
     # The local dates are worked out only where a rule reads them (SQLite
-    # truncates a date in Python, row by row: 0.5 s for every open task at
-    # province scale): the day of assignment of a task not yet claimed, the
-    # day a task stopped being reported on (asked to close).
+    # truncates a date in Python, row by row): the day of assignment of a task
+    # not yet claimed, the day a task stopped being reported on (asked to close).
     stopped = Case(
         When(
             state=TaskState.CLOSING,
@@ -71,9 +129,22 @@ def _task_facts() -> tuple[list[rules.TaskFacts], dict[int, int], dict[int, int 
         default=None,
         output_field=DateField(),
     )
-    rows = (
+    latest = (
+        ProgressReport.objects.filter(task_id=OuterRef("pk"), state__in=COUNTED)
+        .order_by("-period_start", "-id")
+        .annotate(
+            counted=Case(
+                When(no_change=True, then=Value(None)),
+                default=F("likeness"),
+                output_field=FloatField(),
+            )
+        )
+        .values("counted")[:1]
+    )
+    query = (
         Task.objects.filter(state__in=OPEN_STATES)
-        .annotate(stopped_on=stopped, assigned_on=assigned)
+        .annotate(stopped_on=stopped, assigned_on=assigned, latest_likeness=Subquery(latest))
+        .order_by()
         .values_list(
             "id",
             "state",
@@ -87,25 +158,55 @@ def _task_facts() -> tuple[list[rules.TaskFacts], dict[int, int], dict[int, int 
             "stopped_on",
             "lead_unit_id",
             "plan_id",
+            "latest_likeness",
         )
     )
-    facts: list[rules.TaskFacts] = []
-    units: dict[int, int] = {}
-    plans: dict[int, int | None] = {}
     steps: dict[int, list[tuple[dt.date, float]]] = {}
     for task_id, day, percent in Milestone.objects.filter(task__state__in=OPEN_STATES).values_list(
         "task_id", "date", "percent"
     ):
         steps.setdefault(task_id, []).append((day, float(percent)))
-    for row in rows:
+    facts: list[rules.TaskFacts] = []
+    units: dict[int, int] = {}
+    plans: dict[int, int | None] = {}
+    alike: dict[int, float] = {}
+    dates = _Dates({None: None})
+    make = rules.TaskFacts
+    for (
+        pk,
+        state,
+        is_parent,
+        cadence,
+        start,
+        deadline,
+        moves,
+        progress,
+        assigned_on,
+        stopped_on,
+        unit_id,
+        plan_id,
+        likeness,
+    ) in _rows(query):
         facts.append(
-            rules.TaskFacts(
-                *row[:7], float(row[7]), *row[8:10], milestones=tuple(steps.get(row[0], ()))
+            make(
+                pk,
+                state,
+                bool(is_parent),
+                cadence,
+                dates[start],
+                dates[deadline],
+                moves,
+                float(progress),
+                dates[assigned_on],
+                dates[stopped_on],
+                tuple(steps[pk]) if pk in steps else (),
             )
         )
-        units[row[0]] = row[10]
-        plans[row[0]] = row[11]
-    return facts, units, plans
+        units[pk] = unit_id
+        plans[pk] = plan_id
+        if likeness is not None:
+            alike[pk] = likeness
+    return facts, units, plans, alike
 
 
 def _plan_limits(default: rules.Thresholds) -> dict[int, rules.Thresholds]:
@@ -178,29 +279,6 @@ def _missing(tasks: list[rules.TaskFacts], today: dt.date, grace: int) -> dict[i
     return {tid: p for tid, p in owed.items() if tid not in filed}
 
 
-def _latest_likeness() -> dict[int, float]:
-    """Each open task's latest filed report's likeness to the one before it
-    (stored when it was filed, duban/work/likeness.py), unless the
-    latest is an honest "no change" report.
-
-    Two subqueries per open task, each the first entry of the (task,
-    period_start, id) index (migration supervision 0004)."""
-    filed = ProgressReport.objects.filter(task_id=OuterRef("pk"), state__in=COUNTED).order_by(
-        "-period_start", "-id"
-    )
-    rows = (
-        Task.objects.filter(state__in=OPEN_STATES)
-        .annotate(
-            likeness=Subquery(filed.values("likeness")[:1]),
-            latest_no_change=Subquery(filed.values("no_change")[:1]),
-        )
-        .filter(likeness__isnull=False)
-        .order_by()
-        .values_list("id", "likeness", "latest_no_change")
-    )
-    return {tid: ratio for tid, ratio, no_change in rows if not no_change}
-
-
 def _open_notices() -> dict[int, dt.date]:
     """The earliest answer date of each open task's unanswered notices."""
     rows = (
@@ -222,30 +300,28 @@ def scan(*, today: dt.date | None = None, limits: rules.Thresholds | None = None
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-        tasks, units, plans = _task_facts()
+        tasks, units, plans, alike = _task_facts()
         by_plan = _plan_limits(limits)
-        limits_of = {t.id: by_plan.get(plans[t.id] or 0, limits) for t in tasks}
-        # One query per distinct grace period (plans rarely differ): still bounded.
-        by_grace: dict[int, list[rules.TaskFacts]] = {}
+        # The tasks by the thresholds they are held to (plans rarely set their own):
+        # one pass of the rules, and one query for the missing reports, per set.
+        groups: dict[rules.Thresholds, list[rules.TaskFacts]] = {}
         for task in tasks:
-            by_grace.setdefault(limits_of[task.id].report_grace_days, []).append(task)
+            plan_id = plans[task.id]
+            groups.setdefault(by_plan.get(plan_id, limits) if plan_id else limits, []).append(task)
         missing: dict[int, periods.Period] = {}
+        by_grace: dict[int, list[rules.TaskFacts]] = {}
+        for group_limits, group in groups.items():
+            by_grace.setdefault(group_limits.report_grace_days, []).extend(group)
         for grace, group in by_grace.items():
             missing.update(_missing(group, today, grace))
-        alike = _latest_likeness()
         notices = _open_notices()
         wanted: dict[tuple[int, str], rules.Finding] = {}
-        for task in tasks:
-            task_limits = limits_of[task.id]
-            for finding in rules.evaluate(
-                task,
-                today,
-                task_limits,
-                missing=missing.get(task.id),
-                likeness=alike.get(task.id),
-                notice_due=notices.get(task.id),
-            ):
-                wanted[(task.id, finding.rule)] = finding
+        for group_limits, group in groups.items():
+            wanted.update(
+                rules.evaluate_all(
+                    group, today, group_limits, missing=missing, likeness=alike, notices=notices
+                )
+            )
         return _apply(wanted, units, now, ScanResult(tasks=len(tasks)))
 
 
@@ -255,78 +331,70 @@ def _apply(
     now: dt.datetime,
     result: ScanResult,
 ) -> ScanResult:
-    # Tuples, not model instances: on a rescan nearly all stay as they are, and
-    # only those that change are made into instances (12,000 at province scale).
+    """Bring the active warnings in line with ``wanted``: compared as tuples
+    keyed by (task, rule), only the differences written, in bulk (bulk.py);
+    only those become model instances, for the result and the messages."""
+    stored = _Facts()
     active = {
         (task_id, rule): (pk, unit_id, level, facts)
-        for pk, task_id, unit_id, rule, level, facts in TaskWarning.objects.filter(
-            cleared_at__isnull=True
-        ).values_list(*FIELDS)
+        for pk, task_id, unit_id, rule, level, facts in _rows(
+            TaskWarning.objects.filter(cleared_at__isnull=True).order_by().values_list(*FIELDS)
+        )
     }
-    events: list[WarningEvent] = []
-    changed: list[TaskWarning] = []
-    for key, (pk, unit_id, level, facts) in active.items():
+    events: list[tuple[int, str, int, dict[str, Any]]] = []
+    changed: list[tuple[int, int, dict[str, Any]]] = []
+    cleared: list[int] = []
+    for key, (pk, unit_id, level, text) in active.items():
         finding = wanted.get(key)
+        facts = stored[text]
         if finding is not None and finding.level == level and finding.facts == facts:
             continue
-        # As .only() would make it: the other fields deferred, read if asked for.
-        warning = TaskWarning.from_db(None, FIELDS, [pk, key[0], unit_id, key[1], level, facts])
         if finding is None:
+            warning = TaskWarning.from_db(None, FIELDS, [pk, key[0], unit_id, key[1], level, facts])
             warning.cleared_at = now
             result.cleared.append(warning)
-            events.append(
-                WarningEvent(
-                    warning=warning,
-                    kind="cleared",
-                    level=warning.level,
-                    facts=warning.facts,
-                    at=now,
-                )
-            )
-        else:
-            if finding.level != warning.level:
-                kind = "escalated" if finding.level > warning.level else "eased"
-                (result.escalated if kind == "escalated" else result.eased).append(warning)
-                events.append(
-                    WarningEvent(
-                        warning=warning, kind=kind, level=finding.level, facts=finding.facts, at=now
-                    )
-                )
-            else:
-                result.updated += 1
-            warning.level, warning.facts, warning.changed_at = finding.level, finding.facts, now
-            changed.append(warning)
-    if result.cleared:
-        TaskWarning.objects.filter(pk__in=[w.pk for w in result.cleared]).update(cleared_at=now)
-    if changed:
-        TaskWarning.objects.bulk_update(changed, ["level", "facts", "changed_at"], batch_size=500)
-    new = [
-        TaskWarning(
-            task_id=task_id,
-            unit_id=units[task_id],
-            rule=rule,
-            level=finding.level,
-            facts=finding.facts,
-            raised_at=now,
-            changed_at=now,
+            cleared.append(pk)
+            events.append((pk, WarningEvent.Kind.CLEARED.value, level, facts))
+            continue
+        # As .only() would make it: the other fields deferred, read if asked for.
+        warning = TaskWarning.from_db(
+            None, FIELDS, [pk, key[0], unit_id, key[1], finding.level, finding.facts]
         )
+        warning.changed_at = now
+        if finding.level != level:
+            if finding.level > level:
+                kind = WarningEvent.Kind.ESCALATED.value
+                result.escalated.append(warning)
+            else:
+                kind = WarningEvent.Kind.EASED.value
+                result.eased.append(warning)
+            events.append((pk, kind, finding.level, finding.facts))
+        else:
+            result.updated += 1
+        changed.append((pk, finding.level, finding.facts))
+    new = [
+        (task_id, units[task_id], rule, finding.level, finding.facts)
         for (task_id, rule), finding in wanted.items()
         if (task_id, rule) not in active
     ]
-    if new:
-        TaskWarning.objects.bulk_create(new, batch_size=500)
-        if new[0].pk is None:  # backends that do not return ids
-            keys = {(w.task_id, w.rule) for w in new}
-            new = [
-                w
-                for w in TaskWarning.objects.filter(cleared_at__isnull=True, raised_at=now)
-                if (w.task_id, w.rule) in keys
-            ]
-        result.raised = new
-        events += [
-            WarningEvent(warning=w, kind="raised", level=w.level, facts=w.facts, at=now)
-            for w in new
-        ]
+    ids = bulk.insert_warnings(new, now) if new else {}
+    for task_id, unit_id, rule, level, facts in new:
+        pk = ids[task_id, rule]
+        warning = TaskWarning.from_db(
+            None, ALL_FIELDS, [pk, task_id, unit_id, rule, level, facts, now, now, None, None]
+        )
+        result.raised.append(warning)
+        events.append((pk, WarningEvent.Kind.RAISED.value, level, facts))
+    if cleared:
+        bulk.clear_warnings(cleared, now)
+    if changed:
+        bulk.update_warnings(changed, now)
     if events:
-        WarningEvent.objects.bulk_create(events, batch_size=500)
+        bulk.insert_events(events, now)
+    result.written = {
+        "inserted": len(new),
+        "updated": len(changed),
+        "cleared": len(cleared),
+        "events": len(events),
+    }
     return result
