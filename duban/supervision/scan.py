@@ -18,15 +18,19 @@ backs that up.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
+import gc
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import (
     Case,
+    CharField,
     DateField,
     F,
     FloatField,
@@ -37,7 +41,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 
 from duban.lib import periods, rules
@@ -141,19 +145,35 @@ def _task_facts() -> tuple[
         )
         .values("counted")[:1]
     )
+    start: Any
+    deadline: Any
+    if connection.vendor == "sqlite":
+        # SQLite's driver makes a date of a date column's text through a Python
+        # function, value by value (72,000 at province scale): read as text, each
+        # distinct date is made once (_Dates).
+        start, deadline = Cast("start_date", CharField()), Cast("deadline", CharField())
+    else:
+        start, deadline = F("start_date"), F("deadline")
     query = (
         Task.objects.filter(state__in=OPEN_STATES)
-        .annotate(stopped_on=stopped, assigned_on=assigned, latest_likeness=Subquery(latest))
+        .annotate(
+            stopped_on=stopped,
+            assigned_on=assigned,
+            latest_likeness=Subquery(latest),
+            begins=start,
+            due=deadline,
+            done=Cast("progress", FloatField()),  # not a Decimal to convert
+        )
         .order_by()
         .values_list(
             "id",
             "state",
             "is_parent",
             "cadence",
-            "start_date",
-            "deadline",
+            "begins",
+            "due",
             "deadline_moves",
-            "progress",
+            "done",
             "assigned_on",
             "stopped_on",
             "lead_unit_id",
@@ -196,7 +216,7 @@ def _task_facts() -> tuple[
                 dates[start],
                 dates[deadline],
                 moves,
-                float(progress),
+                progress,
                 dates[assigned_on],
                 dates[stopped_on],
                 tuple(steps[pk]) if pk in steps else (),
@@ -223,21 +243,27 @@ def _plan_limits(default: rules.Thresholds) -> dict[int, rules.Thresholds]:
     return found
 
 
-def _latest_owed_period(task: rules.TaskFacts, today: dt.date, grace: int) -> periods.Period | None:
+def _latest_owed_period(
+    task: rules.TaskFacts,
+    today: dt.date,
+    grace: int,
+    containing: Callable[[dt.date, str], periods.Period] = periods.period_containing,
+) -> periods.Period | None:
     """``rules.latest_owed_period``, found from the end instead of by listing
     every period since the task began (the same period: the latest one that
     began by the deadline and ended before the cut-off, if it is not before
-    the task's first)."""
+    the task's first). ``containing``: ``periods.period_containing``, or a
+    cache of it for a scan's day."""
     if task.is_parent or task.deadline < task.start_date:
         return None
     cutoff = today - dt.timedelta(days=grace)
     if task.stopped_on is not None:
         cutoff = min(cutoff, task.stopped_on)
     day = min(task.deadline, cutoff - dt.timedelta(days=1))
-    last = periods.period_containing(day, task.cadence)
+    last = containing(day, task.cadence)
     if last.end >= cutoff:
-        last = last.previous()
-    first = periods.period_containing(task.start_date, task.cadence)
+        last = containing(last.start - dt.timedelta(days=1), task.cadence)  # the one before
+    first = containing(task.start_date, task.cadence)
     return last if last.start >= first.start else None
 
 
@@ -247,15 +273,41 @@ def _missing(tasks: list[rules.TaskFacts], today: dt.date, grace: int) -> dict[i
     One query: the (task, period) pairs go in as one JSON parameter, joined
     to the reports through the (task, period_label) unique index, so only the
     reports asked about are read."""
-    owed = {}
-    known: dict[tuple[object, ...], periods.Period | None] = {}  # tasks share their dates
+    owed: dict[int, periods.Period] = {}
+    labels: dict[str, str] = {}
+    # Tasks share their dates, and their periods a few hundred days. A deadline
+    # from the day before the cut-off on does not move the period owed (the
+    # cut-off, or the earlier day a task asked to close, decides it), so such a
+    # deadline is left out of the key.
+    known: dict[tuple[object, ...], tuple[periods.Period, str] | None] = {}
+    containing = functools.lru_cache(maxsize=None)(periods.period_containing)
+    named: dict[tuple[dt.date, str], str] = {}
+    late = today - dt.timedelta(days=grace + 1)  # due before the day before the cut-off
     for task in tasks:
-        key = (task.is_parent, task.start_date, task.deadline, task.cadence, task.stopped_on)
-        if key not in known:
-            known[key] = _latest_owed_period(task, today, grace)
-        period = known[key]
-        if period is not None:
-            owed[task.id] = period
+        if task.is_parent:
+            continue
+        deadline = task.deadline
+        key = (
+            task.start_date,
+            deadline if deadline < late else deadline < task.start_date,
+            task.cadence,
+            task.stopped_on,
+        )
+        try:
+            found = known[key]
+        except KeyError:
+            period = _latest_owed_period(task, today, grace, containing)
+            if period is None:
+                found = None
+            else:
+                name = (period.start, period.cadence)
+                if name not in named:
+                    named[name] = period.label
+                found = (period, named[name])
+            known[key] = found
+        if found is not None:
+            owed[task.id] = found[0]
+            labels[str(task.id)] = found[1]
     if not owed:
         return {}
     if connection.vendor == "postgresql":
@@ -272,7 +324,7 @@ def _missing(tasks: list[rules.TaskFacts], today: dt.date, grace: int) -> dict[i
             " WHERE r.task_id = CAST(owed.key AS INTEGER) AND r.period_label = owed.value"
             " AND r.state IN (%s, %s)"
         )
-    params = [json.dumps({str(tid): p.label for tid, p in owed.items()}), *COUNTED]
+    params = [json.dumps(labels), *COUNTED]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         filed = {row[0] for row in cursor.fetchall()}
@@ -290,13 +342,29 @@ def _open_notices() -> dict[int, dt.date]:
     return dict(rows)
 
 
+@contextlib.contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """The cyclic garbage collector off while the scan works: it makes some
+    200,000 tuples and dicts at province scale, none in a cycle (refcounting
+    frees them), and the collector, set off every 700 of them to walk the
+    young objects and now and then all of them, took a quarter of a
+    no-change rescan's CPU time. Back on as it was afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def scan(*, today: dt.date | None = None, limits: rules.Thresholds | None = None) -> ScanResult:
     now = timezone.now()
     today = today or timezone.localdate(now)
     # The installation's grace (DUBAN_REPORT_GRACE_DAYS) unless a plan sets its own:
     # the same due date as the pages (Plan.report_grace_days).
     limits = limits or rules.Thresholds(report_grace_days=default_grace())
-    with transaction.atomic():
+    with transaction.atomic(), _without_cyclic_gc():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
@@ -304,10 +372,17 @@ def scan(*, today: dt.date | None = None, limits: rules.Thresholds | None = None
         by_plan = _plan_limits(limits)
         # The tasks by the thresholds they are held to (plans rarely set their own):
         # one pass of the rules, and one query for the missing reports, per set.
-        groups: dict[rules.Thresholds, list[rules.TaskFacts]] = {}
+        # (By the plan first: a Thresholds hashes in Python, a plan's id does not.)
+        of_plans: dict[int | None, list[rules.TaskFacts]] = {}
         for task in tasks:
             plan_id = plans[task.id]
-            groups.setdefault(by_plan.get(plan_id, limits) if plan_id else limits, []).append(task)
+            if plan_id in of_plans:
+                of_plans[plan_id].append(task)
+            else:
+                of_plans[plan_id] = [task]
+        groups: dict[rules.Thresholds, list[rules.TaskFacts]] = {}
+        for plan_id, group in of_plans.items():
+            groups.setdefault(by_plan.get(plan_id, limits) if plan_id else limits, []).extend(group)
         missing: dict[int, periods.Period] = {}
         by_grace: dict[int, list[rules.TaskFacts]] = {}
         for group_limits, group in groups.items():
@@ -335,22 +410,19 @@ def _apply(
     keyed by (task, rule), only the differences written, in bulk (bulk.py);
     only those become model instances, for the result and the messages."""
     stored = _Facts()
-    active = {
-        (task_id, rule): (pk, unit_id, level, facts)
-        for pk, task_id, unit_id, rule, level, facts in _rows(
-            TaskWarning.objects.filter(cleared_at__isnull=True).order_by().values_list(*FIELDS)
-        )
-    }
+    wanted = dict(wanted)  # what is left of it once the active warnings are gone through: new
     events: list[tuple[int, str, int, dict[str, Any]]] = []
     changed: list[tuple[int, int, dict[str, Any]]] = []
     cleared: list[int] = []
-    for key, (pk, unit_id, level, text) in active.items():
-        finding = wanted.get(key)
+    for pk, task_id, unit_id, rule, level, text in _rows(
+        TaskWarning.objects.filter(cleared_at__isnull=True).order_by().values_list(*FIELDS)
+    ):
+        finding = wanted.pop((task_id, rule), None)
         facts = stored[text]
         if finding is not None and finding.level == level and finding.facts == facts:
             continue
         if finding is None:
-            warning = TaskWarning.from_db(None, FIELDS, [pk, key[0], unit_id, key[1], level, facts])
+            warning = TaskWarning.from_db(None, FIELDS, [pk, task_id, unit_id, rule, level, facts])
             warning.cleared_at = now
             result.cleared.append(warning)
             cleared.append(pk)
@@ -358,7 +430,7 @@ def _apply(
             continue
         # As .only() would make it: the other fields deferred, read if asked for.
         warning = TaskWarning.from_db(
-            None, FIELDS, [pk, key[0], unit_id, key[1], finding.level, finding.facts]
+            None, FIELDS, [pk, task_id, unit_id, rule, finding.level, finding.facts]
         )
         warning.changed_at = now
         if finding.level != level:
@@ -375,7 +447,6 @@ def _apply(
     new = [
         (task_id, units[task_id], rule, finding.level, finding.facts)
         for (task_id, rule), finding in wanted.items()
-        if (task_id, rule) not in active
     ]
     ids = bulk.insert_warnings(new, now) if new else {}
     for task_id, unit_id, rule, level, facts in new:
