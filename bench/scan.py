@@ -291,7 +291,7 @@ def timed_scan(
     seconds, cpu, result, queries, written = sorted(samples, key=lambda s: s[0])[len(samples) // 2]
     if getattr(result, "written", None):  # the scan's own count (from issue 15) must agree
         assert result.written == written, (result.written, written)
-    kinds = Counter(q["sql"].lstrip().split(None, 1)[0].upper() for q in queries)
+    kinds = Counter(_verb(q["sql"]) for q in queries)
     writes = sum(kinds[k] for k in WRITES)
     raised = Counter(w.rule for w in result.raised)
     floor = floor_of(today or timezone.localdate(), floor_repeat)
@@ -319,6 +319,17 @@ def timed_scan(
             for q in sorted(queries, key=lambda q: -float(q["time"]))[:4]
         ],
     }
+
+
+def _verb(sql: str) -> str:
+    """SELECT, INSERT, UPDATE...; a statement with a WITH clause (PostgreSQL's
+    warnings and their events raised in one) counts as what it writes."""
+    verb = sql.lstrip().split(None, 1)[0].upper()
+    if verb == "WITH":
+        for write in WRITES:
+            if f"{write} " in sql.upper():
+                return write
+    return verb
 
 
 def reset_warnings() -> int:
@@ -449,6 +460,7 @@ def report(results: list[dict[str, Any]], show_queries: bool) -> None:
             f"{r['migrate_seconds']:.1f} s"
         )
         rows = []
+        sqlite = r["database"].startswith("SQLite")
         for run in r["runs"]:
             w, fl = run["written"], run["floor"]
             rows.append(
@@ -460,7 +472,8 @@ def report(results: list[dict[str, Any]], show_queries: bool) -> None:
                     _sec(fl["seconds"]),
                     _sec(fl["cpu_seconds"]),
                     f"{run['seconds'] / fl['seconds']:.2f}x",
-                    f"{run['cpu_seconds'] / fl['cpu_seconds']:.2f}x",
+                    # With PostgreSQL the floor's CPU is only this process's wait.
+                    f"{run['cpu_seconds'] / fl['cpu_seconds']:.2f}x" if sqlite else "-",
                     f"{run['reads']} + {run['writes']}",
                     f"{w['inserted']} / {w['updated']} / {w['cleared']} / {w['events']}",
                     run["raised"],

@@ -74,28 +74,40 @@ def facts_text(facts: dict[str, Any]) -> str:
 
 
 def insert_warnings(
-    rows: Sequence[tuple[int, int, str, int, dict[str, Any]]], now: dt.datetime
+    rows: Sequence[tuple[int, int, str, int, dict[str, Any]]],
+    now: dt.datetime,
+    event: str | None = None,
 ) -> dict[tuple[int, str], int]:
     """Raise new warnings: (task id, unit id, rule, level, facts) each, raised
-    and changed at ``now``. Answers their ids by (task id, rule)."""
+    and changed at ``now``; with ``event``, an event of that kind for each, at
+    ``now``, copied from the row inserted (on PostgreSQL in the same
+    statement). Answers their ids by (task id, rule)."""
     ids: dict[tuple[int, str], int] = {}
     stamp = _stamp(now)
     one = f"(%s, %s, %s, %s, {_json()}, %s, %s)"
     with connection.cursor() as cursor:
         if _ARRAYS:
             task_ids, unit_ids, names, levels, facts = zip(*rows, strict=True)
-            cursor.execute(
+            insert = (
                 f"INSERT INTO {WARNINGS} (task_id, unit_id, rule, level, facts, raised_at, "  # noqa: S608
                 "changed_at) SELECT v.task_id, v.unit_id, v.rule, v.level, v.facts, %s, %s "
                 "FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::smallint[], "
                 "%s::jsonb[]) AS v (task_id, unit_id, rule, level, facts) "
-                "RETURNING id, task_id, rule",
-                [stamp, stamp, list(task_ids), list(unit_ids), list(names), list(levels)]
-                + [[facts_text(f) for f in facts]],
             )
+            params = [stamp, stamp, list(task_ids), list(unit_ids), list(names), list(levels)]
+            params.append([facts_text(f) for f in facts])
+            if event is None:
+                cursor.execute(insert + "RETURNING id, task_id, rule", params)
+            else:
+                cursor.execute(
+                    f"WITH new AS ({insert}RETURNING id, task_id, rule, level, facts), "  # noqa: S608
+                    f"events AS (INSERT INTO {EVENTS} (warning_id, kind, level, facts, at) "
+                    "SELECT id, %s, level, facts, %s FROM new) SELECT id, task_id, rule FROM new",
+                    [*params, event, stamp],
+                )
             return {(task_id, rule): pk for pk, task_id, rule in cursor.fetchall()}
         for batch in _batches(rows, 7):
-            params: list[Any] = []
+            params = []
             for task_id, unit_id, rule, level, facts in batch:
                 params += [task_id, unit_id, rule, level, facts_text(facts), stamp, stamp]
             cursor.execute(
@@ -105,7 +117,10 @@ def insert_warnings(
                 params,
             )
             if RETURNING:
-                ids.update({(task_id, rule): pk for pk, task_id, rule in cursor.fetchall()})
+                found = {(task_id, rule): pk for pk, task_id, rule in cursor.fetchall()}
+                if event is not None:
+                    _copy_events(cursor, list(found.values()), event, stamp)
+                ids.update(found)
         if not RETURNING:  # the active warnings raised at ``now`` are these
             cursor.execute(
                 f"SELECT id, task_id, rule FROM {WARNINGS} "  # noqa: S608
@@ -113,7 +128,20 @@ def insert_warnings(
                 [stamp],
             )
             ids = {(task_id, rule): pk for pk, task_id, rule in cursor.fetchall()}
+            if event is not None:
+                for batch in _batches(list(ids.values()), 1):
+                    _copy_events(cursor, batch, event, stamp)
     return ids
+
+
+def _copy_events(cursor: Any, ids: Sequence[int], kind: str, stamp: Any) -> None:
+    """An event of ``kind`` for each of the warnings ``ids``, with its level and facts."""
+    cursor.execute(
+        f"INSERT INTO {EVENTS} (warning_id, kind, level, facts, at) "  # noqa: S608
+        f"SELECT id, %s, level, facts, %s FROM {WARNINGS} "
+        f"WHERE id IN ({', '.join(['%s'] * len(ids))})",
+        [kind, stamp, *ids],
+    )
 
 
 def update_warnings(rows: Sequence[tuple[int, int, dict[str, Any]]], now: dt.datetime) -> int:

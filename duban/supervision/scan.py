@@ -470,14 +470,13 @@ def _apply(
         (task_id, units[task_id], rule, finding.level, finding.facts)
         for (task_id, rule), finding in wanted.items()
     ]
-    ids = bulk.insert_warnings(new, now) if new else {}
+    ids = bulk.insert_warnings(new, now, event=WarningEvent.Kind.RAISED.value) if new else {}
     for task_id, unit_id, rule, level, facts in new:
         pk = ids[task_id, rule]
         warning = TaskWarning.from_db(
             None, ALL_FIELDS, [pk, task_id, unit_id, rule, level, facts, now, now, None, None]
         )
         result.raised.append(warning)
-        events.append((pk, WarningEvent.Kind.RAISED.value, level, facts))
     if cleared:
         bulk.clear_warnings(cleared, now)
     if changed:
@@ -488,6 +487,6 @@ def _apply(
         "inserted": len(new),
         "updated": len(changed),
         "cleared": len(cleared),
-        "events": len(events),
+        "events": len(events) + len(new),
     }
     return result
