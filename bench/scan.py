@@ -15,7 +15,8 @@ The scan runs on a copy, never on the generated data: a copy of the SQLite
 file (``<data dir>-scan/``) or ``CREATE DATABASE <name>_<scale>_scan TEMPLATE
 <name>_<scale>``, deleted afterwards (``--keep-copy`` keeps it). On the copy,
 in a child process with production settings: every warning, warning event and
-appeal is deleted, then
+appeal is deleted, the planner's statistics brought up to date (``ANALYZE``,
+as the nightly upkeep does), then
 
 1. the first scan, from no warnings;
 2. the same scan again at once, nothing changed (``--repeat`` times, median):
@@ -25,16 +26,22 @@ appeal is deleted, then
    report (the missing period), then others (the current period), each by a
    liaison of the lead unit; then the scan again;
 4. the scan of the next day (``scan(today=tomorrow)``): what the first scan
-   after midnight does, when every warning that counts days is rewritten.
+   after midnight does; facts that count days hold dates, so it writes only
+   the warnings whose level or cause changed.
 
 For each: wall and CPU seconds (CPU of this process: with SQLite that includes
 the SQL, with PostgreSQL not), the time of the SQL statements as
 ``CaptureQueriesContext`` records them (with SQLite, rows fetched after the
-first are not in it), SQL queries (SELECTs and writes apart: the SELECTs are
-a fixed number, the writes go in batches (500 rows; with SQLite, 111 warnings
-or 199 events, Django keeping to 999 parameters) so they follow what
-changed), open tasks, warnings raised, escalated, eased, cleared and updated;
-with both scales, the ratio province/city. Aim: about 1 s for the province.
+first are not in it); the floor (``bench/floor.py``: one SQL statement that
+answers the same question, what the database alone costs) on the same data
+and day, warm median of 3, and the ratio scan/floor, with a line if its
+findings are not the active warnings the scan left; SQL queries (SELECTs and
+writes apart: the SELECTs are a fixed number, the writes go in batches, so
+they follow what changed); the rows written, counted in the tables after the
+scan (warnings inserted, updated, cleared; warning events); open tasks,
+warnings raised, escalated, eased, cleared and updated; with both scales, the
+ratio province/city. Aims (issue 15): a no-change rescan of the province
+within 1.5x of the floor, its first scan under 2 s.
 """
 
 from __future__ import annotations
@@ -226,28 +233,68 @@ def run_scale(scale: str, args: argparse.Namespace) -> dict[str, Any]:
 # --- the measurement, in the child process, on the copy ---------------------------
 
 
-def timed_scan(label: str, runs: int = 1, today: dt.date | None = None) -> dict[str, Any]:
-    """Scan ``runs`` times; the figures of the median run, its queries counted."""
+def written_since(start: dt.datetime) -> dict[str, int]:
+    """The rows a scan that began at ``start`` wrote, counted in the tables:
+    warnings inserted, updated (their level or facts) and cleared, events."""
+    from duban.supervision.models import TaskWarning, WarningEvent
+
+    return {
+        "inserted": TaskWarning.objects.filter(raised_at__gte=start).count(),
+        "updated": TaskWarning.objects.filter(raised_at__lt=start, changed_at__gte=start).count(),
+        "cleared": TaskWarning.objects.filter(cleared_at__gte=start).count(),
+        "events": WarningEvent.objects.filter(at__gte=start).count(),
+    }
+
+
+def floor_of(today: dt.date, repeat: int) -> dict[str, Any]:
+    """The floor statement (bench/floor.py) on the same data and day, and
+    whether its findings are the active warnings the scan left."""
+    import floor
+    from django.db import connection
+
+    from duban.supervision.models import TaskWarning
+
+    connection.ensure_connection()
+    run = floor.timed(connection.connection, connection.vendor, today, repeat)
+    active = set(
+        TaskWarning.objects.filter(cleared_at__isnull=True).values_list("task_id", "rule", "level")
+    )
+    found = set(run.pop("rows"))
+    run["same_as_scan"] = found == active
+    run["only_floor"], run["only_scan"] = len(found - active), len(active - found)
+    return run
+
+
+def timed_scan(
+    label: str, runs: int = 1, today: dt.date | None = None, floor_repeat: int = 3
+) -> dict[str, Any]:
+    """Scan ``runs`` times; the figures of the median run, its queries and the
+    rows it wrote counted; then the floor on the same day."""
     import gc
 
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
 
     from duban.supervision.scan import scan
 
     samples = []
     for _ in range(runs):
         gc.collect()
+        began = timezone.now()
         start, start_cpu = time.perf_counter(), time.process_time()
         with CaptureQueriesContext(connection) as ctx:
             result = scan(today=today)
         seconds = time.perf_counter() - start
         cpu = time.process_time() - start_cpu
-        samples.append((seconds, cpu, result, list(ctx.captured_queries)))
-    seconds, cpu, result, queries = sorted(samples, key=lambda s: s[0])[len(samples) // 2]
-    kinds = Counter(q["sql"].lstrip().split(None, 1)[0].upper() for q in queries)
+        samples.append((seconds, cpu, result, list(ctx.captured_queries), written_since(began)))
+    seconds, cpu, result, queries, written = sorted(samples, key=lambda s: s[0])[len(samples) // 2]
+    if getattr(result, "written", None):  # the scan's own count (from issue 15) must agree
+        assert result.written == written, (result.written, written)
+    kinds = Counter(_verb(q["sql"]) for q in queries)
     writes = sum(kinds[k] for k in WRITES)
     raised = Counter(w.rule for w in result.raised)
+    floor = floor_of(today or timezone.localdate(), floor_repeat)
     return {
         "label": label,
         "seconds": seconds,
@@ -257,6 +304,8 @@ def timed_scan(label: str, runs: int = 1, today: dt.date | None = None) -> dict[
         "queries": len(queries),
         "reads": kinds["SELECT"],
         "writes": writes,
+        "written": written,
+        "floor": floor,
         "tasks": result.tasks,
         "raised": len(result.raised),
         "raised_by_rule": dict(sorted(raised.items())),
@@ -270,6 +319,17 @@ def timed_scan(label: str, runs: int = 1, today: dt.date | None = None) -> dict[
             for q in sorted(queries, key=lambda q: -float(q["time"]))[:4]
         ],
     }
+
+
+def _verb(sql: str) -> str:
+    """SELECT, INSERT, UPDATE...; a statement with a WITH clause (PostgreSQL's
+    warnings and their events raised in one) counts as what it writes."""
+    verb = sql.lstrip().split(None, 1)[0].upper()
+    if verb == "WITH":
+        for write in WRITES:
+            if f"{write} " in sql.upper():
+                return write
+    return verb
 
 
 def reset_warnings() -> int:
@@ -355,6 +415,12 @@ def measure(share: float, repeat: int, seed: int) -> dict[str, Any]:
     started = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)  # the data may predate one
     migrated = time.perf_counter() - started
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:  # the planner's statistics, as the nightly upkeep
+        cursor.execute("ANALYZE")
+    analyzed = time.perf_counter() - started
     deleted = reset_warnings()
     reports = ProgressReport.objects.count()
     first = timed_scan("first scan (no warnings)")
@@ -373,6 +439,7 @@ def measure(share: float, repeat: int, seed: int) -> dict[str, Any]:
         "open_tasks": Task.objects.filter(state__in=OPEN_STATES).count(),
         "reports": reports,
         "migrate_seconds": migrated,
+        "analyze_seconds": analyzed,
         "deleted_warnings": deleted,
         "change": change,
         "runs": [first, again, after, tomorrow],
@@ -393,17 +460,22 @@ def report(results: list[dict[str, Any]], show_queries: bool) -> None:
             f"{r['migrate_seconds']:.1f} s"
         )
         rows = []
+        sqlite = r["database"].startswith("SQLite")
         for run in r["runs"]:
+            w, fl = run["written"], run["floor"]
             rows.append(
                 [
                     run["label"],
-                    run["seconds"],
-                    run["cpu_seconds"],
-                    run["sql_seconds"],
-                    run["queries"],
-                    run["reads"],
-                    run["writes"],
-                    run["tasks"],
+                    _sec(run["seconds"]),
+                    _sec(run["cpu_seconds"]),
+                    _sec(run["sql_seconds"]),
+                    _sec(fl["seconds"]),
+                    _sec(fl["cpu_seconds"]),
+                    f"{run['seconds'] / fl['seconds']:.2f}x",
+                    # With PostgreSQL the floor's CPU is only this process's wait.
+                    f"{run['cpu_seconds'] / fl['cpu_seconds']:.2f}x" if sqlite else "-",
+                    f"{run['reads']} + {run['writes']}",
+                    f"{w['inserted']} / {w['updated']} / {w['cleared']} / {w['events']}",
                     run["raised"],
                     run["escalated"],
                     run["eased"],
@@ -418,18 +490,34 @@ def report(results: list[dict[str, Any]], show_queries: bool) -> None:
                     "s",
                     "CPU s",
                     "SQL s",
+                    "floor s",
+                    "floor CPU s",
+                    "scan/floor",
+                    "CPU",
                     "queries",
-                    "SELECTs",
-                    "writes",
-                    "open tasks",
+                    "rows: ins. / upd. / clr. / events",
                     "raised",
                     "escal.",
                     "eased",
                     "cleared",
                     "updated",
                 ],
-                [[row[0], *(_sec(v) for v in row[1:4]), *row[4:]] for row in rows],
+                rows,
             )
+        )
+        for run in r["runs"]:
+            fl = run["floor"]
+            if not fl["same_as_scan"]:
+                print(
+                    f"  the floor's findings are NOT the active warnings after {run['label']}: "
+                    f"{fl['only_floor']} only in the floor, {fl['only_scan']} only in the scan"
+                )
+        print(
+            f"  {r['open_tasks']:,} open tasks; floor runs (s): "
+            + "; ".join(
+                ", ".join(f"{s:.3f}" for s in run["floor"]["all_seconds"]) for run in r["runs"]
+            )
+            + f"; ANALYZE took {r['analyze_seconds']:.1f} s"
         )
         again = r["runs"][1]
         for run in r["runs"]:

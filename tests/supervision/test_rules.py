@@ -346,3 +346,42 @@ def test_the_scans_quick_reading_of_the_latest_owed_period_is_the_definitions():
         )
 
     check()
+
+
+@pytest.mark.django_db
+def test_the_scans_missing_reports_are_each_tasks_latest_owed_period_when_none_is_filed():
+    """The scan works the owed periods out once per set of dates that decide
+    them (tasks share start dates, and a deadline after the cut-off does not
+    matter): each task's must still be its own, as the definition gives."""
+    import random
+
+    from duban.supervision.scan import _missing
+
+    rng = random.Random(15)
+    starts = [dt.date(2026, 1, 5) + dt.timedelta(days=rng.randrange(300)) for _ in range(12)]
+    for today in (dt.date(2026, 3, 2), dt.date(2026, 6, 17), dt.date(2026, 11, 30)):
+        tasks = []
+        for n in range(400):
+            start = rng.choice(starts)
+            stopped = rng.choice([None, None, start + dt.timedelta(days=rng.choice([20, 45, 80]))])
+            tasks.append(
+                rules.TaskFacts(
+                    id=n + 1,
+                    state="closing" if stopped else "in_progress",
+                    is_parent=rng.random() < 0.05,
+                    cadence=rng.choice(["weekly", "monthly"]),
+                    start_date=start,
+                    deadline=start + dt.timedelta(days=rng.choice([-3, 10, 40, 70, 120, 200])),
+                    deadline_moves=0,
+                    progress=0.0,
+                    assigned_on=None,
+                    stopped_on=stopped,
+                )
+            )
+        for grace in (0, 1, 3):
+            expected = {
+                task.id: period
+                for task in tasks
+                if (period := rules.latest_owed_period(task, today, grace)) is not None
+            }
+            assert _missing(tasks, today, grace) == expected
