@@ -85,13 +85,23 @@ def unit_rows(
         named = set(units_named(Unit.objects.all(), text).values_list("pk", flat=True))
         rows = [row for row in rows if getattr(unit_of(row), "pk", unit_of(row)) in named]
     page = Paginator(rows, per_page or ROWS_PAGE).get_page(request.GET.get(param) if paged else 1)
+    return _shown(request, page, text, len(rows), param)
+
+
+def _shown(request: HttpRequest, page: Page, text: str, found: int, param: str) -> UnitRows[Any]:
+    """The page, with the parameters its pager and its search form carry on."""
     others = [(key, values) for key, values in request.GET.lists() if key != param]
     kept = [(key, value) for key, values in others if key != "q" for value in values]
-    return UnitRows(
-        page=page,
-        q=text,
-        query=urlencode(others, doseq=True),
-        found=len(rows),
-        kept=kept,
-        param=param,
-    )
+    query = urlencode(others, doseq=True)
+    return UnitRows(page=page, q=text, query=query, found=found, kept=kept, param=param)
+
+
+def unit_page(request: HttpRequest, records: Any, unit_field: str = "unit") -> UnitRows[Any]:
+    """``unit_rows`` for records a queryset holds in the page's order (their
+    figures worked out for the page's records only): the search and the page
+    in SQL, so a province's 5,000 records are never all read."""
+    text = search_text(request)
+    if text:
+        records = records.filter(**{f"{unit_field}__in": units_named(Unit.objects.all(), text)})
+    page = Paginator(records, ROWS_PAGE).get_page(request.GET.get("page"))
+    return _shown(request, page, text, page.paginator.count, "page")

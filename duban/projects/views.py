@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST
 from duban.lib import cohorts, investment, periods
 from duban.lib.ids import parse_id
 from duban.org.http import AuthedRequest, download
-from duban.org.paging import unit_rows
+from duban.org.paging import unit_page
 from duban.org.scope import scope_of
 from duban.work.attachments import ALLOWED
 from duban.work.queries import visible_meetings
@@ -477,15 +477,16 @@ def indicator_list(request: AuthedRequest) -> HttpResponse:
         targets = targets.filter(indicator_id=indicator_id)
     if (unit_id := parse_id(chosen["unit"])) is not None:
         targets = targets.filter(unit_id=unit_id)
-    shown = unit_rows(request, indicators.progress(targets, today), lambda p: p.target.unit)
+    shown = unit_page(request, targets.order_by("indicator__position", "unit__path", "id"))
     chosen["q"] = shown.q
+    on_page = indicators.progress(targets.filter(pk__in=[t.pk for t in shown.rows]), today)
     return render(
         request,
         "projects/indicators.html",
         {
             "rows": [
                 (p, explain.reason(p.finding.rule, p.finding.facts) if p.finding else "")
-                for p in shown.rows
+                for p in on_page
             ],
             "shown": shown,
             "year": year,
