@@ -49,6 +49,19 @@ def _half_even(x: str) -> str:
     )
 
 
+# The parts both statements say alike (no braces, no %: they go into an
+# f-string and a statement with parameters).
+_INACTION_REPORT = """SELECT o.id, 'inaction_report', 2 FROM owed o
+ WHERE NOT EXISTS (SELECT 1 FROM work_progressreport r
+                   WHERE r.task_id = o.id AND r.period_label = o.label
+                     AND r.state IN ('submitted', 'accepted'))"""
+_POSTPONED_AND_FORMALISM = """SELECT id, 'postponed', 2 FROM t WHERE deadline_moves >= 2
+UNION ALL
+SELECT id, 'formalism', 2 FROM t
+ WHERE (SELECT CASE WHEN no_change THEN NULL ELSE likeness END FROM work_progressreport
+         WHERE task_id = t.id AND state IN ('submitted', 'accepted')
+         ORDER BY period_start DESC, id DESC LIMIT 1) >= 0.9"""
+
 SQLITE = f"""
 WITH k AS MATERIALIZED (SELECT CAST(julianday(:today) + 0.5 AS INTEGER) AS jt),
 t AS MATERIALIZED (
@@ -103,10 +116,7 @@ s AS MATERIALIZED (
 SELECT id, 'inaction_claim', 2 FROM t, k
  WHERE state = 'assigned' AND ja IS NOT NULL AND jt - ja > 2
 UNION ALL
-SELECT o.id, 'inaction_report', 2 FROM owed o
- WHERE NOT EXISTS (SELECT 1 FROM work_progressreport r
-                   WHERE r.task_id = o.id AND r.period_label = o.label
-                     AND r.state IN ('submitted', 'accepted'))
+{_INACTION_REPORT}
 UNION ALL
 SELECT id, 'overdue', 4 FROM t, k WHERE jd < jt
 UNION ALL
@@ -116,16 +126,12 @@ SELECT id, 'slow', CASE WHEN gap >= 30 THEN 4 ELSE 2 END FROM (
   SELECT id, {_half_even("x")} - {_half_even("progress")} AS gap FROM s
 ) WHERE gap >= 10
 UNION ALL
-SELECT id, 'postponed', 2 FROM t WHERE deadline_moves >= 2
-UNION ALL
-SELECT id, 'formalism', 2 FROM t
- WHERE (SELECT CASE WHEN no_change THEN NULL ELSE likeness END FROM work_progressreport
-         WHERE task_id = t.id AND state IN ('submitted', 'accepted')
-         ORDER BY period_start DESC, id DESC LIMIT 1) >= 0.9
+{_POSTPONED_AND_FORMALISM}
 """
 
 # PostgreSQL's round(double precision) uses rint(), half-even on this platform.
-POSTGRESQL = """
+POSTGRESQL = (
+    """
 WITH t AS MATERIALIZED (
   SELECT id, state, is_parent, cadence, start_date, deadline, deadline_moves,
          progress::float8 AS progress,
@@ -166,10 +172,9 @@ owed AS (
 SELECT id, 'inaction_claim', 2 FROM t
  WHERE state = 'assigned' AND assigned_on IS NOT NULL AND %(today)s::date - assigned_on > 2
 UNION ALL
-SELECT o.id, 'inaction_report', 2 FROM owed o
- WHERE NOT EXISTS (SELECT 1 FROM work_progressreport r
-                   WHERE r.task_id = o.id AND r.period_label = o.label
-                     AND r.state IN ('submitted', 'accepted'))
+"""
+    + _INACTION_REPORT
+    + """
 UNION ALL
 SELECT id, 'overdue', 4 FROM t WHERE deadline < %(today)s::date
 UNION ALL
@@ -187,13 +192,10 @@ SELECT id, 'slow', CASE WHEN gap >= 30 THEN 4 ELSE 2 END FROM (
            AND state <> 'assigned') s
  WHERE gap >= 10
 UNION ALL
-SELECT id, 'postponed', 2 FROM t WHERE deadline_moves >= 2
-UNION ALL
-SELECT id, 'formalism', 2 FROM t
- WHERE (SELECT CASE WHEN no_change THEN NULL ELSE likeness END FROM work_progressreport
-         WHERE task_id = t.id AND state IN ('submitted', 'accepted')
-         ORDER BY period_start DESC, id DESC LIMIT 1) >= 0.9
 """
+    + _POSTPONED_AND_FORMALISM
+    + "\n"
+)
 
 # What the statement leaves out: with any of it in the data, the floor is not the scan's set.
 LEFT_OUT = {

@@ -92,7 +92,9 @@ class Picker(FastSelect):
     aria_label: Any = ""
 
     def first(self, queryset: Any) -> list[Any]:
-        raise NotImplementedError
+        """The records shown before anything is typed: the first ``SHOWN`` in
+        the queryset's own order (a kind of record may choose better ones)."""
+        return list(queryset[: self.SHOWN])
 
     def in_order(self, shown: list[Any]) -> list[Any]:
         return shown
