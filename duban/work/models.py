@@ -174,10 +174,11 @@ def stopped_on() -> Any:
     return TruncDate(Coalesce(F("close_requested_at"), F("closed_at")))
 
 
-def owes_for(period: periods.Period) -> Q:
+def owes_for(period: periods.Period, prefix: str = "") -> Q:
     """The tasks that owe a report for ``period`` (``periods.owed_periods`` in SQL,
     its due date aside): leaves of its cadence, running during it, not put up
     for closing before it ended (``stopped_on`` after its last day).
+    ``prefix`` says it of a related task (``"task__"`` for reports).
 
     "Stopped after the last day" is said of the moments themselves, from the
     first moment of the next day in the office's time zone: the same tasks as
@@ -186,17 +187,20 @@ def owes_for(period: periods.Period) -> Q:
     after = dt.datetime.combine(
         period.end + dt.timedelta(days=1), dt.time.min, tzinfo=timezone.get_current_timezone()
     )
+    requested, closed = f"{prefix}close_requested_at", f"{prefix}closed_at"
     still_reporting = (
-        Q(close_requested_at__isnull=True, closed_at__isnull=True)
-        | Q(close_requested_at__gte=after)
-        | Q(close_requested_at__isnull=True, closed_at__gte=after)
+        Q(**{f"{requested}__isnull": True, f"{closed}__isnull": True})
+        | Q(**{f"{requested}__gte": after})
+        | Q(**{f"{requested}__isnull": True, f"{closed}__gte": after})
     )
     return (
         Q(
-            is_parent=False,
-            cadence=period.cadence,
-            start_date__lte=period.end,
-            deadline__gte=period.start,
+            **{
+                f"{prefix}is_parent": False,
+                f"{prefix}cadence": period.cadence,
+                f"{prefix}start_date__lte": period.end,
+                f"{prefix}deadline__gte": period.start,
+            }
         )
         & still_reporting
     )
@@ -510,6 +514,12 @@ class ProgressReport(models.Model):
             # the latest of every open task from it (supervision/0004 made it; it is
             # declared here since work/0015 so that SQLite's table rebuilds keep it).
             models.Index(fields=["task", "period_start", "id"], name="work_report_task_period_idx"),
+            # A quarter's filed reports, on time or not, by period: the ranking
+            # counts the on-time ones from the index alone (assessment.facts),
+            # 9.5 -> 0.56 s at province against reading 1.6 M rows by state.
+            models.Index(
+                fields=["period_label", "state", "is_late", "task"], name="work_report_period_idx"
+            ),
         ]
 
     def __str__(self) -> str:

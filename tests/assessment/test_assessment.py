@@ -203,3 +203,90 @@ def test_the_page_and_the_command(record, as_, office, liaison_a, unit_a, clock)
     out = StringIO()
     call_command("assess", "--quarter", "2026Q1", "--lines", stdout=out)
     assert "发展改革局" in out.getvalue() and "units ranked" in out.getvalue()
+
+
+def _owed_by_definition(quarter: periods.Quarter, as_of: dt.date) -> dict[int, tuple[int, int]]:
+    """Each unit's (owed, on time) from each task's own ``owed_periods`` (the
+    Python definition the task page and the scan use) and its reports."""
+    from duban.work.models import FILED, Task
+
+    labels = {p.label for p in quarter.reporting_periods()}
+    found: dict[int, tuple[int, int]] = {}
+    for task in Task.objects.filter(is_parent=False).select_related("plan"):
+        owed = [p.label for p in task.owed_periods(as_of) if p.label in labels]
+        on_time = task.reports.filter(period_label__in=owed, state__in=FILED, is_late=False)
+        if owed:
+            was = found.get(task.lead_unit_id, (0, 0))
+            found[task.lead_unit_id] = (was[0] + len(owed), was[1] + on_time.count())
+    return found
+
+
+@pytest.fixture
+def mixed_record(office, liaison_a, liaison_b, unit_a, unit_b, clock):
+    """Weekly and monthly tasks, one under a plan with ten days' grace, one put
+    up for closing mid-quarter, reports on time, late, drafted and returned."""
+    from duban.work.models import Plan
+
+    lenient = f.plan(office, title="宽限方案")
+    Plan.objects.filter(pk=lenient.pk).update(warning_settings={"report_grace_days": 10})
+    clock.move_to(f.at(2026, 1, 5))
+    weekly = f.claimed(
+        office, liaison_a, unit_a, start=dt.date(2026, 1, 5), deadline=dt.date(2026, 6, 30)
+    )
+    monthly = f.claimed(
+        office,
+        liaison_b,
+        unit_b,
+        start=dt.date(2026, 1, 1),
+        deadline=dt.date(2026, 12, 31),
+        cadence=periods.MONTHLY,
+        plan=lenient,
+    )
+    stopping = f.claimed(
+        office, liaison_b, unit_b, start=dt.date(2026, 1, 5), deadline=dt.date(2026, 4, 30)
+    )
+    # Ended on 30 December: it still owes the week of 29 December, Q1's first.
+    clock.move_to(f.at(2025, 12, 22))
+    ended = f.claimed(
+        office, liaison_a, unit_a, start=dt.date(2025, 12, 22), deadline=dt.date(2025, 12, 30)
+    )
+    clock.move_to(f.at(2026, 1, 5))
+    f.report(liaison_a, ended, period="2026-W01")
+    clock.move_to(f.at(2026, 1, 12))
+    f.report(liaison_a, weekly, period="2026-W02")  # on time
+    f.report(liaison_b, stopping, period="2026-W02")
+    clock.move_to(f.at(2026, 1, 30))
+    f.report(liaison_a, weekly, period="2026-W03")  # late
+    f.report(liaison_a, weekly, period="2026-W04", submit=False)  # a draft is not filed
+    returned = f.report(liaison_b, stopping, period="2026-W04")
+    work.report_review(actor=office, report=returned, accept=False, comment="请补充数据。")
+    clock.move_to(f.at(2026, 2, 8))
+    f.report(liaison_b, monthly, period="2026-01")  # within the plan's ten days
+    clock.move_to(f.at(2026, 2, 11))
+    work.close_request_create(actor=liaison_b, task=stopping, summary="已完成。", files=[f.pdf()])
+    clock.move_to(f.at(2026, 3, 9))
+    f.report(liaison_b, monthly, period="2026-02")
+    f.report(liaison_a, weekly, period="2026-W09")
+    clock.move_to(f.NOW)
+    return weekly, monthly, stopping
+
+
+@pytest.mark.parametrize(
+    "as_of", [dt.date(2026, 1, 20), dt.date(2026, 2, 9), f.TODAY, dt.date(2026, 4, 20)]
+)
+def test_owed_and_on_time_agree_with_each_tasks_own_periods(mixed_record, unit_a, unit_b, as_of):
+    counted = quarter_facts(Q1, as_of)
+    expected = _owed_by_definition(Q1, as_of)
+    assert expected  # the record owes something on every one of those days
+    assert {
+        unit: (facts.owed, facts.on_time) for unit, facts in counted.items() if facts.owed
+    } == expected
+
+
+def test_the_quarters_facts_take_the_same_queries_however_many_periods_are_due(
+    mixed_record, django_assert_num_queries
+):
+    with django_assert_num_queries(9):  # eight aggregates, and the plans' own grace
+        quarter_facts(Q1, dt.date(2026, 1, 20))
+    with django_assert_num_queries(9):
+        quarter_facts(Q1, dt.date(2026, 4, 20))
