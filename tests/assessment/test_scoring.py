@@ -110,3 +110,28 @@ def test_an_on_time_closure_never_lowers_a_score(f, adjustment):
 def test_a_deduction_never_raises_a_score(f):
     worse = replace(f, red=f.red + 1)
     assert score(worse, W).total <= score(f, W).total
+
+
+def test_a_scores_lines_as_data_say_every_field_of_a_line():
+    from dataclasses import fields
+
+    from duban.assessment.scoring import Line
+
+    found = score(Facts(due=3, closed_on_time=2, red=40), W, Decimal("-2.5")).lines_as_data()
+    assert [line["code"] for line in found] == [
+        "closed_on_time",
+        "reports_on_time",
+        "first_time",
+        "red",
+        "cap",
+        "adjustment",
+    ]
+    assert all(set(line) == {f.name for f in fields(Line)} for line in found)
+    assert found[0] == {
+        "code": "closed_on_time",
+        "count": 2,
+        "out_of": 3,
+        "weight": 40,
+        "points": "26.7",
+    }
+    assert (found[3]["out_of"], found[3]["points"], found[-1]["points"]) == (None, "-80", "-2.5")

@@ -15,7 +15,16 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="progressreport",
             index=models.Index(
-                fields=["period_label", "state", "is_late", "task"], name="work_report_period_idx"
+                fields=[
+                    "period_label",
+                    "state",
+                    "is_late",
+                    "task",
+                    "unit",
+                    "return_count",
+                    "reviewed_at",
+                ],
+                name="work_report_period_idx",
             ),
         ),
     ]
