@@ -8,7 +8,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Case, Count, F, Max, Q, Sum, Value, When
+from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
 
 from duban.lib import periods, rules
@@ -23,6 +23,7 @@ from duban.work.models import (
     Task,
     owed_cutoff,
     owes_for,
+    period_bits,
     stopped_on,
 )
 
@@ -38,17 +39,6 @@ def _window(quarter: periods.Quarter, as_of: dt.date) -> tuple[dt.datetime, dt.d
     start = dt.datetime.combine(quarter.start, dt.time.min, tzinfo=zone)
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
     return start, end
-
-
-def _bits(conditions: list[Q]) -> Any:
-    """An integer with bit ``i`` set where ``conditions[i]`` holds, for a query."""
-    return sum(
-        (
-            Case(When(condition, then=Value(1 << i)), default=Value(0))
-            for i, condition in enumerate(conditions)
-        ),
-        Value(0),
-    )
 
 
 def quarter_facts(quarter: periods.Quarter, as_of: dt.date) -> dict[int, Facts]:
@@ -82,7 +72,7 @@ def quarter_facts(quarter: periods.Quarter, as_of: dt.date) -> dict[int, Facts]:
     due = [p for p in quarter.reporting_periods() if p.end < as_of]
     if due:
         # Due by ``as_of`` under the task's plan's grace (Task.owed_cutoff).
-        owed_mask = _bits([Q(owes_for(p), owed_before__gt=p.end) for p in due])
+        owed_mask = period_bits([Q(owes_for(p), owed_before__gt=p.end) for p in due])
         owed: dict[int, tuple[int, int]] = {}
         for task_id, lead_unit_id, mask in (
             Task.objects.filter(
@@ -105,7 +95,7 @@ def quarter_facts(quarter: periods.Quarter, as_of: dt.date) -> dict[int, Facts]:
                 period_label__in=[p.label for p in due], state__in=COUNTED, is_late=False
             )
             .values(key=F("task_id") + 0)
-            .annotate(filed_mask=Sum(_bits([Q(period_label=p.label) for p in due])))
+            .annotate(filed_mask=Sum(period_bits([Q(period_label=p.label) for p in due])))
             .values_list("key", "filed_mask")
             .order_by()
         ):

@@ -206,6 +206,19 @@ def owes_for(period: periods.Period, prefix: str = "") -> Q:
     )
 
 
+def period_bits(conditions: list[Q]) -> Any:
+    """An integer with bit ``i`` set where ``conditions[i]`` holds, as a query
+    expression: which of several periods a task owes, or a report is for, in
+    one column instead of a column (or a query) per period."""
+    return sum(
+        (
+            Case(When(condition, then=Value(1 << i)), default=Value(0))
+            for i, condition in enumerate(conditions)
+        ),
+        Value(0),
+    )
+
+
 # Closed on time (按期办结), for a queryset annotated with ``stopped_on=stopped_on()``:
 # the same rule as ``Task.closed_on_time``.
 CLOSED_ON_TIME = Q(state=TaskState.CLOSED, stopped_on__lte=F("deadline"))
