@@ -271,7 +271,6 @@ def _count_task_reports(person: Any, scope: Any, counts: _Counts) -> None:
         .filter(scope.unit_q("lead_unit"))
         .filter(is_parent=False, start_date__lte=counts.end, deadline__gte=first)
         .annotate(owed_mask=period_bits([owes_for(p) for p in candidates]))
-        .filter(owed_mask__gt=0)
         .values_list("id", "lead_unit_id", "plan_id", "owed_mask")
         .order_by()
     )
@@ -282,7 +281,9 @@ def _count_task_reports(person: Any, scope: Any, counts: _Counts) -> None:
             period_label__in=[p.label for p in candidates], state__in=FILED
         )
         .values(key=F("task_id") + 0)
-        .annotate(mask=Sum(period_bits([Q(period_label=p.label) for p in candidates])))
+        .annotate(
+            mask=Sum(period_bits([Q(period_label=p.label) for p in candidates], exclusive=True))
+        )
         .values_list("key", "mask")
         .order_by()
     )
@@ -292,6 +293,7 @@ def _count_task_reports(person: Any, scope: Any, counts: _Counts) -> None:
     alike: Counter[tuple[int, int | None, int, int]] = Counter(
         (unit_id, plan_id, owed, owed & filed.get(task_id, 0))
         for task_id, unit_id, plan_id, owed in tasks
+        if owed
     )
     # Summed by unit for the weeks, and by unit and plan for the months (whose
     # due date is the plan's): an add per unit and period, not per task.

@@ -83,10 +83,11 @@ def quarter_facts(quarter: periods.Quarter, as_of: dt.date) -> dict[int, Facts]:
                 deadline__gte=min(p.start for p in due),
             )
             .annotate(owed_before=owed_cutoff(as_of), owed_mask=owed_mask)
-            .filter(owed_mask__gt=0)
             .values_list("id", "lead_unit_id", "owed_mask")
             .order_by()
         ):
+            if not mask:
+                continue  # running in the quarter, owing none of its due periods yet
             owed[task_id] = (lead_unit_id, mask)
             unit = counts[lead_unit_id]
             unit["owed"] = unit.get("owed", 0) + mask.bit_count()
@@ -95,7 +96,9 @@ def quarter_facts(quarter: periods.Quarter, as_of: dt.date) -> dict[int, Facts]:
                 period_label__in=[p.label for p in due], state__in=COUNTED, is_late=False
             )
             .values(key=F("task_id") + 0)
-            .annotate(filed_mask=Sum(period_bits([Q(period_label=p.label) for p in due])))
+            .annotate(
+                filed_mask=Sum(period_bits([Q(period_label=p.label) for p in due], exclusive=True))
+            )
             .values_list("key", "filed_mask")
             .order_by()
         ):

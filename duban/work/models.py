@@ -206,10 +206,16 @@ def owes_for(period: periods.Period, prefix: str = "") -> Q:
     )
 
 
-def period_bits(conditions: list[Q]) -> Any:
+def period_bits(conditions: list[Q], *, exclusive: bool = False) -> Any:
     """An integer with bit ``i`` set where ``conditions[i]`` holds, as a query
     expression: which of several periods a task owes, or a report is for, in
-    one column instead of a column (or a query) per period."""
+    one column instead of a column (or a query) per period. ``exclusive``:
+    at most one holds (a report's period), so one CASE that stops at it."""
+    if exclusive:
+        return Case(
+            *(When(condition, then=Value(1 << i)) for i, condition in enumerate(conditions)),
+            default=Value(0),
+        )
     return sum(
         (
             Case(When(condition, then=Value(1 << i)), default=Value(0))
