@@ -98,6 +98,11 @@ urlpatterns = [
         "assessment/<str:quarter>/lock/", assessment_views.assessment_lock, name="assessment_lock"
     ),
     path(
+        "assessment/<str:quarter>/recount/",
+        assessment_views.assessment_recount,
+        name="assessment_recount",
+    ),
+    path(
         "assessment/<str:quarter>/reopen/",
         assessment_views.assessment_reopen,
         name="assessment_reopen",

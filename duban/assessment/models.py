@@ -128,6 +128,25 @@ class StandingSnapshot(models.Model):
         return f"{self.quarter} {self.day}"
 
 
+class CountedFacts(models.Model):
+    """Every unit's facts of a quarter (``facts.quarter_facts``, the same for
+    every office) as last counted: the worker counts them after each scan and
+    the ranking pages score from them, so a province's page does not count
+    50,000 tasks' reports on every visit. One row per quarter, replaced by
+    each count; ``units`` maps a unit's id to its figures in the order of
+    ``fields`` (``scoring.Facts``' fields when counted: a row counted under
+    other fields is not read)."""
+
+    quarter = models.CharField(max_length=7, unique=True)
+    as_of = models.DateField()  # the day the record was counted up to
+    counted_at = models.DateTimeField()
+    fields = models.JSONField(default=list)
+    units = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"{self.quarter} {self.counted_at:%Y-%m-%d %H:%M}"
+
+
 class AssessmentEvent(models.Model):
     class Kind(models.TextChoices):
         LOCKED = "locked", _("Locked")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 ONE_PLACE = Decimal("0.1")
 
@@ -67,10 +67,11 @@ class Facts:
     deadline_changes: int = 0
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
+    """One line of a score (a tuple: 5,000 units' scores are 35,000 lines)."""
+
     code: str  # closed_on_time, reports_on_time, first_time, red, yellow, notice, ...
-    count: int
+    count: int  # type: ignore[assignment]  # a field, where a tuple has a method
     out_of: int | None  # the denominator of a share; None for a deduction
     weight: int
     points: Decimal  # positive for a share, negative for a deduction
@@ -112,20 +113,16 @@ def score(facts: Facts, weights: Weights, adjustment: Decimal = Decimal(0)) -> S
         _share("first_time", facts.first_time, facts.reviewed, weights.first_time),
     ]
     deductions = [
-        Line("red", facts.red, None, weights.red, Decimal(-facts.red * weights.red)),
-        Line("yellow", facts.yellow, None, weights.yellow, Decimal(-facts.yellow * weights.yellow)),
-        Line(
-            "notice", facts.notices, None, weights.notice, Decimal(-facts.notices * weights.notice)
-        ),
-        Line(
-            "deadline_change",
-            facts.deadline_changes,
-            None,
-            weights.deadline_change,
-            Decimal(-facts.deadline_changes * weights.deadline_change),
-        ),
+        Line(code, count, None, weight, Decimal(-count * weight))
+        for code, count, weight in (
+            ("red", facts.red, weights.red),
+            ("yellow", facts.yellow, weights.yellow),
+            ("notice", facts.notices, weights.notice),
+            ("deadline_change", facts.deadline_changes, weights.deadline_change),
+        )
+        if count
     ]
-    lines += [d for d in deductions if d.count]
+    lines += deductions
     taken = -sum((d.points for d in deductions), Decimal(0))
     if taken > weights.deduction_cap:
         lines.append(

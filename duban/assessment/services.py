@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Exists, Value, When
@@ -28,6 +30,7 @@ from .models import (
     Assessment,
     AssessmentEvent,
     Category,
+    CountedFacts,
     LockedScore,
     MonthlyReview,
     StandingSnapshot,
@@ -35,15 +38,28 @@ from .models import (
 from .review import month_review
 
 
-@dataclass
+@dataclass(eq=False)
 class Row:
     unit: Unit
     category: str
     total: Decimal
     rank: int
-    lines: list[dict[str, Any]]
-    facts: dict[str, int]
     adjustment: Adjustment | None = None
+    # Scored here: the score and the facts it came from, said as data
+    # (``lines``, ``facts``) only for the rows something shows; locked: the
+    # lines and facts frozen with it.
+    score: scoring.Score | None = None
+    counted: scoring.Facts | None = None
+    frozen_lines: list[dict[str, Any]] | None = None
+    frozen_facts: dict[str, int] | None = None
+
+    @cached_property
+    def lines(self) -> list[dict[str, Any]]:
+        return self.score.lines_as_data() if self.score else list(self.frozen_lines or [])
+
+    @cached_property
+    def facts(self) -> dict[str, int]:
+        return dict(self.counted.__dict__) if self.counted else dict(self.frozen_facts or {})
 
 
 @dataclass
@@ -53,6 +69,9 @@ class Standing:
     as_of: dt.date
     weights: scoring.Weights
     by_category: dict[str, list[Row]] = field(default_factory=dict)
+    # When the facts scored were counted (``counted_facts``): None when
+    # counted for this page, or frozen by the lock.
+    counted_at: dt.datetime | None = None
     # Units asked nothing in the quarter (no task due, no report owed or
     # reviewed, no deduction): listed, not ranked.
     idle: list[Unit] = field(default_factory=list)
@@ -101,15 +120,64 @@ def assessed_units(office: Unit) -> list[Unit]:
     )
 
 
+# Facts' fields, in the order CountedFacts stores them.
+FACT_FIELDS = list(scoring.Facts.__dataclass_fields__)
+
+
+def count_facts(
+    quarter: periods.Quarter, today: dt.date, *, keep: bool = True
+) -> dict[int, scoring.Facts]:
+    """Every unit's facts of the quarter as of ``today``, counted from the
+    record now; with ``keep``, kept (``CountedFacts``) for the pages to score
+    from when ``today`` is today."""
+    counted = quarter_facts(quarter, today)
+    if keep and today == timezone.localdate():
+        CountedFacts.objects.update_or_create(
+            quarter=quarter.label,
+            defaults={
+                "as_of": today,
+                "counted_at": timezone.now(),
+                "fields": FACT_FIELDS,
+                "units": {
+                    str(unit_id): [getattr(facts, name) for name in FACT_FIELDS]
+                    for unit_id, facts in counted.items()
+                },
+            },
+        )
+    return counted
+
+
+def counted_facts(
+    quarter: periods.Quarter, today: dt.date
+) -> tuple[dict[int, scoring.Facts], dt.datetime | None]:
+    """Every unit's facts of the quarter as of ``today`` and when they were
+    counted: as the worker last counted them (after each scan), when that
+    was today and within two of its intervals; else counted now, for this
+    reader only (the second item None). A ranking is never older than that,
+    and says how old it is."""
+    fresh = timezone.now() - dt.timedelta(minutes=2 * settings.DUBAN_SCAN_EVERY_MINUTES)
+    found = CountedFacts.objects.filter(
+        quarter=quarter.label, as_of=today, counted_at__gte=fresh
+    ).first()
+    if found is None or found.fields != FACT_FIELDS:
+        return count_facts(quarter, today, keep=False), None  # reading never writes
+    return {
+        int(unit_id): scoring.Facts(*values) for unit_id, values in found.units.items()
+    }, found.counted_at
+
+
 def standing(
     quarter: periods.Quarter,
     office: Unit,
     *,
     as_of: dt.date | None = None,
     counted: dict[int, scoring.Facts] | None = None,
+    live: bool = False,
 ) -> Standing:
-    """The office's ranking of the quarter: frozen once locked, else counted now
-    (``counted``: every unit's facts, when already worked out for another office)."""
+    """The office's ranking of the quarter: frozen once locked, else scored
+    from every unit's facts: ``counted`` when given (worked out already for
+    another office), else as last counted (``counted_facts``), or counted
+    now with ``live`` (the lock)."""
     assessment = assessment_for(quarter, office)
     weights = scoring.Weights.from_dict(assessment.weights)
     today = as_of or timezone.localdate()
@@ -124,38 +192,39 @@ def standing(
                     locked.category,
                     locked.total,
                     locked.rank,
-                    locked.lines,
-                    locked.facts,
                     adjustments.get(locked.unit_id),
+                    frozen_lines=locked.lines,
+                    frozen_facts=locked.facts,
                 )
             )
         result.as_of = timezone.localdate(assessment.locked_at)
     else:
         if counted is None:
-            counted = quarter_facts(quarter, today)
+            if live:
+                counted = count_facts(quarter, today, keep=False)
+            else:
+                counted, result.counted_at = counted_facts(quarter, today)
+        nothing = scoring.Facts()
+        by_category: dict[str, list[Row]] = {category: [] for category in Category.values}
         for unit in assessed_units(office):
-            facts = counted.get(unit.pk, scoring.Facts())
+            facts = counted.get(unit.pk, nothing)
             adjustment = adjustments.get(unit.pk)
-            if facts == scoring.Facts() and adjustment is None:
-                result.idle.append(unit)
-                continue
-            score = scoring.score(facts, weights, adjustment.points if adjustment else Decimal(0))
-            rows.append(
-                Row(
-                    unit,
-                    CATEGORY_OF_KIND[unit.kind],
-                    score.total,
-                    0,
-                    score.lines_as_data(),
-                    dict(facts.__dict__),
-                    adjustment,
-                )
+            if adjustment is None:
+                if facts == nothing:
+                    result.idle.append(unit)
+                    continue
+                score = scoring.score(facts, weights)
+            else:
+                score = scoring.score(facts, weights, adjustment.points)
+            category = CATEGORY_OF_KIND[unit.kind]
+            by_category[category].append(
+                Row(unit, category, score.total, 0, adjustment, score=score, counted=facts)
             )
-        for category in Category.values:
-            places = scoring.rank([(r.unit.pk, r.total) for r in rows if r.category == category])
-            for row in rows:
-                if row.category == category:
-                    row.rank = places[row.unit.pk]
+        for group in by_category.values():
+            places = scoring.rank([(row, row.total) for row in group])
+            for row in group:
+                row.rank = places[row]
+            rows += group
     for category in Category.values:
         group = sorted(
             (r for r in rows if r.category == category), key=lambda r: (r.rank, r.unit.path)
@@ -171,8 +240,16 @@ def snapshot(*, today: dt.date | None = None) -> list[StandingSnapshot]:
     today = today or timezone.localdate()
     quarter = periods.quarter_containing(today)
     taken = []
-    counted = quarter_facts(quarter, today)  # every unit's, once for all the offices
-    for office in all_offices():
+    counted = count_facts(quarter, today)  # every unit's, once for all the offices
+    offices = list(all_offices())
+    # The last quarter's too, while an office has not locked it (its ranking
+    # page shows that quarter until then).
+    last = quarter.previous()
+    if Assessment.objects.filter(
+        office__in=offices, quarter=last.label, locked_at__isnull=False
+    ).count() < len(offices):
+        count_facts(last, today)
+    for office in offices:
         result = standing(quarter, office, as_of=today, counted=counted)
         rows = [[r.unit.pk, r.category, r.rank, str(r.total)] for r in result.rows]
         found, _created = StandingSnapshot.objects.update_or_create(
@@ -345,7 +422,7 @@ def lock(
     today = as_of or timezone.localdate()
     if today <= quarter.end:
         raise ValidationError(_("A quarter can be locked once it has ended."))
-    current = standing(quarter, office, as_of=today)
+    current = standing(quarter, office, as_of=today, live=True)
     LockedScore.objects.bulk_create(
         LockedScore(
             assessment=assessment,
@@ -373,6 +450,17 @@ def lock(
         scores=len(current.rows),
     )
     return assessment
+
+
+def recount(*, actor: Actor, quarter: periods.Quarter, office: Unit) -> None:
+    """Count the quarter's facts from the record now, for the ranking pages
+    (the office's "count now"; the worker does it after each scan). The
+    facts are every unit's, so any office may; nothing of a locked quarter moves."""
+    _require_office(actor, office)
+    today = timezone.localdate()
+    if quarter.start > today:
+        raise ValidationError(_("This quarter has not begun."))
+    count_facts(quarter, today)
 
 
 @transaction.atomic

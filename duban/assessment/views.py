@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -115,6 +116,7 @@ def assessment_detail(request: AuthedRequest, quarter: str) -> HttpResponse:
                 else []
             ),
             "reopen_form": ReopenForm(),
+            "scan_minutes": settings.DUBAN_SCAN_EVERY_MINUTES,
             **_office_context(request, office),
         },
     )
@@ -164,6 +166,20 @@ def assessment_lock(request: AuthedRequest, quarter: str) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("The quarter is locked: its scores no longer change."))
+    return _to_quarter(request, q, office)
+
+
+@login_required
+@require_POST
+def assessment_recount(request: AuthedRequest, quarter: str) -> HttpResponse:
+    q = quarter_or_404(quarter)
+    office = chosen_office(request)
+    try:
+        services.recount(actor=request.user, quarter=q, office=office)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Counted again from the record just now."))
     return _to_quarter(request, q, office)
 
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from duban.assessment import services
 from duban.assessment.facts import quarter_facts
-from duban.assessment.models import AssessmentEvent
+from duban.assessment.models import AssessmentEvent, CountedFacts
 from duban.lib import periods
 from duban.work import services as work
 
@@ -290,3 +290,81 @@ def test_the_quarters_facts_take_the_same_queries_however_many_periods_are_due(
         quarter_facts(Q1, dt.date(2026, 1, 20))
     with django_assert_num_queries(8):
         quarter_facts(Q1, dt.date(2026, 4, 20))
+
+
+def _reviewed(standing, unit) -> int:
+    return next(row.facts["reviewed"] for row in standing.rows if row.unit.pk == unit.pk)
+
+
+def test_the_ranking_scores_from_the_last_count_says_when_and_the_office_counts_again(
+    record, as_, office, liaison_a, unit_a, clock
+):
+    services.snapshot()  # the worker, after a scan: every unit's facts counted and kept
+    counted = services.standing(Q1, f.zone())
+    assert counted.counted_at == f.NOW and _reviewed(counted, unit_a) == 1
+    # The office accepts the late W11 report: the record moves, the kept count does not.
+    clock.move_to(f.NOW + dt.timedelta(minutes=20))
+    late = record.reports.get(period_label="2026-W11")
+    work.report_review(actor=office, report=late, accept=True)
+    kept = services.standing(Q1, f.zone())
+    assert kept.counted_at == f.NOW and _reviewed(kept, unit_a) == 1
+    assert services.standing(Q1, f.zone(), live=True).counted_at is None
+    assert _reviewed(services.standing(Q1, f.zone(), live=True), unit_a) == 2
+    page = as_(liaison_a).get("/assessment/2026Q1/")
+    assert 'data-testid="counted-at"' in page.content.decode()
+    assert 'data-testid="recount"' not in page.content.decode()  # the office's button
+    # Only an office counts again on demand; then the pages show the new figures.
+    assert as_(liaison_a).post("/assessment/2026Q1/recount/").status_code == 403
+    with pytest.raises(PermissionDenied):
+        services.recount(actor=liaison_a, quarter=Q1, office=f.zone())
+    assert 'data-testid="recount"' in as_(office).get("/assessment/2026Q1/").content.decode()
+    assert as_(office).post("/assessment/2026Q1/recount/").status_code == 302
+    again = services.standing(Q1, f.zone())
+    assert again.counted_at == f.NOW + dt.timedelta(minutes=20) and _reviewed(again, unit_a) == 2
+    with pytest.raises(ValidationError):
+        services.recount(
+            actor=office, quarter=periods.quarter_from_label("2026Q2"), office=f.zone()
+        )
+
+
+def test_a_count_older_than_two_scans_or_of_another_day_is_not_shown(
+    record, office, unit_a, clock, settings
+):
+    settings.DUBAN_SCAN_EVERY_MINUTES = 60
+    services.snapshot()
+    late = record.reports.get(period_label="2026-W11")
+    work.report_review(actor=office, report=late, accept=True)
+    clock.move_to(f.NOW + dt.timedelta(minutes=119))
+    assert _reviewed(services.standing(Q1, f.zone()), unit_a) == 1  # the worker's, 1 h 59 ago
+    clock.move_to(f.NOW + dt.timedelta(minutes=121))  # the worker has missed two scans
+    fresh = services.standing(Q1, f.zone())
+    assert fresh.counted_at is None and _reviewed(fresh, unit_a) == 2
+    # A scan run for a past day (a backfill) counts that day's facts and keeps none of them.
+    services.snapshot(today=f.TODAY - dt.timedelta(days=3))
+    assert CountedFacts.objects.get(quarter="2026Q1").as_of == f.TODAY
+    # Just after midnight, the count of 20 minutes ago is yesterday's: not today's ranking.
+    clock.move_to(f.at(2026, 3, 18, 23, 50))
+    services.snapshot()
+    clock.move_to(f.at(2026, 3, 19, 0, 10))
+    assert services.standing(Q1, f.zone()).counted_at is None
+
+
+def test_a_count_kept_under_other_facts_is_counted_again(record, unit_a):
+    services.snapshot()
+    CountedFacts.objects.filter(quarter="2026Q1").update(fields=["due", "owed"])
+    standing = services.standing(Q1, f.zone())
+    assert standing.counted_at is None and _reviewed(standing, unit_a) == 1
+
+
+def test_the_lock_counts_the_record_itself_not_the_kept_count(
+    record, office, liaison_a, unit_a, clock
+):
+    clock.move_to(f.at(2026, 4, 2))
+    services.snapshot()  # keeps Q1's count too: the office has not locked it
+    kept = CountedFacts.objects.get(quarter="2026Q1")
+    units = kept.units
+    units[str(unit_a.pk)] = [9] * len(kept.fields)  # not what the record says
+    CountedFacts.objects.filter(pk=kept.pk).update(units=units)
+    assert _reviewed(services.standing(Q1, f.zone()), unit_a) == 9
+    services.lock(actor=office, quarter=Q1, office=f.zone())
+    assert _reviewed(services.standing(Q1, f.zone()), unit_a) == 1

@@ -177,6 +177,7 @@ CASES = {
         lambda w, a: assessment.weights_set(actor=a, quarter=Q4, office=f.zone(), weights={}),
     ),
     "lock": ("office", lambda w, a: assessment.lock(actor=a, quarter=Q4, office=f.zone())),
+    "recount": ("office", lambda w, a: assessment.recount(actor=a, quarter=Q4, office=f.zone())),
     "reopen": (
         "office",
         lambda w, a: assessment.reopen(

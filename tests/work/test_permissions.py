@@ -496,6 +496,7 @@ MATRIX = [
         lambda w: {"points": "2", "reason": "专项工作突出"},
     ),
     R("assessment_lock", "POST", lambda w: "/assessment/2025Q4/lock/", OFFICE_WRITES),
+    R("assessment_recount", "POST", lambda w: "/assessment/2026Q1/recount/", OFFICE_WRITES),
     R(
         "assessment_reopen",
         "POST",

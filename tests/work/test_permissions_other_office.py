@@ -84,6 +84,7 @@ OUTSIDERS: dict[tuple[str, str], tuple[int, int]] = {
     ("adjustment_edit", "GET"): (404, 404),
     ("adjustment_edit", "POST"): (404, 404),
     ("assessment_lock", "POST"): (302, 403),
+    ("assessment_recount", "POST"): (302, 403),
     ("assessment_reopen", "POST"): (302, 403),
     ("import_upload", "GET"): (404, 403),
     ("import_upload", "POST"): (404, 403),

@@ -55,7 +55,7 @@ class Command(BaseCommand):
                 raise CommandError(" ".join(error.messages)) from None
         started = time.monotonic()
         with CaptureQueriesContext(connection) as queries:
-            standing = services.standing(quarter, office)
+            standing = services.standing(quarter, office, live=True)
         elapsed = time.monotonic() - started
         for category, rows in standing.by_category.items():
             self.stdout.write(f"\n{Category(category).label}")
