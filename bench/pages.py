@@ -357,9 +357,18 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
     parser.add_argument("--no-compare", action="store_true", help="skip the 1/10 dataset")
+    parser.add_argument(
+        "--default-collector",
+        action="store_true",
+        help="leave Python's garbage collector as it starts (not as `duban serve` tunes it)",
+    )
     args = parser.parse_args(argv)
     benchlib.configure(args.data_dir)
     ensure_static()
+    if not args.default_collector:
+        from duban.ops import collector
+
+        collector.settle()  # as `duban serve` does before its workers fork
     states = ["analyzed", "none"] if args.statistics == "both" else [args.statistics]
     runs = []
     for state in states:

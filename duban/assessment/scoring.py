@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 ONE_PLACE = Decimal("0.1")
@@ -97,6 +98,7 @@ class Score:
         ]
 
 
+@lru_cache(maxsize=4096)  # a province's units repeat the same few (count, out of) pairs
 def _share(code: str, count: int, out_of: int, weight: int) -> Line:
     # Nothing asked of the unit: nothing it failed at, so the full share.
     ratio = Decimal(1) if out_of == 0 else Decimal(count) / Decimal(out_of)

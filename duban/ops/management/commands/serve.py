@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from gunicorn.app.base import BaseApplication
 
+from duban.ops import collector
 from duban.wsgi import application
 
 
@@ -67,6 +68,7 @@ class Command(BaseCommand):
         if options["with_worker"]:
             self._start_worker()
         self.stdout.write(f"duban serving on http://{options['host']}:{port}/")
+        collector.settle()  # the app is loaded: frozen before the workers fork
         Server().run()
 
     def _start_worker(self) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django_tasks_db.management.commands.db_worker import Worker
 
-from duban.ops import jobs, tasks
+from duban.ops import collector, jobs, tasks
 
 logger = logging.getLogger("duban.worker")
 # Seconds between looks at the schedule (the finest schedule is every minute).
@@ -46,6 +46,7 @@ class Command(BaseCommand):
             excluded_queue_names=[],
         )
         if not once:
+            collector.settle()
             worker.configure_signals()
             self.stdout.write(f"duban worker {worker.worker_id}: waiting for work (Ctrl+C stops)")
         looked = -SCHEDULE_EVERY
