@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, FilteredRelation, Max, Min, OuterRef, Q
+from django.db.models import Count, Exists, F, FilteredRelation, Max, Min, OuterRef, Q
 
 from duban.lib import periods
 from duban.org.models import Unit
@@ -29,7 +29,8 @@ from .services import report_due_date
 
 @dataclass
 class UnitStatus:
-    unit: Unit
+    unit_id: int
+    path: str  # the unit's place in the tree, the rows' last order
     owing: int
     on_time: int
     late: int
@@ -37,6 +38,9 @@ class UnitStatus:
     no_change: int
     # Not filed and past due by the task's own plan (Task.owed_cutoff): missing.
     missing: int = 0
+    # Loaded for the rows a page shows (``with_units``): a province's status
+    # has 5,000 rows, a page 100.
+    unit: Unit | None = None
 
     @property
     def filed(self) -> int:
@@ -58,6 +62,8 @@ class PeriodStatus:
     @property
     def total(self) -> UnitStatus:
         return UnitStatus(
+            unit_id=0,
+            path="",
             unit=Unit(name=""),
             owing=sum(r.owing for r in self.rows),
             on_time=sum(r.on_time for r in self.rows),
@@ -88,7 +94,9 @@ def period_status(person: Any, period: periods.Period, today: dt.date) -> Period
             owed_before=owed_cutoff(today),
             this=FilteredRelation("reports", condition=Q(reports__period_label=period.label)),
         )
-        .values("lead_unit")
+        # Grouped by an expression: SQLite walks the owing tasks by their
+        # deadline, not every task in unit order (184 -> 120 ms at province).
+        .values(unit=F("lead_unit_id") + 0)
         .annotate(
             owing=Count("id"),
             on_time=Count("id", filter=filed & Q(this__is_late=False)),
@@ -103,23 +111,24 @@ def period_status(person: Any, period: periods.Period, today: dt.date) -> Period
         )
         .order_by()
     )
-    by_unit = {row["lead_unit"]: row for row in counts}
+    by_unit = {row["unit"]: row for row in counts}
     for row in by_unit.values():
         # Not filed and past due by the task's own plan: missing.
         row["missing"] = row["past_due"] - row["past_due_filed"]
-    units = Unit.objects.filter(pk__in=by_unit).order_by("path")
+    paths = dict(Unit.objects.filter(pk__in=by_unit).values_list("pk", "path"))
     rows = [
         UnitStatus(
-            unit=unit,
+            unit_id=unit_id,
+            path=path,
             **{
-                name: by_unit[unit.pk][name]
+                name: by_unit[unit_id][name]
                 for name in ("owing", "on_time", "late", "returned", "no_change", "missing")
             },
         )
-        for unit in units
+        for unit_id, path in paths.items()
     ]
     # The units that owe the most and filed the least come first.
-    rows.sort(key=lambda r: (-r.not_filed, -r.owing, r.unit.path))
+    rows.sort(key=lambda r: (-r.not_filed, -r.owing, r.path))
     graces = {today - row[key] for row in by_unit.values() for key in ("least_grace", "most_grace")}
     first = report_due_date(period, min(graces, default=dt.timedelta(default_grace())).days)
     last = report_due_date(period, max(graces, default=dt.timedelta(default_grace())).days)
@@ -130,6 +139,14 @@ def period_status(person: Any, period: periods.Period, today: dt.date) -> Period
         rows=rows,
         last_due=last if last != first else None,
     )
+
+
+def with_units(rows: list[UnitStatus]) -> list[UnitStatus]:
+    """The rows, each with its unit loaded (one query for all of them)."""
+    units = Unit.objects.in_bulk([row.unit_id for row in rows if row.unit is None])
+    for row in rows:
+        row.unit = row.unit or units.get(row.unit_id)
+    return rows
 
 
 def not_filed_tasks(person: Any, period: periods.Period, unit_id: int) -> list[Task]:

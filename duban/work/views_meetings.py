@@ -182,7 +182,10 @@ def reporting_status(request: AuthedRequest) -> HttpResponse:
     except ValueError:
         period = default
     status = reporting.period_status(request.user, period, today)
+    rows = unit_rows(request, status.rows, unit_of=lambda row: row.unit_id)
+    reporting.with_units(rows.rows)
     unit_id = parse_id(request.GET.get("unit"))
+    chosen = next((r for r in status.rows if r.unit_id == unit_id), None)
     missing = (
         reporting.not_filed_tasks(request.user, period, unit_id) if unit_id is not None else None
     )
@@ -191,13 +194,13 @@ def reporting_status(request: AuthedRequest) -> HttpResponse:
         "work/reporting_status.html",
         {
             "status": status,
-            "rows": unit_rows(request, status.rows),
+            "rows": rows,
             "period": period,
             "previous": period.previous(),
             "next": period.next() if period.next().start <= today else None,
             "other_cadences": [c for c in periods.CADENCES if c != period.cadence],
             "missing": missing,
-            "missing_unit": next((r.unit for r in status.rows if r.unit.pk == unit_id), None),
+            "missing_unit": reporting.with_units([chosen])[0].unit if chosen else None,
             "today": today,
         },
     )

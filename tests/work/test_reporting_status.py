@@ -13,7 +13,7 @@ LAST = periods.period_from_label(f.LAST_WEEK)
 
 
 def _row(status, unit):
-    return next(r for r in status.rows if r.unit == unit)
+    return next(r for r in status.rows if r.unit_id == unit.pk)
 
 
 def test_each_unit_shows_owed_filed_late_and_not_filed(
@@ -37,7 +37,7 @@ def test_each_unit_shows_owed_filed_late_and_not_filed(
     a = _row(status, unit_a)
     assert (a.owing, a.on_time, a.late, a.not_filed, a.returned) == (4, 1, 1, 2, 1)
     assert status.is_due
-    assert status.rows[0].unit == unit_a  # the unit with most not filed comes first
+    assert status.rows[0].unit_id == unit_a.pk  # the unit with most not filed comes first
     assert set(reporting.not_filed_tasks(office, LAST, unit_a.pk)) == {silent, returned}
     assert status.total.owing == 5
 
@@ -67,7 +67,7 @@ def test_a_liaison_sees_only_the_units_tasks(office, liaison_a, liaison_b, unit_
     f.claimed(office, liaison_a, unit_a)
     f.claimed(office, liaison_b, unit_b)
     page = as_(liaison_b).get(f"/reporting/?period={f.LAST_WEEK}")
-    assert [r.unit for r in page.context["status"].rows] == [unit_b]
+    assert [r.unit for r in page.context["rows"].rows] == [unit_b]
     office_page = as_(office).get(f"/reporting/?period={f.LAST_WEEK}&unit={unit_a.pk}")
     assert len(office_page.context["status"].rows) == 2
     assert len(office_page.context["missing"]) == 1
@@ -123,3 +123,20 @@ def test_a_close_request_on_the_periods_last_evening_ends_it_one_a_minute_later_
     evening.refresh_from_db()
     monday.refresh_from_db()
     assert LAST in monday.owed_periods(f.TODAY) and LAST not in evening.owed_periods(f.TODAY)
+
+
+def test_the_page_loads_the_units_of_the_rows_it_shows_only(
+    office, liaison_a, liaison_b, unit_a, unit_b, as_, monkeypatch
+):
+    from duban.org import paging
+
+    monkeypatch.setattr(paging, "ROWS_PAGE", 1)
+    f.claimed(office, liaison_a, unit_a)
+    f.claimed(office, liaison_b, unit_b)
+    page = as_(office).get(f"/reporting/?period={f.LAST_WEEK}")
+    shown, every = page.context["rows"].rows, page.context["status"].rows
+    assert len(every) == 2 and len(shown) == 1 and shown[0].unit.pk == shown[0].unit_id
+    assert [row.unit for row in every if row is not shown[0]] == [None]
+    assert str(shown[0].unit) in page.content.decode()
+    second = as_(office).get(f"/reporting/?period={f.LAST_WEEK}&page=2").context["rows"].rows
+    assert second[0].unit is not None and second[0].unit_id != shown[0].unit_id
