@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Case, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
 
 from .models import WarningEvent
@@ -28,10 +28,19 @@ def standing_at(moment: dt.datetime, prefix: str = "") -> Q:
 
 
 def level_at(moment: dt.datetime) -> Any:
-    """An expression for a warning's level at ``moment``: that of its last event before it."""
+    """An expression for a warning's level at ``moment``: that of its last event before it.
+
+    A warning's level changes only with an event, and ``changed_at`` moves
+    to the moment of every change (``supervision.scan``), so a warning not
+    changed since before ``moment`` has its present level then: only the
+    others look their events up (a province's 13,000 warnings over the
+    board's eight weeks were 106,000 lookups)."""
     then = Subquery(
         WarningEvent.objects.filter(warning=OuterRef("pk"), at__lt=moment)
         .order_by("-at", "-id")
         .values("level")[:1]
     )
-    return Coalesce(then, F("level"))
+    return Case(
+        When(changed_at__lt=moment, then=F("level")),
+        default=Coalesce(then, F("level")),
+    )
