@@ -548,6 +548,22 @@ class ProgressReport(models.Model):
                 ],
                 name="work_report_period_idx",
             ),
+            # Each task's accepted reports, newest period first, with what the
+            # readers of official progress at a past moment or over a month
+            # read (the cockpit as of a day, the monthly review's gains): from
+            # the index alone, not a row read for every report walked past.
+            models.Index(
+                fields=[
+                    "task",
+                    "state",
+                    "period_start",
+                    "id",
+                    "reviewed_at",
+                    "period_end",
+                    "percent",
+                ],
+                name="work_report_accepted_idx",
+            ),
         ]
 
     def __str__(self) -> str:
