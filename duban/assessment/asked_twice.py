@@ -36,7 +36,7 @@ from duban.org.scope import scope_of
 from duban.projects.models import InvestmentPlan, Problem, Project
 from duban.projects.queries import visible_projects
 from duban.projects.scan import LIVE
-from duban.work.models import Task, stopped_on
+from duban.work.models import Task, not_stopped_before
 from duban.work.queries import visible_tasks
 
 
@@ -70,10 +70,9 @@ def twice_asked(person: Any, weeks: list[periods.Period]) -> list[TwiceAsked]:
     tasks = list(
         visible_tasks(person)
         .filter(scope.unit_q("lead_unit"))
-        .annotate(stopped_on=stopped_on())
-        .filter(ASKS_INVESTMENT, IN_MONEY, is_parent=False, start_date__lte=end)
-        .filter(deadline__gte=start)
-        .filter(Q(stopped_on__isnull=True) | Q(stopped_on__gte=start))
+        .filter(is_parent=False, start_date__lte=end, deadline__gte=start)
+        .filter(not_stopped_before(start))
+        .filter(ASKS_INVESTMENT, IN_MONEY)
         .select_related("lead_unit")
         .order_by("lead_unit__path", "sort_key", "id")
     )

@@ -174,6 +174,20 @@ def stopped_on() -> Any:
     return TruncDate(Coalesce(F("close_requested_at"), F("closed_at")))
 
 
+def not_stopped_before(day: dt.date, prefix: str = "") -> Q:
+    """The tasks that had not stopped before ``day`` (``stopped_on()`` none,
+    or ``day`` or later), said of the moments themselves: stopped at or after
+    the first moment of ``day`` in the office's time zone. (Comparing
+    ``stopped_on()`` has SQLite work a local date out in Python, row by row.)"""
+    first = dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+    requested, closed = f"{prefix}close_requested_at", f"{prefix}closed_at"
+    return (
+        Q(**{f"{requested}__isnull": True, f"{closed}__isnull": True})
+        | Q(**{f"{requested}__gte": first})
+        | Q(**{f"{requested}__isnull": True, f"{closed}__gte": first})
+    )
+
+
 def owes_for(period: periods.Period, prefix: str = "") -> Q:
     """The tasks that owe a report for ``period`` (``periods.owed_periods`` in SQL,
     its due date aside): leaves of its cadence, running during it, not put up
@@ -184,15 +198,7 @@ def owes_for(period: periods.Period, prefix: str = "") -> Q:
     first moment of the next day in the office's time zone: the same tasks as
     comparing ``stopped_on()``, but SQLite works a local date out in Python,
     row by row, which made the ranking of a province's quarter 10 s."""
-    after = dt.datetime.combine(
-        period.end + dt.timedelta(days=1), dt.time.min, tzinfo=timezone.get_current_timezone()
-    )
-    requested, closed = f"{prefix}close_requested_at", f"{prefix}closed_at"
-    still_reporting = (
-        Q(**{f"{requested}__isnull": True, f"{closed}__isnull": True})
-        | Q(**{f"{requested}__gte": after})
-        | Q(**{f"{requested}__isnull": True, f"{closed}__gte": after})
-    )
+    still_reporting = not_stopped_before(period.end + dt.timedelta(days=1), prefix)
     return (
         Q(
             **{
