@@ -349,9 +349,13 @@ def inbox(person: Any, today: dt.date | None = None, *, into: Inbox | None = Non
             "overdue",
             mine.filter(state__in=OPEN_STATES, deadline__lt=today).order_by("deadline", "id"),
         )
-        reports = ProgressReport.objects.filter(
-            task__lead_unit_id__in=_units_of(person)
-        ).select_related("task", "reviewed_by")
+        # The unit's tasks as a list subquery, not a join: without statistics
+        # SQLite would walk every report in the state instead (86 against 5 ms
+        # at province); as a list it starts from the tasks either way.
+        led = Task.objects.filter(lead_unit_id__in=_units_of(person)).values("pk")
+        reports = ProgressReport.objects.filter(task_id__in=led).select_related(
+            "task", "reviewed_by"
+        )
         box.returned = list(reports.filter(state=ReportState.RETURNED).order_by("-reviewed_at"))
         box.drafts = list(reports.filter(state=ReportState.DRAFT).order_by("-created_at"))
         box.instructions = list(
@@ -424,7 +428,7 @@ def inbox_count(person: Any) -> int:
             .exclude(Exists(filed_now))
             .count()
             + ProgressReport.objects.filter(
-                task__lead_unit_id__in=units, state=ReportState.RETURNED
+                task_id__in=tasks.values("pk"), state=ReportState.RETURNED
             ).count()
             + Instruction.objects.filter(task__lead_unit_id__in=units, read_at__isnull=True).count()
         )
