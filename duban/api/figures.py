@@ -55,6 +55,7 @@ def standing(request: HttpRequest, quarter: Text, query: Query[StandingQuery]) -
         "office_id": office.pk,
         "locked": found.assessment.is_locked,
         "as_of": found.as_of,
+        "counted_at": found.counted_at,
         "rows": [
             {
                 "unit_id": row.unit.pk,

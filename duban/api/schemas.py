@@ -418,6 +418,11 @@ class StandingOut(Schema):
     office_id: int
     locked: bool = Field(description="Locked: the published ranking, frozen")
     as_of: dt.date
+    counted_at: dt.datetime | None = Field(
+        None,
+        description="When the facts scored were counted from the record (after each scan); "
+        "null when counted for this request, or locked",
+    )
     rows: list[StandingRowOut]
 
 

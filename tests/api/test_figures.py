@@ -16,7 +16,16 @@ def test_the_standing_is_the_assessment_pages(api, as_, office, liaison_a, claim
     assert [(r["unit_id"], r["rank"], r["total"]) for r in data["rows"]] == [
         (row.unit.pk, row.rank, str(row.total)) for row in page.rows
     ]
-    assert data["locked"] is False
+    assert data["locked"] is False and data["counted_at"] is None  # counted for the request
+
+
+def test_the_standing_says_when_its_facts_were_counted(api, office, liaison_a, claimed_task):
+    from duban.assessment.services import snapshot
+
+    f.report(liaison_a, claimed_task, period=f.LAST_WEEK)
+    snapshot()  # the worker, after a scan
+    data = api(office).get("/assessment/2026Q1").json()
+    assert dt.datetime.fromisoformat(data["counted_at"]) == f.NOW and data["rows"]
 
 
 def test_a_quarter_to_come_or_unreadable_is_404(api, office):
