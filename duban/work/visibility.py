@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from duban.org.scope import scope_of
 
@@ -27,10 +27,12 @@ def visible_tasks(person: Any) -> QuerySet[Task]:
         return tasks.filter(scope.unit_q("lead_unit"))
     if not scope.unit_ids:
         return tasks.none()
-    co = Task.co_units.through.objects.filter(
-        task_id=OuterRef("pk"), unit_id__in=sorted(scope.unit_ids)
-    )
-    return tasks.filter(Q(lead_unit_id__in=sorted(scope.unit_ids)) | Exists(co))
+    # Led by one of the units, or one of its co-units: two index lookups
+    # (the lead unit's, the co-units' by unit) SQLite ORs together, where an
+    # EXISTS per task had it walk every open task without statistics.
+    units = sorted(scope.unit_ids)
+    co = Task.co_units.through.objects.filter(unit_id__in=units).values("task_id")
+    return tasks.filter(Q(lead_unit_id__in=units) | Q(pk__in=co))
 
 
 def visible_q(person: Any, through: str = "task") -> Q:
