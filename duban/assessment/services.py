@@ -183,10 +183,10 @@ def standing(
     today = as_of or timezone.localdate()
     result = Standing(assessment, quarter, min(today, quarter.end), weights)
     adjustments = {a.unit_id: a for a in assessment.adjustments.all()} if assessment.pk else {}
-    rows: list[Row] = []
+    by_category: dict[str, list[Row]] = {category: [] for category in Category.values}
     if assessment.is_locked:
         for locked in assessment.scores.select_related("unit"):
-            rows.append(
+            by_category.setdefault(locked.category, []).append(
                 Row(
                     locked.unit,
                     locked.category,
@@ -205,7 +205,6 @@ def standing(
             else:
                 counted, result.counted_at = counted_facts(quarter, today)
         nothing = scoring.Facts()
-        by_category: dict[str, list[Row]] = {category: [] for category in Category.values}
         for unit in assessed_units(office):
             facts = counted.get(unit.pk, nothing)
             adjustment = adjustments.get(unit.pk)
@@ -224,13 +223,9 @@ def standing(
             places = scoring.rank([(row, row.total) for row in group])
             for row in group:
                 row.rank = places[row]
-            rows += group
-    for category in Category.values:
-        group = sorted(
-            (r for r in rows if r.category == category), key=lambda r: (r.rank, r.unit.path)
-        )
+    for category, group in by_category.items():
         if group:
-            result.by_category[category] = group
+            result.by_category[category] = sorted(group, key=lambda r: (r.rank, r.unit.path))
     return result
 
 

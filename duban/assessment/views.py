@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -155,32 +156,44 @@ def adjustment_edit(request: AuthedRequest, quarter: str, unit: int) -> HttpResp
     )
 
 
-@login_required
-@require_POST
-def assessment_lock(request: AuthedRequest, quarter: str) -> HttpResponse:
+def _quarter_action(
+    request: AuthedRequest, quarter: str, act: Callable[[periods.Quarter, Any], Any], done: str
+) -> HttpResponse:
+    """One of the office's writes to a quarter (``act(quarter, office)``):
+    its refusal or ``done`` said, and back to the quarter's page."""
     q = quarter_or_404(quarter)
     office = chosen_office(request)
     try:
-        services.lock(actor=request.user, quarter=q, office=office, request=request)
+        act(q, office)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("The quarter is locked: its scores no longer change."))
+        messages.success(request, done)
     return _to_quarter(request, q, office)
+
+
+@login_required
+@require_POST
+def assessment_lock(request: AuthedRequest, quarter: str) -> HttpResponse:
+    return _quarter_action(
+        request,
+        quarter,
+        lambda q, office: services.lock(
+            actor=request.user, quarter=q, office=office, request=request
+        ),
+        _("The quarter is locked: its scores no longer change."),
+    )
 
 
 @login_required
 @require_POST
 def assessment_recount(request: AuthedRequest, quarter: str) -> HttpResponse:
-    q = quarter_or_404(quarter)
-    office = chosen_office(request)
-    try:
-        services.recount(actor=request.user, quarter=q, office=office)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Counted again from the record just now."))
-    return _to_quarter(request, q, office)
+    return _quarter_action(
+        request,
+        quarter,
+        lambda q, office: services.recount(actor=request.user, quarter=q, office=office),
+        _("Counted again from the record just now."),
+    )
 
 
 def _to_quarter(request: AuthedRequest, q: periods.Quarter, office: Any) -> HttpResponse:
@@ -191,21 +204,18 @@ def _to_quarter(request: AuthedRequest, q: periods.Quarter, office: Any) -> Http
 @login_required
 @require_POST
 def assessment_reopen(request: AuthedRequest, quarter: str) -> HttpResponse:
-    q = quarter_or_404(quarter)
-    office = chosen_office(request)
-    try:
-        services.reopen(
+    return _quarter_action(
+        request,
+        quarter,
+        lambda q, office: services.reopen(
             actor=request.user,
             quarter=q,
             office=office,
             reason=request.POST.get("reason", ""),
             request=request,
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The quarter is open again; the reopening is recorded."))
-    return _to_quarter(request, q, office)
+        ),
+        _("The quarter is open again; the reopening is recorded."),
+    )
 
 
 # --- the monthly review ------------------------------------------------------------------
