@@ -369,6 +369,16 @@ def main(argv: list[str] | None = None) -> None:
         from duban.ops import collector
 
         collector.settle()  # as `duban serve` does before its workers fork
+    from duban.ops.jobs import keep_counts
+
+    # What the worker keeps after each scan, fresh as it would be (the ranking's
+    # facts, the draft monthly reviews): the pages read it while it is.
+    started = time.perf_counter()
+    keep_counts()
+    print(
+        f"kept counts as the worker does after a scan: {time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+    )
     states = ["analyzed", "none"] if args.statistics == "both" else [args.statistics]
     runs = []
     for state in states:

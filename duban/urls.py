@@ -109,6 +109,7 @@ urlpatterns = [
     ),
     path("reviews/", assessment_views.review_list, name="review_list"),
     path("reviews/<str:month>/", assessment_views.review_detail, name="review_detail"),
+    path("reviews/<str:month>/recount/", assessment_views.review_recount, name="review_recount"),
     path("projects/", project_views.project_list, name="project_list"),
     path("batches/", project_views.batch_list, name="batch_list"),
     path("indicators/", project_views.indicator_list, name="indicator_list"),

@@ -18,7 +18,7 @@ from duban.assessment.models import (
     Adjustment,
     Assessment,
     AssessmentEvent,
-    CountedFacts,
+    KeptFigures,
     LockedScore,
     MonthlyReview,
 )
@@ -298,7 +298,7 @@ def snapshot() -> dict[str, Any]:
     state["batches"] = sorted(BatchEntry.objects.values_list("pk", "batch"))
     state["projects"] = sorted(Project.objects.values_list("pk", "name", "version"))
     state["investment"] = sorted(InvestmentReport.objects.values_list("pk", "state", "amount"))
-    state["counts"] = sorted(CountedFacts.objects.values_list("quarter", "counted_at"))
+    state["kept"] = sorted(KeptFigures.objects.values_list("key", "counted_at"))
     state["reviews"] = sorted(MonthlyReview.objects.values_list("month", "remarks", "published_at"))
     state["languages"] = sorted(
         Person.objects.exclude(language="zh-hans").values_list("pk", "language")

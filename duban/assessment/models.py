@@ -128,23 +128,25 @@ class StandingSnapshot(models.Model):
         return f"{self.quarter} {self.day}"
 
 
-class CountedFacts(models.Model):
-    """Every unit's facts of a quarter (``facts.quarter_facts``, the same for
-    every office) as last counted: the worker counts them after each scan and
-    the ranking pages score from them, so a province's page does not count
-    50,000 tasks' reports on every visit. One row per quarter, replaced by
-    each count; ``units`` maps a unit's id to its figures in the order of
-    ``fields`` (``scoring.Facts``' fields when counted: a row counted under
-    other fields is not read)."""
+class KeptFigures(models.Model):
+    """Figures worked out from the record by the worker after each scan and
+    kept for the pages to show (``duban.assessment.kept``), so that a
+    province's page does not count 50,000 tasks' reports on every visit:
+    every unit's facts of a quarter (the ranking), an office's draft monthly
+    review. One row per ``key``, replaced by each count; ``form`` says the
+    shape the figures were counted in (a row counted in another is not read)."""
 
-    quarter = models.CharField(max_length=7, unique=True)
+    key = models.CharField(max_length=100, unique=True)
     as_of = models.DateField()  # the day the record was counted up to
     counted_at = models.DateTimeField()
-    fields = models.JSONField(default=list)
-    units = models.JSONField(default=dict)
+    form = models.JSONField(default=list)
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name_plural = "kept figures"
 
     def __str__(self) -> str:
-        return f"{self.quarter} {self.counted_at:%Y-%m-%d %H:%M}"
+        return f"{self.key} {self.counted_at:%Y-%m-%d %H:%M}"
 
 
 class AssessmentEvent(models.Model):

@@ -9,7 +9,6 @@ from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Exists, Value, When
@@ -22,7 +21,7 @@ from duban.org.models import Unit
 from duban.org.scope import Actor, all_offices, office_members, person_of, scope_of
 from duban.work.models import Task
 
-from . import scoring
+from . import kept, scoring
 from .facts import quarter_facts
 from .models import (
     CATEGORY_OF_KIND,
@@ -30,7 +29,6 @@ from .models import (
     Assessment,
     AssessmentEvent,
     Category,
-    CountedFacts,
     LockedScore,
     MonthlyReview,
     StandingSnapshot,
@@ -120,28 +118,29 @@ def assessed_units(office: Unit) -> list[Unit]:
     )
 
 
-# Facts' fields, in the order CountedFacts stores them.
+# Facts' fields, in the order the kept count stores them.
 FACT_FIELDS = list(scoring.Facts.__dataclass_fields__)
+
+
+def _facts_key(quarter: periods.Quarter) -> str:
+    return f"facts {quarter.label}"
 
 
 def count_facts(
     quarter: periods.Quarter, today: dt.date, *, keep: bool = True
 ) -> dict[int, scoring.Facts]:
     """Every unit's facts of the quarter as of ``today``, counted from the
-    record now; with ``keep``, kept (``CountedFacts``) for the pages to score
-    from when ``today`` is today."""
+    record now; with ``keep``, kept (``duban.assessment.kept``) for the pages
+    to score from when ``today`` is today."""
     counted = quarter_facts(quarter, today)
-    if keep and today == timezone.localdate():
-        CountedFacts.objects.update_or_create(
-            quarter=quarter.label,
-            defaults={
-                "as_of": today,
-                "counted_at": timezone.now(),
-                "fields": FACT_FIELDS,
-                "units": {
-                    str(unit_id): [getattr(facts, name) for name in FACT_FIELDS]
-                    for unit_id, facts in counted.items()
-                },
+    if keep:
+        kept.keep(
+            _facts_key(quarter),
+            today,
+            FACT_FIELDS,
+            {
+                str(unit_id): [getattr(facts, name) for name in FACT_FIELDS]
+                for unit_id, facts in counted.items()
             },
         )
     return counted
@@ -151,19 +150,14 @@ def counted_facts(
     quarter: periods.Quarter, today: dt.date
 ) -> tuple[dict[int, scoring.Facts], dt.datetime | None]:
     """Every unit's facts of the quarter as of ``today`` and when they were
-    counted: as the worker last counted them (after each scan), when that
-    was today and within two of its intervals; else counted now, for this
-    reader only (the second item None). A ranking is never older than that,
-    and says how old it is."""
-    fresh = timezone.now() - dt.timedelta(minutes=2 * settings.DUBAN_SCAN_EVERY_MINUTES)
-    found = CountedFacts.objects.filter(
-        quarter=quarter.label, as_of=today, counted_at__gte=fresh
-    ).first()
-    if found is None or found.fields != FACT_FIELDS:
+    counted: as the worker last counted them (after each scan) while fresh
+    (``kept.kept``); else counted now, for this reader only (the second item
+    None)."""
+    found = kept.kept(_facts_key(quarter), today, FACT_FIELDS)
+    if found is None:
         return count_facts(quarter, today, keep=False), None  # reading never writes
-    return {
-        int(unit_id): scoring.Facts(*values) for unit_id, values in found.units.items()
-    }, found.counted_at
+    units, counted_at = found
+    return {int(unit_id): scoring.Facts(*values) for unit_id, values in units.items()}, counted_at
 
 
 def standing(
@@ -516,6 +510,81 @@ def _review_for_update(month: periods.Period, office: Unit) -> MonthlyReview:
 def office_tasks(office: Unit) -> Any:
     """The ids of the tasks an office's review counts: those led by its units."""
     return Task.objects.filter(lead_unit__in=office_members(office)).values("pk")
+
+
+# The sections of a monthly review's figures (``review.month_review``) and
+# their version: a draft kept in another form is counted again.
+REVIEW_FORM = ["finished", "warned", "overdue", "progress", "instructions", 1]
+
+
+def _review_key(month: periods.Period, office: Unit) -> str:
+    return f"review {office.pk} {month.label}"
+
+
+def count_review(month: periods.Period, office: Unit, *, keep: bool = True) -> dict[str, Any]:
+    """The office's figures of the month counted from the record now; with
+    ``keep``, kept (``duban.assessment.kept``) for its draft review's page."""
+    figures = month_review(month, office_tasks(office))
+    if keep:
+        kept.keep(_review_key(month, office), timezone.localdate(), REVIEW_FORM, figures)
+    return figures
+
+
+def review_figures(
+    review: MonthlyReview, month: periods.Period
+) -> tuple[dict[str, Any], dt.datetime | None]:
+    """What the office's review of the month shows and when it was counted:
+    once published, the figures frozen then; before, the draft as the worker
+    last counted it (after each scan) while fresh, else counted now for this
+    reader (the second item None; reading never writes)."""
+    if review.is_published:
+        return review.snapshot, review.published_at
+    found = kept.kept(_review_key(month, review.office), timezone.localdate(), REVIEW_FORM)
+    if found is None:
+        return count_review(month, review.office, keep=False), None
+    return found
+
+
+def reviews_to_count(today: dt.date) -> list[tuple[periods.Period, Unit]]:
+    """The drafts the worker keeps counted: every office's review of this
+    month and, until the office publishes it, of the last."""
+    month = periods.period_containing(today, periods.MONTHLY)
+    last = month.previous()
+    published = set(
+        MonthlyReview.objects.filter(month=last.label, published_at__isnull=False).values_list(
+            "office_id", flat=True
+        )
+    )
+    found = []
+    for office in all_offices():
+        found.append((month, office))
+        if office.pk not in published:
+            found.append((last, office))
+    return found
+
+
+def keep_reviews(*, today: dt.date | None = None) -> int:
+    """Count and keep the drafts of ``reviews_to_count`` (the worker, after
+    each scan; nothing for a past day, which keeps nothing). How many."""
+    if today not in (None, timezone.localdate()):
+        return 0
+    drafts = reviews_to_count(timezone.localdate())
+    for month, office in drafts:
+        count_review(month, office)
+    return len(drafts)
+
+
+def recount_review(*, actor: Actor, month: periods.Period, office: Unit) -> None:
+    """Count the office's draft review of the month from the record now (the
+    office's "count now"; the worker does it after each scan)."""
+    scope_of(actor).require_manage(
+        office, _("Only the supervision office can write the monthly review.")
+    )
+    if month.start > timezone.localdate():
+        raise ValidationError(_("This month has not begun."))
+    if review_for(month, office).is_published:
+        raise ValidationError(_("This month's review is published: its figures no longer change."))
+    count_review(month, office)
 
 
 @transaction.atomic

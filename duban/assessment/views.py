@@ -27,7 +27,6 @@ from . import services
 from .explain import line_text
 from .forms import AdjustmentForm, ReopenForm, ReviewForm
 from .models import Category, MonthlyReview
-from .review import month_review
 
 # The ranking's first units of each category; the units not ranked, named.
 CATEGORY_SHOWN = 30
@@ -271,10 +270,7 @@ def review_detail(request: AuthedRequest, month: str) -> HttpResponse:
                 )
                 target = reverse("review_detail", kwargs={"month": period.label})
                 return redirect(target + office_query(request, office))
-    if review.is_published:
-        figures = review.snapshot
-    else:
-        figures = month_review(period, services.office_tasks(office))
+    figures, counted_at = services.review_figures(review, period)
     return render(
         request,
         "assessment/review_detail.html",
@@ -289,7 +285,25 @@ def review_detail(request: AuthedRequest, month: str) -> HttpResponse:
             },
             "form": form,
             "ended": period.end < timezone.localdate(),
+            "counted_at": None if review.is_published else counted_at,
+            "scan_minutes": settings.DUBAN_SCAN_EVERY_MINUTES,
             **_office_context(request, office),
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+@login_required
+@require_POST
+def review_recount(request: AuthedRequest, month: str) -> HttpResponse:
+    """The office's "count now" on a draft review."""
+    period = month_or_404(month)
+    office = chosen_office(request)
+    try:
+        services.recount_review(actor=request.user, month=period, office=office)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Counted again from the record just now."))
+    target = reverse("review_detail", kwargs={"month": period.label})
+    return redirect(target + office_query(request, office))

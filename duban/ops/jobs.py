@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from duban.assessment.services import snapshot
+from duban.assessment.services import keep_reviews, snapshot
 from duban.documents.models import TaskImport
 from duban.notify import fanout
 from duban.notify.models import ScheduleSlot
@@ -39,11 +39,16 @@ def scan_and_notify(*, today: dt.date | None = None) -> ScanRun:
         messages = fanout.for_warnings(result.raised + result.escalated)
         projects = scan_projects(today=today)
         messages += fanout.for_project_warnings(projects.raised)
-    # The cockpit's ranking: today's standing of the quarter, after the scan
-    # (read-only scoring, then one row written; outside the scan's transaction).
-
-    snapshot(today=today)
+    keep_counts(today=today)  # outside the scan's transaction
     return ScanRun(result, messages, projects)
+
+
+def keep_counts(*, today: dt.date | None = None) -> None:
+    """After each scan: today's standing of the quarter for the cockpit, every
+    unit's facts for the ranking pages, and the offices' draft monthly reviews
+    for theirs (read-only counting, then a few rows written)."""
+    snapshot(today=today)
+    keep_reviews(today=today)
 
 
 def prune_task_results(*, now: dt.datetime | None = None, keep_days: int = 14) -> int:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from duban.assessment import services
 from duban.assessment.facts import quarter_facts
-from duban.assessment.models import AssessmentEvent, CountedFacts
+from duban.assessment.models import AssessmentEvent, KeptFigures
 from duban.lib import periods
 from duban.work import services as work
 
@@ -341,7 +341,7 @@ def test_a_count_older_than_two_scans_or_of_another_day_is_not_shown(
     assert fresh.counted_at is None and _reviewed(fresh, unit_a) == 2
     # A scan run for a past day (a backfill) counts that day's facts and keeps none of them.
     services.snapshot(today=f.TODAY - dt.timedelta(days=3))
-    assert CountedFacts.objects.get(quarter="2026Q1").as_of == f.TODAY
+    assert KeptFigures.objects.get(key="facts 2026Q1").as_of == f.TODAY
     # Just after midnight, the count of 20 minutes ago is yesterday's: not today's ranking.
     clock.move_to(f.at(2026, 3, 18, 23, 50))
     services.snapshot()
@@ -351,7 +351,7 @@ def test_a_count_older_than_two_scans_or_of_another_day_is_not_shown(
 
 def test_a_count_kept_under_other_facts_is_counted_again(record, unit_a):
     services.snapshot()
-    CountedFacts.objects.filter(quarter="2026Q1").update(fields=["due", "owed"])
+    KeptFigures.objects.filter(key="facts 2026Q1").update(form=["due", "owed"])
     standing = services.standing(Q1, f.zone())
     assert standing.counted_at is None and _reviewed(standing, unit_a) == 1
 
@@ -361,10 +361,10 @@ def test_the_lock_counts_the_record_itself_not_the_kept_count(
 ):
     clock.move_to(f.at(2026, 4, 2))
     services.snapshot()  # keeps Q1's count too: the office has not locked it
-    kept = CountedFacts.objects.get(quarter="2026Q1")
-    units = kept.units
-    units[str(unit_a.pk)] = [9] * len(kept.fields)  # not what the record says
-    CountedFacts.objects.filter(pk=kept.pk).update(units=units)
+    kept = KeptFigures.objects.get(key="facts 2026Q1")
+    units = kept.data
+    units[str(unit_a.pk)] = [9] * len(kept.form)  # not what the record says
+    KeptFigures.objects.filter(pk=kept.pk).update(data=units)
     assert _reviewed(services.standing(Q1, f.zone()), unit_a) == 9
     services.lock(actor=office, quarter=Q1, office=f.zone())
     assert _reviewed(services.standing(Q1, f.zone()), unit_a) == 1

@@ -11,10 +11,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from duban.assessment import services
+from duban.assessment.models import KeptFigures
 from duban.assessment.review import month_review
 from duban.lib import periods
 from duban.notify.fanout import fan_out
 from duban.notify.models import Notification
+from duban.ops.jobs import scan_and_notify
 from duban.work import services as work
 
 from .. import factories as f
@@ -115,3 +117,74 @@ def test_the_office_page_keeps_what_was_typed_on_error(february, office, as_):
     assert "三月点评草稿" in response.content.decode()
     assert as_(office).get("/reviews/2026-13/").status_code == 404
     assert as_(office).get("/reviews/2026-W05/").status_code == 404
+
+
+def _gain(page: str) -> str:
+    return page.split("建设科创园区")[1].split("→")[0].split("+")[-1].strip()
+
+
+def test_a_draft_review_is_shown_as_the_worker_last_counted_it(
+    february, office, liaison_a, as_, clock, settings
+):
+    settings.DUBAN_SCAN_EVERY_MINUTES = 60
+    scan_and_notify()  # the worker: a scan, then this month's and last month's drafts kept
+    kept = KeptFigures.objects.get(key=f"review {f.zone().pk} 2026-02")
+    assert kept.as_of == f.TODAY and KeptFigures.objects.filter(key__endswith="2026-03").exists()
+    page = as_(office, HTTP_ACCEPT_LANGUAGE="zh-hans").get("/reviews/2026-02/").content.decode()
+    assert 'data-testid="counted-at"' in page and "按记录统计于 2026-03-18 10:00" in page
+    assert _gain(page) == "50.0"
+    # A late February report is accepted: the record moves, the kept draft does not.
+    clock.move_to(f.NOW + dt.timedelta(minutes=20))
+    f.accepted(office, liaison_a, february["growing"], period="2026-W08", percent="95")
+    assert _gain(as_(office).get("/reviews/2026-02/").content.decode()) == "50.0"
+    # Only the office counts again on demand.
+    assert as_(liaison_a).post("/reviews/2026-02/recount/").status_code == 403
+    with pytest.raises(PermissionDenied):
+        services.recount_review(actor=liaison_a, month=FEB, office=f.zone())
+    assert as_(office).post("/reviews/2026-02/recount/").status_code == 302
+    page = as_(office, HTTP_ACCEPT_LANGUAGE="zh-hans").get("/reviews/2026-02/").content.decode()
+    assert "按记录统计于 2026-03-18 10:20" in page and _gain(page) == "85.0"
+    with pytest.raises(ValidationError):  # April has not begun
+        services.recount_review(
+            actor=office, month=periods.period_from_label("2026-04"), office=f.zone()
+        )
+    # Until two scans are missed the page shows the kept draft (here falsified,
+    # to tell them apart); then it counts for its reader, and says so.
+    kept = KeptFigures.objects.get(key=f"review {f.zone().pk} 2026-02")
+    KeptFigures.objects.filter(pk=kept.pk).update(data={**kept.data, "progress": []})
+    clock.move_to(f.NOW + dt.timedelta(minutes=20 + 119))
+    page = as_(office).get("/reviews/2026-02/").content.decode()
+    assert 'data-testid="counted-at"' in page and "No progress reported this month." in page
+    clock.move_to(f.NOW + dt.timedelta(minutes=20 + 121))
+    page = as_(office).get("/reviews/2026-02/").content.decode()
+    assert 'data-testid="counted-at"' not in page
+    assert _gain(page) == "85.0"
+    assert KeptFigures.objects.get(pk=kept.pk).counted_at == f.NOW + dt.timedelta(minutes=20)
+
+
+def test_publishing_counts_the_record_not_the_kept_draft(february, office, clock):
+    scan_and_notify()
+    kept = KeptFigures.objects.get(key=f"review {f.zone().pk} 2026-02")
+    KeptFigures.objects.filter(pk=kept.pk).update(data={**kept.data, "progress": []})
+    assert services.review_figures(services.review_for(FEB, f.zone()), FEB)[0]["progress"] == []
+    services.review_save(actor=office, month=FEB, office=f.zone(), remarks="好", publish=True)
+    review = services.review_for(FEB, f.zone())
+    figures, counted_at = services.review_figures(review, FEB)
+    assert [t["gain"] for t in figures["progress"]] == ["50.0"]
+    assert counted_at == review.published_at
+    with pytest.raises(ValidationError):  # frozen now
+        services.recount_review(actor=office, month=FEB, office=f.zone())
+    # The worker keeps this month's draft only, now that February is published.
+    KeptFigures.objects.all().delete()
+    scan_and_notify()
+    drafts = KeptFigures.objects.filter(key__startswith="review").values_list("key", flat=True)
+    assert list(drafts) == [f"review {f.zone().pk} 2026-03"]
+
+
+def test_a_draft_kept_in_another_form_or_for_a_past_day_is_not_read(february, office):
+    services.keep_reviews(today=f.TODAY - dt.timedelta(days=1))  # a backfill keeps nothing
+    assert not KeptFigures.objects.filter(key__startswith="review").exists()
+    services.keep_reviews()
+    KeptFigures.objects.filter(key__startswith="review").update(form=["finished"])
+    figures, counted_at = services.review_figures(services.review_for(FEB, f.zone()), FEB)
+    assert counted_at is None and [t["gain"] for t in figures["progress"]] == ["50.0"]

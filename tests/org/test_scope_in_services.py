@@ -184,6 +184,10 @@ CASES = {
             actor=a, quarter=quarter_from_label(w.locked_quarter), office=f.zone(), reason="x"
         ),
     ),
+    "recount_review": (
+        "office",
+        lambda w, a: assessment.recount_review(actor=a, month=FEB, office=f.zone()),
+    ),
     "review_save": (
         "office",
         lambda w, a: assessment.review_save(actor=a, month=FEB, office=f.zone(), remarks="x"),

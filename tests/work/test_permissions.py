@@ -665,6 +665,7 @@ MATRIX = [
         (302, 404, 404, 404, 302),
         lambda w: {"remarks": "二月点评", "save": "1"},
     ),
+    R("review_recount", "POST", lambda w: "/reviews/2026-02/recount/", OFFICE_WRITES),
     R("message_list", "GET", lambda w: "/messages/", ALL_200),
     R("message_open", "GET", lambda w: f"/messages/{w.note.pk}/", (302, 302, 404, 404, 404)),
     R("message_read_all", "POST", lambda w: "/messages/read/", (302, 302, 302, 302, 302)),

@@ -123,6 +123,7 @@ OUTSIDERS: dict[tuple[str, str], tuple[int, int]] = {
     ("review_list", "GET"): (200, 200),
     ("review_detail", "GET"): (200, 404),
     ("review_detail", "POST"): (302, 404),
+    ("review_recount", "POST"): (302, 403),
     ("message_list", "GET"): (200, 200),
     ("message_open", "GET"): (404, 404),
     ("message_read_all", "POST"): (302, 302),
