@@ -80,6 +80,7 @@ urlpatterns = [
     path("appeals/<int:pk>/decide/", supervision_views.appeal_decide, name="appeal_decide"),
     path("reporting/", views_meetings.reporting_status, name="reporting_status"),
     path("reporting/burden/", reporting_pages.reporting_burden, name="reporting_burden"),
+    path("reporting/burden/recount/", reporting_pages.burden_recount, name="burden_recount"),
     path("meetings/", views_meetings.meeting_list, name="meeting_list"),
     path("meetings/new/", views_meetings.meeting_create, name="meeting_create"),
     path("meetings/<int:pk>/", task_pages.meeting_detail, name="meeting_detail"),

@@ -50,10 +50,11 @@ from typing import Any
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from duban.lib import periods, project_rules, rules
 from duban.org.models import Unit
-from duban.org.scope import scope_of
+from duban.org.scope import SYSTEM, scope_of
 from duban.projects.models import (
     IndicatorActual,
     InvestmentPlan,
@@ -74,7 +75,7 @@ from duban.work.models import (
 from duban.work.queries import visible_q, visible_tasks
 from duban.work.services import report_due_date
 
-from . import asked_twice
+from . import asked_twice, kept
 
 TASK_REPORTS = "task_reports"
 INVESTMENT = "investment"
@@ -144,12 +145,14 @@ class Tally:
 
 @dataclass
 class UnitBurden:
-    unit: Unit
+    unit_id: int
+    path: str  # the unit's place in the tree, the order of rows asked alike
     kinds: dict[str, Tally]
     by_week: list[int]  # asked, in each week of the range
     median_seconds: float | None = None
     timed: int = 0  # reports whose time to file was measured
     week_labels: list[str] = field(default_factory=list)
+    unit: Unit | None = None  # loaded for the rows a page shows (``with_units``)
 
     @property
     def weekly(self) -> list[tuple[str, int]]:
@@ -173,7 +176,9 @@ class UnitBurden:
 class Burden:
     weeks: list[periods.Period]
     rows: list[UnitBurden]
-    twice: list[asked_twice.TwiceAsked] = field(default_factory=list)
+    twice: list[asked_twice.Found] = field(default_factory=list)
+    # When the figures were counted (``kept``): None when counted for this page.
+    counted_at: dt.datetime | None = None
 
     @property
     def first(self) -> periods.Period:
@@ -190,7 +195,8 @@ class Burden:
     @property
     def total(self) -> UnitBurden:
         return UnitBurden(
-            unit=Unit(name=""),
+            unit_id=0,
+            path="",
             kinds={
                 kind: Tally(
                     asked=sum(r.kinds[kind].asked for r in self.rows),
@@ -232,16 +238,12 @@ class _Counts:
     def units(self) -> set[int]:
         return set(self.asked)
 
-    def row(self, unit: Unit) -> UnitBurden:
+    def of(self, unit_id: int) -> tuple[list[list[int]], list[list[int]]]:
+        """A unit's asked and filed, per kind (in ``KINDS``' order) and week."""
         empty = {k: [0] * len(self.weeks) for k in KINDS}
-        asked = self.asked.get(unit.pk, empty)
-        filed = self.filed.get(unit.pk, empty)
-        return UnitBurden(
-            unit=unit,
-            kinds={k: Tally(asked=sum(asked[k]), filed=sum(filed[k])) for k in KINDS},
-            by_week=[sum(asked[k][i] for k in KINDS) for i in range(len(self.weeks))],
-            week_labels=[w.label for w in self.weeks],
-        )
+        asked = self.asked.get(unit_id, empty)
+        filed = self.filed.get(unit_id, empty)
+        return [asked[k] for k in KINDS], [filed[k] for k in KINDS]
 
 
 def _month_periods(start: dt.date, end: dt.date, grace: int) -> list[periods.Period]:
@@ -449,27 +451,114 @@ def _medians(person: Any, scope: Any, weeks: list[periods.Period]) -> dict[int, 
 
 # --- the whole measure ---------------------------------------------------------------------
 
+# The shape of a count (``count``) as kept: a count kept in another is not read.
+FORM = [*KINDS, "median", "timed", "twice", 1]
 
-def reporting_burden(person: Any, weeks: list[periods.Period]) -> Burden:
-    """Per unit inside ``person``'s scope, over ``weeks`` (``chosen_weeks``):
-    what the office asked of it by kind, what it filed, its median time to file
-    a report; the units asked the most first; and the figures asked twice."""
+
+def count(person: Any, weeks: list[periods.Period]) -> dict[str, Any]:
+    """Per unit inside ``person``'s scope, over ``weeks``, counted from the
+    record now, as plain data: ``units`` maps a unit's id to what was asked
+    of it and what it filed (per kind, in ``KINDS``' order, and week), its
+    median seconds to file a report and how many were measured; ``twice``,
+    the figures asked twice (``asked_twice.found``)."""
     scope = scope_of(person)
     counts = _Counts(weeks)
     if not scope.is_signed_in:
-        return Burden(weeks=weeks, rows=[])
+        return {"units": {}, "twice": []}
     _count_task_reports(person, scope, counts)
     _count_investment(person, scope, counts)
     _count_indicators(person, scope, counts)
     _count_notices(person, scope, counts)
     medians = _medians(person, scope, weeks)
-    ids = counts.units() | set(medians)
+    units = {}
+    for unit_id in sorted(counts.units() | set(medians)):
+        asked, filed = counts.of(unit_id)
+        median, timed = medians.get(unit_id, (None, 0))
+        units[str(unit_id)] = [asked, filed, median, timed]
+    return {"units": units, "twice": [list(t) for t in asked_twice.found(person, weeks)]}
+
+
+def _key(weeks: list[periods.Period]) -> str:
+    return f"burden {weeks[0].label} {weeks[-1].label}"
+
+
+def _default_weeks(today: dt.date) -> list[periods.Period]:
+    return chosen_weeks(None, None, today)
+
+
+def keep_default(*, today: dt.date | None = None) -> None:
+    """Count and keep the default range's figures for every unit (the worker,
+    after each scan; nothing for a past day, which keeps nothing)."""
+    day = timezone.localdate()
+    if today not in (None, day):
+        return
+    weeks = _default_weeks(day)
+    kept.keep(_key(weeks), day, FORM, count(SYSTEM, weeks))
+
+
+def recount(*, actor: Any) -> None:
+    """The office's "count now": the default range counted from the record
+    and kept for the page (the figures are every unit's, so any office may)."""
+    scope = scope_of(actor)
+    scope.require_manage(scope.office, _("Only the supervision office can count again."))
+    day = timezone.localdate()
+    weeks = _default_weeks(day)
+    kept.keep(_key(weeks), day, FORM, count(SYSTEM, weeks))
+
+
+def reporting_burden(person: Any, weeks: list[periods.Period]) -> Burden:
+    """Per unit inside ``person``'s scope, over ``weeks`` (``chosen_weeks``):
+    what the office asked of it by kind, what it filed, its median time to file
+    a report; the units asked the most first; and the figures asked twice.
+
+    For office staff and leaders (a scope of whole subtrees) and the default
+    range, the figures are those the worker counted for every unit after its
+    last scan, while fresh (``kept``), kept to the scope's units; else they
+    are counted now for this reader. Rows carry unit ids: ``with_units``
+    loads the units of the rows shown, ``asked_twice.load`` the tasks."""
+    scope = scope_of(person)
+    if not scope.is_signed_in:
+        return Burden(weeks=weeks, rows=[])
+    day = timezone.localdate()
+    found = None
+    if (scope.everything or scope.subtree) and weeks == _default_weeks(day):
+        found = kept.kept(_key(weeks), day, FORM)
+    data, counted_at = found if found else (count(person, weeks), None)
+    units = data["units"]
+    places = dict(scope.units().values_list("pk", "path"))
+    labels = [w.label for w in weeks]
     rows = []
-    for unit in Unit.objects.filter(pk__in=sorted(ids)).order_by("path") if ids else []:
-        row = counts.row(unit)
-        if unit.pk in medians:
-            row.median_seconds, row.timed = medians[unit.pk]
-        rows.append(row)
+    for key, (asked, filed, median, timed) in units.items():
+        unit_id = int(key)
+        if unit_id not in places:
+            continue
+        rows.append(
+            UnitBurden(
+                unit_id=unit_id,
+                path=places[unit_id],
+                kinds={
+                    kind: Tally(asked=sum(asked[i]), filed=sum(filed[i]))
+                    for i, kind in enumerate(KINDS)
+                },
+                by_week=[sum(by_kind[w] for by_kind in asked) for w in range(len(weeks))],
+                median_seconds=median,
+                timed=timed,
+                week_labels=labels,
+            )
+        )
     # The units asked the most first; of those asked alike, the one that filed least.
-    rows.sort(key=lambda r: (-r.asked, r.filed, r.unit.path))
-    return Burden(weeks=weeks, rows=rows, twice=asked_twice.twice_asked(person, weeks))
+    rows.sort(key=lambda r: (-r.asked, r.filed, r.path))
+    twice = [
+        asked_twice.Found(task_id, unit_id, projects, same)
+        for task_id, unit_id, projects, same in data["twice"]
+        if unit_id in places
+    ]
+    return Burden(weeks=weeks, rows=rows, twice=twice, counted_at=counted_at)
+
+
+def with_units(rows: list[UnitBurden]) -> list[UnitBurden]:
+    """``rows`` with their units, in one read (for the rows a page shows)."""
+    units = Unit.objects.in_bulk([r.unit_id for r in rows])
+    for row in rows:
+        row.unit = units.get(row.unit_id)
+    return rows

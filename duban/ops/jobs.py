@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from duban.assessment import burden
 from duban.assessment.services import keep_reviews, snapshot
 from duban.documents.models import TaskImport
 from duban.notify import fanout
@@ -45,10 +46,12 @@ def scan_and_notify(*, today: dt.date | None = None) -> ScanRun:
 
 def keep_counts(*, today: dt.date | None = None) -> None:
     """After each scan: today's standing of the quarter for the cockpit, every
-    unit's facts for the ranking pages, and the offices' draft monthly reviews
-    for theirs (read-only counting, then a few rows written)."""
+    unit's facts for the ranking pages, the offices' draft monthly reviews, and
+    every unit's reporting burden over the default weeks (read-only counting,
+    then a few rows written)."""
     snapshot(today=today)
     keep_reviews(today=today)
+    burden.keep_default(today=today)
 
 
 def prune_task_results(*, now: dt.datetime | None = None, keep_days: int = 14) -> int:

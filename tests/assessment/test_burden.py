@@ -19,7 +19,9 @@ from django.test.utils import CaptureQueriesContext
 
 from duban.api.tokens import token_create
 from duban.assessment import asked_twice, burden
+from duban.assessment.models import KeptFigures
 from duban.lib import periods
+from duban.ops.jobs import keep_counts
 from duban.org.models import Role, Unit
 from duban.projects import indicators
 from duban.projects import services as projects
@@ -55,7 +57,7 @@ def _project(office, unit, code="XM-001", name="氢能产业园项目", **kwargs
 
 
 def _row(found, unit):
-    return next(r for r in found.rows if r.unit == unit)
+    return next(r for r in found.rows if r.unit_id == unit.pk)
 
 
 def _kinds(row):
@@ -132,7 +134,7 @@ def test_each_kind_is_counted_in_the_week_it_counts_in(office, unit_a, unit_b, a
     b = _row(found, unit_b)
     assert (b.asked, b.filed, b.by_week) == (2, 0, [0, 0, 1, 1])
     # The unit asked the most comes first; the total is the office's scope.
-    assert [r.unit for r in found.rows] == [unit_a, unit_b]
+    assert [r.unit_id for r in found.rows] == [unit_a.pk, unit_b.pk]
     assert (found.total.asked, found.total.filed) == (10, 5)
 
 
@@ -146,10 +148,10 @@ def test_a_returned_report_is_not_filed(office, liaison_a, unit_a, asked_of_a):
 def test_a_liaison_sees_only_the_units_own_line(
     liaison_a, liaison_b, unit_a, unit_b, leader, asked_of_a
 ):
-    assert [r.unit for r in burden.reporting_burden(liaison_b, W).rows] == [unit_b]
-    assert [r.unit for r in burden.reporting_burden(liaison_a, W).rows] == [unit_a]
+    assert [r.unit_id for r in burden.reporting_burden(liaison_b, W).rows] == [unit_b.pk]
+    assert [r.unit_id for r in burden.reporting_burden(liaison_a, W).rows] == [unit_a.pk]
     # A leader sees the office's whole scope.
-    assert {r.unit for r in burden.reporting_burden(leader, W).rows} == {unit_a, unit_b}
+    assert {r.unit_id for r in burden.reporting_burden(leader, W).rows} == {unit_a.pk, unit_b.pk}
 
 
 def test_another_office_counts_none_of_the_zones_units(office, unit_a, asked_of_a):
@@ -333,6 +335,10 @@ def test_a_task_asking_for_a_projects_investment_is_listed(office, liaison_a, un
     assert {t.task.pk for t in asked_twice.twice_asked(liaison_a, weeks)} == {named.pk, unnamed.pk}
     liaison_b = f.person("liaison_b2", Role.LIAISON, units=[unit_b])
     assert asked_twice.twice_asked(liaison_b, weeks) == []
+    # Found tasks are shown with the projects the reader may see, and not at all without one.
+    row = asked_twice.Found(named.pk, unit_a.pk, [hydrogen.pk], True)
+    assert [t.task for t in asked_twice.load(office, [row])] == [named]
+    assert asked_twice.load(liaison_b, [row]) == []
 
 
 def test_a_closed_or_paused_projects_figure_is_not_asked(office, liaison_a, unit_a):
@@ -400,7 +406,8 @@ def test_the_service_asks_at_most_a_dozen_queries(
 ):
     with django_assert_max_num_queries(12):
         found = burden.reporting_burden(office, W)
-        _ = [r.unit.name for r in found.rows] + [t.task.lead_unit.name for t in found.twice]
+        _ = [r.unit.name for r in burden.with_units(found.rows) if r.unit]
+        _ = [t.task.lead_unit.name for t in asked_twice.load(office, found.twice)]
 
 
 def test_the_page_in_both_languages(office, liaison_a, unit_a, as_, asked_of_a):
@@ -420,3 +427,62 @@ def test_bad_weeks_in_the_address_fall_back_quietly(office, as_):
     client = as_(office)
     for query in ("from=garbage", "to=2026-W99", "from=2026-W11&to=2020-W01", "from=%00"):
         assert client.get(f"/reporting/burden/?{query}").status_code == 200
+
+
+# --- the kept count -------------------------------------------------------------------------
+
+KEY = "burden 2026-W08 2026-W11"  # the default range's, on the suite's clock
+
+
+def test_office_staff_read_the_count_the_worker_kept(
+    office, liaison_a, unit_a, as_, asked_of_a, clock, settings
+):
+    settings.DUBAN_SCAN_EVERY_MINUTES = 60
+    keep_counts()  # the worker, after a scan
+    found = burden.reporting_burden(office, W)
+    assert found.counted_at == f.NOW
+    assert _kinds(_row(found, unit_a))["task_reports"] == (5, 3)
+    # What the office's page shows is the kept count (falsified here, to tell them apart).
+    kept = KeptFigures.objects.get(key=KEY)
+    data = kept.data
+    data["units"][str(unit_a.pk)][0][0] = [9, 9, 9, 9]  # task reports asked, by week
+    KeptFigures.objects.filter(pk=kept.pk).update(data=data)
+    assert _row(burden.reporting_burden(office, W), unit_a).kinds["task_reports"].asked == 36
+    page = as_(office, HTTP_ACCEPT_LANGUAGE="zh-hans").get("/reporting/burden/").content.decode()
+    assert "3 / 36" in page and "按记录统计于 2026-03-18 10:00" in page
+    assert 'data-testid="recount"' in page
+    # A liaison's, and another range, are counted for their reader.
+    assert burden.reporting_burden(liaison_a, W).counted_at is None
+    assert _row(burden.reporting_burden(liaison_a, W), unit_a).kinds["task_reports"].asked == 5
+    assert burden.reporting_burden(office, W[1:]).counted_at is None
+    assert (
+        'data-testid="counted-at"' not in as_(liaison_a).get("/reporting/burden/").content.decode()
+    )
+    # Only the office counts again on demand.
+    assert as_(liaison_a).post("/reporting/burden/recount/").status_code == 403
+    clock.move_to(f.NOW + dt.timedelta(minutes=20))
+    assert as_(office).post("/reporting/burden/recount/").status_code == 302
+    again = burden.reporting_burden(office, W)
+    assert again.counted_at == f.NOW + dt.timedelta(minutes=20)
+    assert _row(again, unit_a).kinds["task_reports"].asked == 5
+    # Two scans missed: counted for the reader.
+    clock.move_to(f.NOW + dt.timedelta(minutes=20 + 121))
+    assert burden.reporting_burden(office, W).counted_at is None
+
+
+def test_the_kept_count_is_kept_to_the_readers_scope(office, unit_a, asked_of_a):
+    keep_counts()
+    district = f.unit("D", "辛店镇", kind="district")
+    Unit.objects.filter(pk=district.pk).update(runs_office=True)
+    for role in (Role.OFFICE, Role.LEADER):
+        outsider = f.person(f"{role}_d", role, units=[district])
+        found = burden.reporting_burden(outsider, W)
+        assert found.counted_at is not None and found.rows == [] and found.twice == []
+
+
+def test_a_burden_kept_in_another_form_or_for_a_past_day_is_not_read(office, asked_of_a):
+    burden.keep_default(today=f.TODAY - dt.timedelta(days=1))
+    assert not KeptFigures.objects.filter(key=KEY).exists()
+    burden.keep_default()
+    KeptFigures.objects.filter(key=KEY).update(form=["task_reports"])
+    assert burden.reporting_burden(office, W).counted_at is None

@@ -467,6 +467,7 @@ MATRIX = [
         data=lambda w: {"answer": "已制定整改措施。"},
     ),
     R("reporting_status", "GET", lambda w: f"/reporting/?unit={w.unit_a.pk}", ALL_200),
+    R("burden_recount", "POST", lambda w: "/reporting/burden/recount/", OFFICE_WRITES),
     R("meeting_create", "GET", lambda w: "/meetings/new/", OFFICE_ONLY),
     R(
         "meeting_create",

@@ -66,6 +66,7 @@ OUTSIDERS: dict[tuple[str, str], tuple[int, int]] = {
     ("meeting_list", "GET"): (200, 200),
     ("reporting_status", "GET"): (200, 200),
     ("reporting_burden", "GET"): (200, 200),
+    ("burden_recount", "POST"): (302, 403),
     ("warning_board", "GET"): (200, 200),
     ("plan_warning_settings", "GET"): (404, 403),
     ("appeal_file", "POST"): (404, 404),
