@@ -501,9 +501,7 @@ def recount(*, actor: Any) -> None:
     and kept for the page (the figures are every unit's, so any office may)."""
     scope = scope_of(actor)
     scope.require_manage(scope.office, _("Only the supervision office can count again."))
-    day = timezone.localdate()
-    weeks = _default_weeks(day)
-    kept.keep(_key(weeks), day, FORM, count(SYSTEM, weeks))
+    keep_default()
 
 
 def reporting_burden(person: Any, weeks: list[periods.Period]) -> Burden:
