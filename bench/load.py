@@ -449,6 +449,7 @@ def run_once(
             c.start()
         start.wait()  # everyone has signed in
         cpu0 = sum(cpu_seconds(p) for p in [server.pid, *workers])
+        client0 = time.process_time()
         db0 = benchlib.cluster_cpu_seconds(postmaster) if postmaster else 0.0
         t0 = time.perf_counter()
         while not stop.is_set() and any(c.is_alive() for c in clients):
@@ -459,6 +460,7 @@ def run_once(
         for c in clients:
             c.join()
         elapsed = time.perf_counter() - t0
+        client_cpu = time.process_time() - client0
         workers = children_of(server.pid)
         server_cpu = sum(cpu_seconds(p) for p in [server.pid, *workers]) - cpu0
         db_cpu = benchlib.cluster_cpu_seconds(postmaster) - db0 if postmaster else float("nan")
@@ -501,6 +503,10 @@ def run_once(
         f"({server_cpu / elapsed:.2f} cores; {1000 * server_cpu / max(1, tally.reports):.1f} "
         f"ms per report)"
     )
+    print(
+        f"  client CPU (this driver's threads): {client_cpu:.1f} s "
+        f"({1000 * client_cpu / max(1, tally.reports):.1f} ms per report)"
+    )
     if postmaster:
         print(
             f"  PostgreSQL CPU (the whole cluster, postmaster {postmaster}): {db_cpu:.1f} s "
@@ -530,6 +536,7 @@ def run_once(
         "list p50 ms": p(tally.list_ms, 50) if tally.list_ms else 0.0,
         "list p95 ms": p(tally.list_ms, 95) if tally.list_ms else 0.0,
         "CPU ms per report": 1000 * server_cpu / max(1, tally.reports),
+        "client CPU ms per report": 1000 * client_cpu / max(1, tally.reports),
         "PostgreSQL CPU ms per report": 1000 * db_cpu / max(1, tally.reports),
         "errors": float(errors),
         "worker MiB (most)": max((m for _, m in memory), default=0.0),

@@ -228,7 +228,9 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, with writers taking turns at a kernel lock
+            # (duban/lib/sqlite/base.py).
+            "ENGINE": "duban.lib.sqlite",
             "NAME": str(DATA_DIR / "duban.sqlite3"),
             "OPTIONS": {
                 # Writers wait up to 20 s for the lock instead of failing at once;
@@ -243,7 +245,9 @@ else:
                     "PRAGMA busy_timeout=20000;"
                 ),
             },
-            "TEST": {"NAME": os.environ.get("DUBAN_TEST_SQLITE") or None},
+            # In memory unless told (":memory:" said outright: pytest-django
+            # knows Django's own engine name only).
+            "TEST": {"NAME": os.environ.get("DUBAN_TEST_SQLITE") or ":memory:"},
             # Keep each server thread's connection open: opening one and running
             # the PRAGMAs cost about a tenth of a simple request's CPU.
             "CONN_MAX_AGE": envint("DUBAN_CONN_MAX_AGE", 300),

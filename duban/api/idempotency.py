@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 
 from duban.org.models import Person
+from duban.org.scope import scope_of
 
 from .models import AnsweredRequest
 from .problems import problem
@@ -70,6 +71,9 @@ def answer_once(request: HttpRequest, work: Callable[[], Answer]) -> HttpRespons
                 422, _("This Idempotency-Key was used for another request: use a new key.")
             )
         return _replay(earlier)
+    # Every write checks the caller's scope: read it (it is kept on the
+    # person) before the transaction, which on SQLite holds the write lock.
+    scope_of(person)
     try:
         with transaction.atomic():
             response = render(*work())

@@ -95,6 +95,54 @@ def test_the_form_and_the_submission_cost_the_same_few_queries_whatever_the_hist
     assert filed.author == liaison_a
 
 
+def test_the_submission_reads_at_most_four_of_the_tasks_reports_and_still_finds_the_rules_facts(
+    office, liaison_a, unit_a
+):
+    """A year of reports, and the one accepted report far behind submitted
+    ones: the service reads this period's report, the last accepted one and
+    the two latest filed ones, no more, and the rules still see them."""
+    from django.core.exceptions import ValidationError
+    from django.db.models.signals import post_init
+
+    task = f.claimed(office, liaison_a, unit_a, start=f.TODAY - dt.timedelta(weeks=30))
+    labels = [p.label for p in services.report_period_choices(task, f.TODAY)]
+    f.accepted(office, liaison_a, task, period=labels[0], percent="50")
+    for label in labels[1:-2]:  # filed, not yet reviewed
+        f.report(liaison_a, task, period=label, percent="60", text=f"{label}：推进土地报批。")
+    assert task.reports.count() >= 28
+
+    made: list[ProgressReport] = []
+
+    def count(sender, instance, **kwargs):
+        made.append(instance)
+
+    post_init.connect(count, sender=ProgressReport)
+    try:
+        with pytest.raises(ValidationError) as refused:
+            f.report(liaison_a, task, period=labels[-1], percent="40")
+    finally:
+        post_init.disconnect(count, sender=ProgressReport)
+    # Lower than the last *accepted* report (50 %, the first week), not the
+    # submitted 60 % ones: a reason is asked for.
+    assert "50" in str(refused.value.message_dict["decrease_reason"])
+    assert len(made) <= 4 + 1, [r.period_label for r in made]  # read, and the new one
+
+    # The week before the last, filed late with the latest's words: the
+    # latest filed report is compared with it.
+    same = f"{labels[-3]}：推进土地报批。"
+    f.report(liaison_a, task, period=labels[-1], percent="70", text=same)
+    latest = task.reports.get(period_label=labels[-1])
+    assert latest.likeness == pytest.approx(1.0)
+    f.report(
+        liaison_a,
+        task,
+        period=labels[-2],
+        percent="65",
+        text="完成了征地补偿方案的公示和签约工作。",
+    )
+    assert ProgressReport.objects.get(pk=latest.pk).likeness < 0.5
+
+
 def test_a_submission_for_a_task_outside_the_scope_is_not_found_and_writes_nothing(
     office, liaison_a, liaison_b, liaison_c, task, as_
 ):

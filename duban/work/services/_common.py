@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import Any
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any, ParamSpec, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from duban.org.models import Person, Unit
-from duban.org.scope import Actor, person_of
+from duban.org.scope import Actor, person_of, scope_of
 
 from ..attachments import CheckedUpload
 from ..models import (
@@ -46,6 +47,25 @@ def record_event(
         at=at or timezone.now(),
         data=data,
     )
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def scope_first(service: Callable[P, R]) -> Callable[P, R]:
+    """Read the ``actor``'s scope before ``service`` opens its transaction.
+
+    The scope is kept on the actor, so the check inside reads nothing more;
+    read inside, it would hold the write lock a millisecond longer, and on
+    SQLite no other unit can file while one holds it."""
+
+    @functools.wraps(service)
+    def read_first(*args: P.args, **kwargs: P.kwargs) -> R:
+        scope_of(kwargs["actor"])
+        return service(*args, **kwargs)
+
+    return read_first
 
 
 def lock_row(model: Any, pk: int, related: tuple[str, ...] = ()) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +29,7 @@ from ..models import (
 )
 from ..visibility import visible_tasks
 from ..words import period_words
-from ._common import ConflictError, _attach, lock_row, record_event
+from ._common import ConflictError, _attach, lock_row, record_event, scope_first
 from .progress import _leaf_recompute, official_report
 
 # --- reports ------------------------------------------------------------------
@@ -65,6 +65,7 @@ def report_period_choices(task: Task, today: dt.date) -> list[periods.Period]:
     return [p for p in found if p.start <= today and p.end >= task.start_date]
 
 
+@scope_first
 @transaction.atomic
 def report_save(
     *,
@@ -147,11 +148,12 @@ def report_save(
         raise ValidationError({"text": _("Say briefly why nothing changed this period.")})
     if not text:
         raise ValidationError({"text": _("Describe the progress made in this period.")})
-    # One read of the task's reports (latest first) serves every check below:
-    # this period's report, the last accepted one before it, and the filed
-    # one before it (the formalism rule's likeness). The task's row lock,
-    # taken above, is what every write of its reports waits for.
-    reports = list(task.reports.order_by("-period_start", "-id"))
+    # One read of the task's reports serves every check below, however many
+    # the task has: this period's report, the last accepted one before it,
+    # and the two latest filed ones of other periods (the formalism rule's
+    # likeness), latest first. The task's row lock, taken above, is what
+    # every write of its reports waits for.
+    reports = _reports_to_check(task, period)
     # Going backwards is allowed, never silently: the office reads why.
     accepted = official_report(task, before=period.start, among=reports)
     lowered = accepted is not None and pct < accepted.percent
@@ -255,6 +257,27 @@ def report_save(
         )
         # Not the task's progress yet: awaiting review (models.awaiting_review).
     return report
+
+
+def _reports_to_check(task: Task, period: periods.Period) -> list[ProgressReport]:
+    """At most four of ``task``'s reports, latest first (``-period_start,
+    -id``): the one for ``period``, the last accepted one of an earlier period
+    (``official_report``'s choice) and the two latest filed ones of other
+    periods, in one query, written out: built by the ORM, its three parts
+    cost more than reading all of a year's reports."""
+    table = connection.ops.quote_name(ProgressReport._meta.db_table)
+    latest = "ORDER BY period_start DESC, id DESC"
+    sql = (
+        f"SELECT * FROM {table} WHERE task_id = %s AND (period_label = %s"  # noqa: S608 (the table's name, quoted)
+        f" OR id IN (SELECT id FROM {table} WHERE task_id = %s AND state = %s"
+        f" AND period_start < %s {latest} LIMIT 1)"
+        f" OR id IN (SELECT id FROM {table} WHERE task_id = %s AND state IN (%s, %s)"
+        f" AND period_label <> %s {latest} LIMIT 2)) {latest}"
+    )
+    start = connection.ops.adapt_datefield_value(period.start)
+    filed = [state.value for state in FILED]
+    params = [task.pk, period.label, task.pk, ReportState.ACCEPTED.value, start]
+    return list(ProgressReport.objects.raw(sql, [*params, task.pk, *filed, period.label]))
 
 
 def report_due_date(period: periods.Period, grace: int) -> dt.date:
