@@ -37,7 +37,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
         conn = super().get_new_connection(conn_params)
         path = self._lock_path()
         if path is not None:
-            self._writer_fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                self._writer_fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            except OSError:
+                # Not ours to open (made by another account, a read-only
+                # folder): SQLite's own lock and busy timeout still serialise.
+                self._writer_fd = None
         return conn
 
     def _start_transaction_under_autocommit(self) -> None:
