@@ -11,6 +11,7 @@ need ``If-Match`` (412 when someone else saved first); a POST with an
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -88,12 +89,49 @@ class Session(SessionAuth):
 
 
 class PerCaller(AuthRateThrottle):
-    """Requests per token (or session) per minute, counted in a cache every
-    worker process shares (``DUBAN_API_RATE``)."""
+    """Requests per token (or session) per minute (``DUBAN_API_RATE``),
+    counted in a cache every worker process shares.
+
+    A sliding window of two counts (this minute's and the last one's, the last
+    weighed by how much of it still falls within a minute of now), not
+    ninja's list of every request's time: that list, read and written back
+    on every request, grew with the rate allowed (6,000 times for 6,000 a
+    minute)."""
 
     @property
     def cache(self) -> Any:  # type: ignore[override]
         return caches["api"]
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        key = self.get_cache_key(request)
+        duration, limit = float(self.duration or 60), int(self.num_requests or 0)
+        now = self.timer()  # type: ignore[misc]
+        window = int(now // duration)
+        start, this, before = self.cache.get(key) or (window, 0, 0)
+        if start != window:
+            this, before = 0, (this if start == window - 1 else 0)
+        elapsed = now - window * duration
+        if before * (1 - elapsed / duration) + this >= limit:
+            # Whole seconds, strictly after the count falls below the limit.
+            self._wait = math.floor(_wait(duration, limit, elapsed, this, before)) + 1
+            return False
+        self.cache.set(key, (window, this + 1, before), int(2 * duration))
+        return True
+
+    def wait(self) -> float | None:
+        return getattr(self, "_wait", None)
+
+
+def _wait(duration: float, limit: int, elapsed: float, this: int, before: int) -> float:
+    """Seconds until the window's count falls below ``limit`` with no more requests."""
+    if this < limit and before:
+        # Later this minute, as less of the last one counts.
+        seconds = duration * (1 - (limit - this) / before) - elapsed
+        if seconds < duration - elapsed:
+            return max(0.0, seconds)
+    # Next minute, once enough of this one has slid out.
+    later = max(0.0, duration * (1 - limit / this)) if this else 0.0
+    return duration - elapsed + later
 
     def get_cache_key(self, request: HttpRequest) -> str:
         token = getattr(request, "api_token", None)
@@ -233,7 +271,7 @@ def _unauthenticated(request: HttpRequest, error: AuthenticationError) -> HttpRe
 
 @api.exception_handler(Throttled)
 def _throttled(request: HttpRequest, error: Throttled) -> HttpResponse:
-    wait = max(1, int(error.wait or 1))
+    wait = max(1, math.ceil(error.wait or 1))
     return problem(
         429,
         _("Too many requests: try again in %(n)s seconds.") % {"n": wait},

@@ -320,6 +320,38 @@ def test_too_many_requests_is_a_429_with_retry_after(api, liaison_a, monkeypatch
     assert int(last["Retry-After"]) >= 1 and last["Content-Type"] == PROBLEM
 
 
+def test_the_limit_counts_a_sliding_minute_and_says_when_to_come_back(
+    api, liaison_a, unit_a, monkeypatch
+):
+    """Three a minute: the fourth is refused; at the next minute the last
+    one's three still count in full, a third of the way in only two do; the
+    Retry-After given is the moment a request is allowed again, not sooner."""
+    throttle = ninja_api.throttle[0]
+    monkeypatch.setattr(throttle, "num_requests", 3)
+    monkeypatch.setattr(throttle, "duration", 60)
+    clock = [6_000_000.0]  # the start of a minute
+    monkeypatch.setattr(throttle, "timer", lambda: clock[0])
+    caller = api(liaison_a)
+
+    def at(seconds: float) -> int:
+        clock[0] = 6_000_000.0 + seconds
+        answer = caller.get("/me")
+        return answer.status_code if answer.status_code == 200 else int(answer["Retry-After"])
+
+    assert [at(1), at(2), at(3)] == [200, 200, 200]
+    assert at(30) == 31  # the three begin to slide out after 60
+    assert at(60) == 1  # the last minute's three count in full
+    assert at(80) == 200  # 3 x 40/60 = 2 counted
+    assert at(81) == 200  # 3 x 39/60 + 1
+    assert at(82) == 19  # 3 x 38/60 + 2 >= 3, until 3 x 20/60 + 2 at 100
+    assert at(101) == 200
+    assert at(102) == 19  # this minute's three, until the next
+    assert at(121) == 200  # 3 x 59/60
+    # A caller of its own is counted apart.
+    other = f.person("another-liaison", Role.LIAISON, units=[unit_a])
+    assert api(other).get("/me").status_code == 200
+
+
 # --- the document and its reference page ------------------------------------------
 
 
