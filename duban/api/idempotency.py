@@ -15,6 +15,7 @@ from django.http.request import RawPostDataException
 from django.utils.translation import gettext as _
 from ninja import Schema
 
+from duban.audit.middleware import audited, record_api_write
 from duban.org.models import Person
 from duban.org.scope import scope_of
 
@@ -59,7 +60,13 @@ def _fingerprint(request: HttpRequest) -> str:
 def answer_once(request: HttpRequest, work: Callable[[], Answer]) -> HttpResponse:
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
-        return render(*work())
+        scope_of(request.user)
+        with transaction.atomic():
+            response = render(*work())
+            recorded = record_api_write(request, response.status_code)
+        if recorded:
+            audited(request)
+        return response
     if len(key) > MAX_KEY or not key.isprintable():
         return problem(400, _("An Idempotency-Key is up to 255 printable characters."))
     person = cast(Person, request.user)
@@ -73,6 +80,7 @@ def answer_once(request: HttpRequest, work: Callable[[], Answer]) -> HttpRespons
         return _replay(earlier)
     # Every write checks the caller's scope: read it (it is kept on the
     # person) before the transaction, which on SQLite holds the write lock.
+    # The write's audit row commits with it.
     scope_of(person)
     try:
         with transaction.atomic():
@@ -85,6 +93,7 @@ def answer_once(request: HttpRequest, work: Callable[[], Answer]) -> HttpRespons
                 body=response.content,
                 content_type=response["Content-Type"],
             )
+            recorded = record_api_write(request, response.status_code)
     except IntegrityError:
         # The same request at the same moment: the other one did the work, and
         # this one's writes were rolled back with it.
@@ -92,4 +101,6 @@ def answer_once(request: HttpRequest, work: Callable[[], Answer]) -> HttpRespons
         if earlier is None:
             raise
         return _replay(earlier)
+    if recorded:
+        audited(request)
     return response

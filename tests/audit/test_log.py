@@ -79,6 +79,51 @@ def test_a_refused_page_and_the_apis_tokens_are_recorded(as_, client, liaison_a,
     assert write.detail["token"] == made.token.prefix and made.secret not in str(write.detail)
 
 
+def test_an_api_write_and_its_row_commit_together(client, liaison_a, office, task, monkeypatch):
+    """The report and its api.write row are one transaction: with the row
+    refused, no report is left; a refused write still gets its failed row,
+    once; a write by the token with and without an Idempotency-Key one row each."""
+    from duban.audit import middleware
+    from duban.work.models import ProgressReport
+    from tests import factories as f
+
+    claimed = f.claimed(office, liaison_a, task.lead_unit)
+    made = token_create(actor=liaison_a, name="OA", days=30, can_write=True)
+    bearer = {"Authorization": f"Bearer {made.secret}"}
+    url = f"/api/v1/tasks/{claimed.pk}/reports"
+
+    def file(key: str = "", **data):
+        body = {"period": f.THIS_WEEK, "text": "推进顺利。", "percent": "20", **data}
+        headers = {**bearer, **({"Idempotency-Key": key} if key else {})}
+        return client.post(url, body, content_type="application/json", headers=headers)
+
+    real = middleware.record
+
+    def refusing(action, **kwargs):
+        if action == "api.write" and kwargs["outcome"] == "ok":
+            raise DatabaseError("the log is full")
+        return real(action, **kwargs)
+
+    monkeypatch.setattr(middleware, "record", refusing)
+    with pytest.raises(DatabaseError):
+        file("k-1")
+    assert not ProgressReport.objects.filter(task=claimed).exists()
+    monkeypatch.setattr(middleware, "record", real)
+
+    assert file("k-2").status_code == 201
+    assert file(percent="很多").status_code == 422  # refused before the service
+    assert file(period="2026-W99").status_code == 422  # refused by the service
+    writes = list(AuditEvent.objects.filter(action="api.write").order_by("id"))
+    assert [(w.outcome, w.detail["status"]) for w in writes] == [
+        ("failed", 500),  # the write undone, and said so
+        ("ok", 201),
+        ("failed", 422),
+        ("failed", 422),
+    ]
+    assert ProgressReport.objects.filter(task=claimed).count() == 1
+    assert list(log.verify()) == []
+
+
 def test_the_chain_holds_and_the_command_says_so(client, liaison_a, capsys):
     for _ in range(5):
         sign_in(client, "liaison_a", "wrong")
