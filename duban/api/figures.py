@@ -58,14 +58,14 @@ def standing(request: HttpRequest, quarter: Text, query: Query[StandingQuery]) -
         "counted_at": found.counted_at,
         "rows": [
             {
-                "unit_id": row.unit.pk,
+                "unit_id": row.unit_id,
                 "unit": str(row.unit),
                 "category": row.category,
                 "rank": row.rank,
                 "total": row.total,
                 "facts": row.facts,
             }
-            for row in found.rows
+            for row in assessment.with_units(found.rows)
         ],
     }
 

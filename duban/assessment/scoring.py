@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 ONE_PLACE = Decimal("0.1")
+ZERO, HUNDRED = Decimal(0), Decimal(100)
 
 
 @dataclass(frozen=True)
@@ -109,32 +110,31 @@ def _share(code: str, count: int, out_of: int, weight: int) -> Line:
 def score(facts: Facts, weights: Weights, adjustment: Decimal = Decimal(0)) -> Score:
     if abs(adjustment) > weights.adjustment_limit:
         raise ValueError(f"an adjustment is within ±{weights.adjustment_limit}")
-    lines = [
-        _share("closed_on_time", facts.closed_on_time, facts.due, weights.closed_on_time),
-        _share("reports_on_time", facts.on_time, facts.owed, weights.reports_on_time),
-        _share("first_time", facts.first_time, facts.reviewed, weights.first_time),
-    ]
-    deductions = [
-        Line(code, count, None, weight, Decimal(-count * weight))
-        for code, count, weight in (
-            ("red", facts.red, weights.red),
-            ("yellow", facts.yellow, weights.yellow),
-            ("notice", facts.notices, weights.notice),
-            ("deadline_change", facts.deadline_changes, weights.deadline_change),
-        )
-        if count
-    ]
-    lines += deductions
-    taken = -sum((d.points for d in deductions), Decimal(0))
+    # Called for every unit of a province on every ranking: the shares come
+    # from a cache, the deductions are whole points counted as ints.
+    closed = _share("closed_on_time", facts.closed_on_time, facts.due, weights.closed_on_time)
+    reports = _share("reports_on_time", facts.on_time, facts.owed, weights.reports_on_time)
+    first = _share("first_time", facts.first_time, facts.reviewed, weights.first_time)
+    lines = [closed, reports, first]
+    taken = 0
+    for code, count, weight in (
+        ("red", facts.red, weights.red),
+        ("yellow", facts.yellow, weights.yellow),
+        ("notice", facts.notices, weights.notice),
+        ("deadline_change", facts.deadline_changes, weights.deadline_change),
+    ):
+        if count:
+            lines.append(Line(code, count, None, weight, Decimal(-count * weight)))
+            taken += count * weight
     if taken > weights.deduction_cap:
         lines.append(
             Line("cap", 0, None, weights.deduction_cap, Decimal(taken - weights.deduction_cap))
         )
-        taken = Decimal(weights.deduction_cap)
+        taken = weights.deduction_cap
     if adjustment:
         lines.append(Line("adjustment", 0, None, 0, adjustment))
-    total = sum((line.points for line in lines[:3]), Decimal(0)) - taken + adjustment
-    total = min(max(total, Decimal(0)), Decimal(100)).quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
+    total = closed.points + reports.points + first.points - taken + adjustment
+    total = min(max(total, ZERO), HUNDRED).quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
     return Score(total, lines)
 
 

@@ -38,7 +38,8 @@ from .review import month_review
 
 @dataclass(eq=False)
 class Row:
-    unit: Unit
+    unit_id: int
+    path: str  # the unit's place in the tree: equal totals in its order
     category: str
     total: Decimal
     rank: int
@@ -50,6 +51,15 @@ class Row:
     counted: scoring.Facts | None = None
     frozen_lines: list[dict[str, Any]] | None = None
     frozen_facts: dict[str, int] | None = None
+    # Loaded for the rows shown (``with_units``): a province ranks 5,000
+    # units and a page shows thirty of them.
+    loaded: Unit | None = None
+
+    @property
+    def unit(self) -> Unit:
+        if self.loaded is None:
+            raise LookupError("the row's unit is not loaded: see services.with_units")
+        return self.loaded
 
     @cached_property
     def lines(self) -> list[dict[str, Any]]:
@@ -58,6 +68,15 @@ class Row:
     @cached_property
     def facts(self) -> dict[str, int]:
         return dict(self.counted.__dict__) if self.counted else dict(self.frozen_facts or {})
+
+
+def with_units(rows: list[Row]) -> list[Row]:
+    """``rows`` with their units, in one read (for the rows a page, a file or
+    an answer shows)."""
+    units = Unit.objects.in_bulk([row.unit_id for row in rows if row.loaded is None])
+    for row in rows:
+        row.loaded = row.loaded or units[row.unit_id]
+    return rows
 
 
 @dataclass
@@ -71,12 +90,18 @@ class Standing:
     # counted for this page, or frozen by the lock.
     counted_at: dt.datetime | None = None
     # Units asked nothing in the quarter (no task due, no report owed or
-    # reviewed, no deduction): listed, not ranked.
-    idle: list[Unit] = field(default_factory=list)
+    # reviewed, no deduction): listed, not ranked (ids, in the tree's order;
+    # ``idle_units`` loads the first few).
+    idle: list[int] = field(default_factory=list)
 
     @property
     def rows(self) -> list[Row]:
         return [row for rows in self.by_category.values() for row in rows]
+
+    def idle_units(self, first: int) -> list[Unit]:
+        """The first ``first`` of the units not ranked."""
+        units = Unit.objects.in_bulk(self.idle[:first])
+        return [units[pk] for pk in self.idle[:first]]
 
 
 def assessment_for(quarter: periods.Quarter, office: Unit) -> Assessment:
@@ -109,12 +134,14 @@ def _for_update(quarter: periods.Quarter, office: Unit) -> Assessment:
     return Assessment.objects.select_for_update().get(office=office, quarter=quarter.label)
 
 
-def assessed_units(office: Unit) -> list[Unit]:
-    """The units an office ranks: those it supervises (duban.org.scope.office_members)."""
+def assessed_units(office: Unit) -> list[tuple[int, str, str]]:
+    """The units an office ranks: those it supervises
+    (duban.org.scope.office_members), as (id, kind, path) in the tree's order."""
     return list(
         office_members(office)
         .filter(kind__in=list(CATEGORY_OF_KIND), is_active=True)
         .order_by("path")
+        .values_list("pk", "kind", "path")
     )
 
 
@@ -182,13 +209,15 @@ def standing(
         for locked in assessment.scores.select_related("unit"):
             by_category.setdefault(locked.category, []).append(
                 Row(
-                    locked.unit,
+                    locked.unit_id,
+                    locked.unit.path,
                     locked.category,
                     locked.total,
                     locked.rank,
                     adjustments.get(locked.unit_id),
                     frozen_lines=locked.lines,
                     frozen_facts=locked.facts,
+                    loaded=locked.unit,
                 )
             )
         result.as_of = timezone.localdate(assessment.locked_at)
@@ -199,19 +228,19 @@ def standing(
             else:
                 counted, result.counted_at = counted_facts(quarter, today)
         nothing = scoring.Facts()
-        for unit in assessed_units(office):
-            facts = counted.get(unit.pk, nothing)
-            adjustment = adjustments.get(unit.pk)
+        for unit_id, kind, path in assessed_units(office):
+            facts = counted.get(unit_id, nothing)
+            adjustment = adjustments.get(unit_id)
             if adjustment is None:
                 if facts == nothing:
-                    result.idle.append(unit)
+                    result.idle.append(unit_id)
                     continue
                 score = scoring.score(facts, weights)
             else:
                 score = scoring.score(facts, weights, adjustment.points)
-            category = CATEGORY_OF_KIND[unit.kind]
+            category = CATEGORY_OF_KIND[kind]
             by_category[category].append(
-                Row(unit, category, score.total, 0, adjustment, score=score, counted=facts)
+                Row(unit_id, path, category, score.total, 0, adjustment, score=score, counted=facts)
             )
         for group in by_category.values():
             places = scoring.rank([(row, row.total) for row in group])
@@ -219,7 +248,7 @@ def standing(
                 row.rank = places[row]
     for category, group in by_category.items():
         if group:
-            result.by_category[category] = sorted(group, key=lambda r: (r.rank, r.unit.path))
+            result.by_category[category] = sorted(group, key=lambda r: (r.rank, r.path))
     return result
 
 
@@ -240,7 +269,7 @@ def snapshot(*, today: dt.date | None = None) -> list[StandingSnapshot]:
         count_facts(last, today)
     for office in offices:
         result = standing(quarter, office, as_of=today, counted=counted)
-        rows = [[r.unit.pk, r.category, r.rank, str(r.total)] for r in result.rows]
+        rows = [[r.unit_id, r.category, r.rank, str(r.total)] for r in result.rows]
         found, _created = StandingSnapshot.objects.update_or_create(
             office=office,
             quarter=quarter.label,
@@ -415,7 +444,7 @@ def lock(
     LockedScore.objects.bulk_create(
         LockedScore(
             assessment=assessment,
-            unit=row.unit,
+            unit_id=row.unit_id,
             category=row.category,
             total=row.total,
             rank=row.rank,

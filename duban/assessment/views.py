@@ -79,10 +79,15 @@ def assessment_detail(request: AuthedRequest, quarter: str) -> HttpResponse:
         if chosen and category != chosen:
             continue
         shown = unit_rows(
-            request, rows, per_page=None if chosen else CATEGORY_SHOWN, paged=bool(chosen)
+            request,
+            rows,
+            unit_of=lambda row: row.unit_id,
+            per_page=None if chosen else CATEGORY_SHOWN,
+            paged=bool(chosen),
         )
         if shown.q and not shown.found:
             continue
+        services.with_units(list(shown.rows))
         every = urlencode([(k, v) for k, v in shown.kept if k != "category"] + [("q", shown.q)])
         categories.append(
             {
@@ -106,7 +111,9 @@ def assessment_detail(request: AuthedRequest, quarter: str) -> HttpResponse:
             "categories": categories,
             "chosen": chosen,
             "searched": search_text(request),
-            "idle_shown": standing.idle[:IDLE_SHOWN],
+            "idle_shown": (
+                standing.idle_units(IDLE_SHOWN) if not (chosen or search_text(request)) else []
+            ),
             "idle_more": max(len(standing.idle) - IDLE_SHOWN, 0),
             "choices": choices,
             "ended": q < current,

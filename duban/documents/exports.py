@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from duban.assessment.explain import line_text
 from duban.assessment.models import Category
-from duban.assessment.services import Standing
+from duban.assessment.services import Standing, with_units
 from duban.audit import actions
 from duban.audit.models import AuditEvent
 from duban.supervision.explain import warning_reason
@@ -124,7 +124,7 @@ def _ranking_rows(standing: Standing) -> list[tuple[str, list[list[object]]]]:
                         row.total,
                         "；".join(line_text(x) for x in row.lines),
                     ]
-                    for row in rows
+                    for row in with_units(rows)
                 ],
             )
         )

@@ -14,7 +14,7 @@ def test_the_standing_is_the_assessment_pages(api, as_, office, liaison_a, claim
     data = api(office).get("/assessment/2026Q1").json()
     page = as_(office).get("/assessment/2026Q1/").context["standing"]
     assert [(r["unit_id"], r["rank"], r["total"]) for r in data["rows"]] == [
-        (row.unit.pk, row.rank, str(row.total)) for row in page.rows
+        (row.unit_id, row.rank, str(row.total)) for row in page.rows
     ]
     assert data["locked"] is False and data["counted_at"] is None  # counted for the request
 

@@ -78,9 +78,9 @@ def test_the_facts_come_from_the_record(record, unit_a):
 
 def test_the_standing_ranks_units_and_lists_the_idle(record, unit_a, unit_b):
     standing = services.standing(Q1, f.zone(), as_of=f.TODAY)
-    ranked = {row.unit.pk: row for row in standing.rows}
+    ranked = {row.unit_id: row for row in standing.rows}
     assert unit_a.pk in ranked and ranked[unit_a.pk].rank == 1
-    assert unit_b in standing.idle
+    assert unit_b.pk in standing.idle
     assert any(
         "1/2 × 40 = 20.0" in str(line) or line["points"] == "20.0"
         for line in ranked[unit_a.pk].lines
@@ -124,10 +124,10 @@ def test_a_locked_quarter_never_changes_and_reopening_is_recorded(
         services.lock(actor=office, quarter=Q1, office=f.zone())
     clock.move_to(f.at(2026, 4, 2))
     services.lock(actor=office, quarter=Q1, office=f.zone())
-    frozen = [(r.unit.pk, r.total, r.rank) for r in services.standing(Q1, f.zone()).rows]
+    frozen = [(r.unit_id, r.total, r.rank) for r in services.standing(Q1, f.zone()).rows]
     # The record changes after the lock: the open task is closed late, a report returned.
     f.close(office, liaison_a, record)
-    assert [(r.unit.pk, r.total, r.rank) for r in services.standing(Q1, f.zone()).rows] == frozen
+    assert [(r.unit_id, r.total, r.rank) for r in services.standing(Q1, f.zone()).rows] == frozen
     with pytest.raises(ValidationError):
         services.adjustment_set(
             actor=office, quarter=Q1, office=f.zone(), unit=unit_a, points="1", reason="x"
@@ -156,7 +156,7 @@ def test_locked_quarters_never_change(record, office, liaison_a, unit_a, clock, 
     clock.move_to(f.at(2026, 4, 2))
     if not services.assessment_for(Q1, f.zone()).is_locked:
         services.lock(actor=office, quarter=Q1, office=f.zone())
-    frozen = [(r.unit.pk, r.total, r.rank) for r in services.standing(Q1, f.zone()).rows]
+    frozen = [(r.unit_id, r.total, r.rank) for r in services.standing(Q1, f.zone()).rows]
     for action, day in actions:
         clock.move_to(f.at(2026, 3, day))
         new = f.claimed(
@@ -172,21 +172,21 @@ def test_locked_quarters_never_change(record, office, liaison_a, unit_a, clock, 
             f.close(office, liaison_a, new)
         clock.move_to(f.at(2026, 4, 2))
         assert [
-            (r.unit.pk, r.total, r.rank) for r in services.standing(Q1, f.zone()).rows
+            (r.unit_id, r.total, r.rank) for r in services.standing(Q1, f.zone()).rows
         ] == frozen
 
 
 def test_locked_scores_ignore_any_number_of_new_closures(record, office, liaison_a, unit_a, clock):
     clock.move_to(f.at(2026, 4, 2))
     services.lock(actor=office, quarter=Q1, office=f.zone())
-    frozen = [(r.unit.pk, r.total) for r in services.standing(Q1, f.zone()).rows]
+    frozen = [(r.unit_id, r.total) for r in services.standing(Q1, f.zone()).rows]
     for day in (3, 10, 20):
         clock.move_to(f.at(2026, 3, day))
         new = f.claimed(
             office, liaison_a, unit_a, start=dt.date(2026, 3, 1), deadline=dt.date(2026, 3, 25)
         )
         f.close(office, liaison_a, new)
-        assert [(r.unit.pk, r.total) for r in services.standing(Q1, f.zone()).rows] == frozen
+        assert [(r.unit_id, r.total) for r in services.standing(Q1, f.zone()).rows] == frozen
 
 
 def test_the_page_and_the_command(record, as_, office, liaison_a, unit_a, clock):
@@ -293,7 +293,7 @@ def test_the_quarters_facts_take_the_same_queries_however_many_periods_are_due(
 
 
 def _reviewed(standing, unit) -> int:
-    return next(row.facts["reviewed"] for row in standing.rows if row.unit.pk == unit.pk)
+    return next(row.facts["reviewed"] for row in standing.rows if row.unit_id == unit.pk)
 
 
 def test_the_ranking_scores_from_the_last_count_says_when_and_the_office_counts_again(

@@ -130,6 +130,8 @@ def test_the_ranking_shows_the_top_of_each_category_and_all_of_one_on_request(
     (departments,) = page.context["categories"]
     assert len(departments["rows"]) == 2 and departments["shown"].found == 3
     assert "category-all" in page.content.decode()
+    # Only the units shown are read: a province ranks 5,000 and shows thirty.
+    assert sum(row.loaded is not None for row in page.context["standing"].rows) == 2
     every = client.get(f"/assessment/{quarter}/?category=departments&page=2")
     (only,) = every.context["categories"]
     assert len(only["rows"]) == 1  # the third unit, on the second page

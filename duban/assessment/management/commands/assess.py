@@ -59,7 +59,7 @@ class Command(BaseCommand):
         elapsed = time.monotonic() - started
         for category, rows in standing.by_category.items():
             self.stdout.write(f"\n{Category(category).label}")
-            for row in rows:
+            for row in services.with_units(rows):
                 self.stdout.write(f"{row.rank:>4}  {row.total:>5}  {row.unit}")
                 if options["lines"]:
                     for line in row.lines:
