@@ -144,17 +144,33 @@ def default_grace() -> int:
     return settings.DUBAN_REPORT_GRACE_DAYS
 
 
-def owed_cutoff(today: dt.date, plan_field: str = "plan_id") -> Any:
-    """``Task.owed_cutoff`` as a query expression over a task's plan. The plans
-    that set their own grace are few: one small query finds them, and only
-    they get a branch (reading each row's JSON settings cost 10 ms a list page)."""
-    by_grace: dict[int, list[int]] = {}
+def plan_graces() -> dict[int, int]:
+    """The plans that set a report grace of their own (``Task.report_grace_days``)
+    and their grace in days: few, found in one small query."""
+    found = {}
     for plan_id, settings_ in Plan.objects.filter(
         warning_settings__has_key="report_grace_days"
     ).values_list("pk", "warning_settings"):
         grace = settings_.get("report_grace_days")
         if isinstance(grace, int) and grace != default_grace():
-            by_grace.setdefault(grace, []).append(plan_id)
+            found[plan_id] = grace
+    return found
+
+
+def owed_cutoffs(today: dt.date) -> tuple[dict[int, dt.date], dt.date]:
+    """``Task.owed_cutoff`` for a list read in Python: the cutoff of each plan
+    with a grace of its own, and everyone else's."""
+    cutoffs = {plan_id: today - dt.timedelta(days=g) for plan_id, g in plan_graces().items()}
+    return cutoffs, today - dt.timedelta(days=default_grace())
+
+
+def owed_cutoff(today: dt.date, plan_field: str = "plan_id") -> Any:
+    """``Task.owed_cutoff`` as a query expression over a task's plan. The plans
+    that set their own grace are few (``plan_graces``): only they get a branch
+    (reading each row's JSON settings cost 10 ms a list page)."""
+    by_grace: dict[int, list[int]] = {}
+    for plan_id, grace in plan_graces().items():
+        by_grace.setdefault(grace, []).append(plan_id)
     usual = Value(today - dt.timedelta(days=default_grace()), output_field=models.DateField())
     if not by_grace:
         return usual
@@ -357,6 +373,22 @@ class Task(models.Model):
         indexes = [
             models.Index(fields=["state", "deadline"]),
             models.Index(fields=["lead_unit", "state"]),
+            # The tasks that owe a period's report (``owes_for``), with what
+            # the reporting page reads of them, from the index alone: 23,000
+            # of a province's tasks a week, 35 ms from the table, 13 from here.
+            models.Index(
+                fields=[
+                    "cadence",
+                    "deadline",
+                    "start_date",
+                    "is_parent",
+                    "close_requested_at",
+                    "closed_at",
+                    "lead_unit",
+                    "plan",
+                ],
+                name="work_task_owing_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
