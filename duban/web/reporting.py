@@ -17,6 +17,7 @@ from duban.assessment import asked_twice, burden
 from duban.lib import periods
 from duban.org.http import AuthedRequest
 from duban.org.paging import unit_rows
+from duban.work.words import period_words
 
 # The tasks that ask a figure twice: the first this many, and how many more.
 TWICE_SHOWN = 50
@@ -30,6 +31,9 @@ def reporting_burden(request: AuthedRequest) -> HttpResponse:
     weeks = burden.chosen_weeks(request.GET.get("from"), request.GET.get("to"), today)
     found = burden.reporting_burden(request.user, weeks)
     rows = unit_rows(request, found.rows, unit_of=lambda row: row.unit_id)
+    # Each week in words once, for every row's cells.
+    words = [period_words(week) for week in found.weeks]
+    shown = [(row, list(zip(words, row.by_week, strict=True))) for row in rows.rows]
     burden.with_units(rows.rows)
     return render(
         request,
@@ -37,6 +41,7 @@ def reporting_burden(request: AuthedRequest) -> HttpResponse:
         {
             "burden": found,
             "rows": rows,
+            "shown": shown,
             "twice": asked_twice.load(request.user, found.twice[:TWICE_SHOWN]),
             "twice_more": max(len(found.twice) - TWICE_SHOWN, 0),
             "max_weeks": burden.MAX_WEEKS,

@@ -445,7 +445,7 @@ def test_office_staff_read_the_count_the_worker_kept(
     # What the office's page shows is the kept count (falsified here, to tell them apart).
     kept = KeptFigures.objects.get(key=KEY)
     data = kept.data
-    data["units"][str(unit_a.pk)][0][0] = [9, 9, 9, 9]  # task reports asked, by week
+    data["units"][str(unit_a.pk)][0][0] = 36  # task reports asked
     KeptFigures.objects.filter(pk=kept.pk).update(data=data)
     assert _row(burden.reporting_burden(office, W), unit_a).kinds["task_reports"].asked == 36
     page = as_(office, HTTP_ACCEPT_LANGUAGE="zh-hans").get("/reporting/burden/").content.decode()
