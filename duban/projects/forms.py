@@ -78,8 +78,8 @@ class ProjectForm(forms.ModelForm):
             "planned_production": DateInput(),
             "planned_capacity": DateInput(),
             "unit": UnitPicker(),
-            "park": FastSelect(),
-            "district": FastSelect(),
+            "park": UnitPicker(kinds=[UnitKind.PARK]),
+            "district": UnitPicker(kinds=[UnitKind.DISTRICT]),
             "leader": FastSelect(),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
@@ -105,13 +105,19 @@ class ProjectFilterForm(forms.Form):
     industry = forms.ModelChoiceField(
         label=_("Industry"), queryset=Industry.objects.all(), required=False
     )
+    # A province has a thousand districts and counties: choosers that send
+    # a few dozen and find the rest as one types.
     park = forms.ModelChoiceField(
-        label=_("Park"), queryset=Unit.objects.filter(kind=UnitKind.PARK), required=False
+        label=_("Park"),
+        queryset=Unit.objects.filter(kind=UnitKind.PARK),
+        required=False,
+        widget=UnitPicker(kinds=[UnitKind.PARK]),
     )
     district = forms.ModelChoiceField(
         label=_("District or county"),
         queryset=Unit.objects.filter(kind=UnitKind.DISTRICT),
         required=False,
+        widget=UnitPicker(kinds=[UnitKind.DISTRICT]),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -216,7 +222,7 @@ class TargetForm(forms.Form):
     unit = forms.ModelChoiceField(
         label=_("District or park"),
         queryset=Unit.objects.filter(kind__in=[UnitKind.DISTRICT, UnitKind.PARK], is_active=True),
-        widget=FastSelect,
+        widget=UnitPicker(kinds=[UnitKind.DISTRICT, UnitKind.PARK]),
     )
     year = forms.IntegerField(
         label=_("Year"), min_value=periods.FIRST_YEAR, max_value=periods.LAST_YEAR

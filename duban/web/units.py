@@ -11,7 +11,7 @@ from django.utils.http import urlencode
 
 from duban.notify.hooks import redacted
 from duban.org.http import AuthedRequest
-from duban.org.models import Unit
+from duban.org.models import Unit, UnitKind
 from duban.org.paging import search_text, units_named
 from duban.work.models import OPEN_STATES
 from duban.work.queries import visible_tasks, visible_units
@@ -85,9 +85,13 @@ PICK_LIMIT = 30
 def unit_pick(request: AuthedRequest) -> JsonResponse:
     """The units of the person's scope whose name, short name, other names or
     code contain what was typed (at most ``PICK_LIMIT``, shallowest first),
-    for the unit choosers' search box (duban/picker.js)."""
+    for the unit choosers' search box (duban/picker.js); with ``?kind=``,
+    of those kinds only (a chooser of districts finds districts)."""
     text = search_text(request)
     units = units_named(visible_units(request.user).filter(is_active=True), text)
+    kinds = [kind for kind in request.GET.getlist("kind") if kind in UnitKind.values]
+    if kinds:
+        units = units.filter(kind__in=kinds)
     found = list(units.select_related("parent").order_by("depth", "path")[: PICK_LIMIT + 1])
     return JsonResponse(
         {

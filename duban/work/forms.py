@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -99,6 +101,10 @@ class Picker(FastSelect):
     def in_order(self, shown: list[Any]) -> list[Any]:
         return shown
 
+    def search_url(self) -> str:
+        """Where the search box asks for the records that match."""
+        return reverse(self.url_name)
+
     def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
         field_choices: Any = self.choices
         queryset = getattr(field_choices, "queryset", None)
@@ -125,18 +131,28 @@ class Picker(FastSelect):
             'autocomplete="off"></span>',
             select,
             final.get("id", ""),
-            reverse(self.url_name),
+            self.search_url(),
             self.placeholder,
             self.aria_label,
         )
 
 
 class UnitPicker(Picker):
-    """Units: the top of the person's tree (shallowest first), in tree order."""
+    """Units: the top of the person's tree (shallowest first), in tree order;
+    with ``kinds``, the search finds units of those kinds only (the field's
+    queryset keeps to them too)."""
 
     url_name = "unit_pick"
     placeholder = _("Type to find a unit")
     aria_label = _("Find a unit by its name")
+
+    def __init__(self, attrs: Any = None, kinds: Sequence[str] = ()) -> None:
+        super().__init__(attrs)
+        self.kinds = tuple(kinds)
+
+    def search_url(self) -> str:
+        url = super().search_url()
+        return f"{url}?{urlencode([('kind', kind) for kind in self.kinds])}" if self.kinds else url
 
     def first(self, queryset: Any) -> list[Any]:
         return list(queryset.order_by("depth", "path")[: self.SHOWN])

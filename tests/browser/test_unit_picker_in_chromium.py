@@ -74,3 +74,35 @@ def test_a_deep_unit_is_found_by_typing_and_filters_the_list(
         assert "氢能示范线建设" in page.inner_text("main")
         assert "重点任务0" not in page.inner_text("main")
     assert not new_page.errors, new_page.errors
+
+
+def test_the_district_chooser_finds_districts_only(new_page, live_server, zone, output_dir: Path):  # type: ignore[no-untyped-def]
+    """Its search asks /units/pick/?kind=district&q=...: a unit named alike that
+    is not a district is not offered."""
+    for n in range(60):
+        org.unit_create(
+            actor=SYSTEM, code=f"Q{n:02d}", name=f"第{n}区", kind="district", parent=zone.parent
+        )
+    far = Unit.objects.get(code="Q59")
+    org.unit_create(actor=SYSTEM, code="QX", name="第59区联络处", kind="other", parent=zone.parent)
+    page = new_page("office", lang="zh-CN")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/projects/")
+    offered = page.eval_on_selector_all(
+        "select[name=district] option", "os => os.map(o => o.value)"
+    )
+    assert str(far.pk) not in offered and len(offered) <= 41, len(offered)
+    if page.locator("[data-testid=filters-button]").count():
+        page.click("[data-testid=filters-button]")
+    page.locator("input.picker-search[data-picker-for=id_district]").fill("第59区")
+    page.wait_for_function(
+        f"() => !!document.querySelector('select[name=district] option[value=\"{far.pk}\"]')"
+    )
+    names = page.eval_on_selector_all(
+        "select[name=district] option", "os => os.map(o => o.textContent)"
+    )
+    assert "第59区联络处" not in names
+    assert page.eval_on_selector("select[name=district]", "s => s.value") == str(far.pk)
+    page.screenshot(path=str(output_dir / "district-picker-390.png"), full_page=True)
+    assert page.evaluate(FIT) <= 390
+    assert not new_page.errors, new_page.errors

@@ -103,3 +103,27 @@ def test_the_unit_list_shows_a_page_of_the_tree_with_the_whole_count_and_finds_b
     assert found.context["page"].paginator.count == 9
     nothing = client.get("/units/", {"q": "没有这个"})
     assert "No unit has that name." in nothing.content.decode()
+
+
+def test_a_chooser_of_districts_offers_a_few_and_finds_districts_only(office, as_):
+    from duban.org.models import UnitKind
+
+    zone = f.zone()
+    districts = [
+        f.unit(f"Q{n}", f"第{n}区", kind=UnitKind.DISTRICT, parent=zone) for n in range(60)
+    ]
+    f.unit("QX", "第1区办公室", parent=zone)  # named alike, not a district
+    client = as_(office)
+    page = client.get("/projects/").content.decode()
+    offered = _options(page, "district")
+    assert 1 < len(offered) <= 41, len(offered)
+    assert 'data-picker-url="/units/pick/?kind=district"' in page
+    found = client.get("/units/pick/", {"q": "第1区", "kind": "district"}).json()
+    assert [u["id"] for u in found["items"]] == [districts[1].pk]
+    # Without the kind, or with a kind that does not exist, every kind is found.
+    assert len(client.get("/units/pick/", {"q": "第1区"}).json()["items"]) == 2
+    assert len(client.get("/units/pick/", {"q": "第1区", "kind": "nothing"}).json()["items"]) == 2
+    # A district not offered still filters the list.
+    chosen = client.get("/projects/", {"district": districts[-1].pk})
+    assert chosen.status_code == 200 and chosen.context["form"].is_valid()
+    assert str(districts[-1].pk) in _options(chosen.content.decode(), "district")

@@ -44,7 +44,8 @@
 
     function ask(text) {
       var mine = ++asked;
-      var url = box.getAttribute("data-picker-url") + "?q=" + encodeURIComponent(text);
+      var base = box.getAttribute("data-picker-url");
+      var url = base + (base.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(text);
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (answer) { return answer.ok ? answer.json() : null; })
         .then(function (data) { if (data && mine === asked) offer(data); })
