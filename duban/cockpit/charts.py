@@ -123,9 +123,9 @@ def _chart(chart_id: str, title: str, option: dict[str, Any], empty: bool, hint:
 
 
 def _open_tasks(person: Any, at: Moment) -> QuerySet[Task]:
-    tasks = visible_tasks(person)
     if not at.past:
-        return tasks.filter(state__in=OPEN_STATES)
+        return visible_tasks(person, states=OPEN_STATES)
+    tasks = visible_tasks(person)
     return tasks.filter(created_at__lt=at.end).filter(
         Q(closed_at__isnull=True) | Q(closed_at__gte=at.end)
     )

@@ -4,6 +4,7 @@ every list through it)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -13,26 +14,31 @@ from duban.org.scope import scope_of
 from .models import Task
 
 
-def visible_tasks(person: Any) -> QuerySet[Task]:
-    """Every task ``person`` may see (the scope's rule, ``duban.org.scope``).
+def visible_tasks(person: Any, states: Sequence[str] = ()) -> QuerySet[Task]:
+    """Every task ``person`` may see (the scope's rule, ``duban.org.scope``),
+    of ``states`` only when given.
 
     Office staff and leaders see the tasks led by a unit of the subtrees they
     belong to; a liaison sees tasks where one of their units is lead or co-unit.
     """
     scope = scope_of(person)
     tasks = Task.objects.all()
+    of_states = Q(state__in=list(states)) if states else Q()
     if scope.everything:
-        return tasks if scope.is_signed_in else tasks.none()
+        return tasks.filter(of_states) if scope.is_signed_in else tasks.none()
     if scope.subtree:
-        return tasks.filter(scope.unit_q("lead_unit"))
+        return tasks.filter(scope.unit_q("lead_unit"), of_states)
     if not scope.unit_ids:
         return tasks.none()
     # Led by one of the units, or one of its co-units: two index lookups
     # (the lead unit's, the co-units' by unit) SQLite ORs together, where an
-    # EXISTS per task had it walk every open task without statistics.
+    # EXISTS per task had it walk every open task without statistics. The
+    # states go inside each branch: beside the OR, SQLite without statistics
+    # walked the state's index instead (36,000 open tasks at province, 24 ms
+    # against 5).
     units = sorted(scope.unit_ids)
     co = Task.co_units.through.objects.filter(unit_id__in=units).values("task_id")
-    return tasks.filter(Q(lead_unit_id__in=units) | Q(pk__in=co))
+    return tasks.filter((Q(lead_unit_id__in=units) & of_states) | (Q(pk__in=co) & of_states))
 
 
 def visible_q(person: Any, through: str = "task") -> Q:
