@@ -101,7 +101,7 @@ def plan_progress_as_of(plan_ids: Iterable[int], end: dt.datetime) -> dict[int, 
     closed = CloseRequest.objects.filter(
         task=OuterRef("pk"), state=RequestState.APPROVED, decided_at__lt=end
     ).order_by("-decided_at", "-id")
-    rows = list(
+    query = (
         Task.objects.filter(plan_id__in=list(plan_ids), created_at__lt=end)
         .annotate(
             official=Subquery(accepted.values("percent")[:1]),
@@ -109,6 +109,21 @@ def plan_progress_as_of(plan_ids: Iterable[int], end: dt.datetime) -> dict[int, 
         )
         .values_list("pk", "parent_id", "plan_id", "weight", "official", "final")
     )
+    # The rows as the database gives them: a province leader's plans hold
+    # 27,000 tasks, and the ORM's conversion of three decimals a row was a
+    # third of the time. A number is read as a Decimal once (``_decimal``).
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    decimals: dict[Any, Decimal] = {}
+
+    def number(raw: Any) -> Decimal:
+        found = decimals.get(raw)
+        if found is None:
+            found = decimals[raw] = _decimal(raw)
+        return found
+
     children: dict[int | None, list[tuple[Any, ...]]] = {}
     for row in rows:
         children.setdefault(row[1], []).append(row)
@@ -116,14 +131,14 @@ def plan_progress_as_of(plan_ids: Iterable[int], end: dt.datetime) -> dict[int, 
     def value(row: tuple[Any, ...]) -> Decimal:
         pk, _parent, _plan, _weight, official, final = row
         if final is not None:
-            return Decimal(final)
+            return number(final)
         if pk in children:
-            return weighted_mean((c[3], value(c)) for c in children[pk])
-        return Decimal(official) if official is not None else Decimal("0")
+            return weighted_mean((number(c[3]), value(c)) for c in children[pk])
+        return number(official) if official is not None else Decimal("0")
 
     top: dict[int, list[tuple[Decimal, Decimal]]] = {}
     for row in children.get(None, []):
-        top.setdefault(row[2], []).append((row[3], value(row)))
+        top.setdefault(row[2], []).append((number(row[3]), value(row)))
     return {plan: weighted_mean(pairs) for plan, pairs in top.items()}
 
 
