@@ -142,13 +142,15 @@ def task_list(person: Any, filters: TaskFilters, today: dt.date | None = None) -
         tasks = tasks.filter(is_parent=False)
     if filters.q:
         q = filters.q.strip()
+        # The units named so as a list, not a join: joined, SQLite walked the
+        # units and read every task by its unit (87 against 28 ms at province).
+        named = Unit.objects.filter(Q(name__icontains=q) | Q(short_name__icontains=q))
         tasks = tasks.filter(
             Q(title__icontains=q)
             | Q(title_en__icontains=q)
             | Q(description__icontains=q)
             | Q(serial=q)
-            | Q(lead_unit__name__icontains=q)
-            | Q(lead_unit__short_name__icontains=q)
+            | Q(lead_unit_id__in=named.values("pk"))
         )
     order = SORTS.get(filters.sort, SORTS["serial"])
     # A correlated subquery, not Count("reports"): a join + GROUP BY would count
