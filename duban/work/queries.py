@@ -317,6 +317,16 @@ def _current_labels(today: dt.date) -> list[str]:
     ]
 
 
+def _filed_now(today: dt.date) -> QuerySet[Any]:
+    """The tasks with a filed report for the current week or month, as a list
+    for ``exclude(pk__in=...)``: read once (PostgreSQL hashes it), where a NOT
+    EXISTS per task had PostgreSQL without statistics walk the period's
+    9,000 reports for each of a unit's 400 tasks (0.6 s at province)."""
+    return ProgressReport.objects.filter(
+        period_label__in=_current_labels(today), state__in=COUNTED
+    ).values("task_id")
+
+
 def _units_of(person: Any) -> list[int]:
     """The person's own units, from their scope (read once per request)."""
     return sorted(scope_of(person).unit_ids)
@@ -334,16 +344,11 @@ def inbox(person: Any, today: dt.date | None = None, *, into: Inbox | None = Non
     if person.is_liaison:
         mine = _unit_tasks(person).select_related("lead_unit", "plan", "leader", "meeting")
         _first(box, "to_claim", mine.filter(state=TaskState.ASSIGNED).order_by("deadline", "id"))
-        filed_now = ProgressReport.objects.filter(
-            task_id=OuterRef("pk"),
-            period_label__in=_current_labels(today),
-            state__in=COUNTED,
-        )
         _first(
             box,
             "due_now",
             mine.filter(state=TaskState.IN_PROGRESS, is_parent=False, start_date__lte=today)
-            .exclude(Exists(filed_now))
+            .exclude(pk__in=_filed_now(today))
             .order_by("deadline", "id"),
         )
         _first(
@@ -420,14 +425,11 @@ def inbox_count(person: Any) -> int:
         units = _units_of(person)
         if not units:
             return 0
-        filed_now = ProgressReport.objects.filter(
-            task_id=OuterRef("pk"), period_label__in=_current_labels(today), state__in=COUNTED
-        )
         tasks = Task.objects.filter(lead_unit_id__in=units)
         return (
             tasks.filter(state=TaskState.ASSIGNED).count()
             + tasks.filter(state=TaskState.IN_PROGRESS, is_parent=False, start_date__lte=today)
-            .exclude(Exists(filed_now))
+            .exclude(pk__in=_filed_now(today))
             .count()
             + ProgressReport.objects.filter(
                 task_id__in=tasks.values("pk"), state=ReportState.RETURNED
