@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_POST
 from duban.lib import periods
 from duban.org.http import AuthedRequest
 from duban.org.models import Unit
-from duban.org.paging import unit_rows
+from duban.org.paging import page_of, unit_rows
 from duban.work.queries import office_plans, visible_plans, visible_q, visible_tasks, visible_units
 from duban.work.views import apply_errors
 
@@ -124,12 +123,13 @@ def warning_board(request: AuthedRequest) -> HttpResponse:
     names = Unit.objects.in_bulk([row["unit"] for row in shown.rows])
     by_unit = [{**row, "unit": names[row["unit"]]} for row in shown.rows]
     trend = _weekly_trend(request.user, weeks=8)
-    page = Paginator(
+    page = page_of(
         warnings.select_related("task", "task__lead_unit", "task__leader").order_by(
             "-level", "raised_at", "id"
         ),
+        request.GET.get("page"),
         50,
-    ).get_page(request.GET.get("page"))
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import (
     Case,
     CharField,
@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from duban.lib import periods
 from duban.org.models import Person, Unit
+from duban.org.paging import page_of
 from duban.org.scope import scope_of
 
 from .models import (
@@ -191,11 +192,7 @@ def task_page(tasks: QuerySet[Task], number: Any, per_page: int = 50) -> Page:
     in the list's order, then those rows with their annotations. The
     annotations (the reports filed, the warning level) then run for the
     page's rows only, not for every row before a later page's offset too."""
-    page = Paginator(tasks.values_list("pk", flat=True), per_page).get_page(number)
-    ids = list(page.object_list)
-    rows = {task.pk: task for task in tasks.filter(pk__in=ids)}
-    page.object_list = [rows[pk] for pk in ids if pk in rows]  # type: ignore[misc]
-    return page
+    return page_of(tasks, number, per_page)
 
 
 def missing_count(task: Task, today: dt.date) -> int:
