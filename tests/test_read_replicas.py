@@ -9,6 +9,7 @@ so what the replica's connection runs is captured apart from the primary's.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import runpy
 import time
@@ -265,6 +266,24 @@ def test_the_cockpit_reads_the_record_from_the_replica(routed):
     for path in ("/cockpit/screen/", "/cockpit/data.json"):
         response, there, _here = _get(client, path)
         assert response.status_code == 200 and _selects(there, '"work_task"')
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+def test_a_leaders_cockpit_as_of_a_past_day_reads_the_plans_progress_there(routed):
+    from duban.work.models import Task
+
+    office = f.person("office", "office", full_name="王督查")
+    leader = f.person("leader", "leader", full_name="李领导")
+    unit = f.unit("A", "发展改革局")
+    liaison = f.person("liaison_a", "liaison", units=[unit])
+    task = f.claimed(office, liaison, unit, plan=f.plan(office), leader=leader)
+    Task.objects.filter(pk=task.pk).update(created_at=f.NOW - dt.timedelta(days=30))
+    past = (f.TODAY - dt.timedelta(days=7)).isoformat()
+    response, there, here = _get(f.signed_in(leader), f"/cockpit/?as_of={past}")
+    assert response.status_code == 200
+    # The plan's tasks with their official and final progress at the moment.
+    progress = [q for q in there if "final_progress" in q["sql"]]
+    assert progress and not [q for q in here if "final_progress" in q["sql"]]
 
 
 @pytest.mark.django_db(transaction=True, databases=["default", "replica"])

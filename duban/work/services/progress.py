@@ -16,7 +16,8 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, connections
 from django.db.models import Case, DecimalField, OuterRef, Subquery, Value, When
 
 from ..models import (
@@ -112,8 +113,12 @@ def plan_progress_as_of(plan_ids: Iterable[int], end: dt.datetime) -> dict[int, 
     # The rows as the database gives them: a province leader's plans hold
     # 27,000 tasks, and the ORM's conversion of three decimals a row was a
     # third of the time. A number is read as a Decimal once (``_decimal``).
-    sql, params = query.query.sql_with_params()
-    with connection.cursor() as cursor:
+    # On the database the query would read (a replica's, for the cockpit).
+    try:
+        sql, params = query.query.get_compiler(using=query.db).as_sql()
+    except EmptyResultSet:  # no plan asked about
+        return {}
+    with connections[query.db].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     decimals: dict[Any, Decimal] = {}
