@@ -153,16 +153,15 @@ class UnitBurden:
     median_seconds: float | None = None
     timed: int = 0  # reports whose time to file was measured
     unit: Unit | None = None  # loaded for the rows a page shows (``with_units``)
-    # Of every kind: the sums of ``kinds``, worked out once (a province's 5,000
-    # rows are sorted by them and summed for the headline).
-    asked: int = -1
-    filed: int = -1
 
-    def __post_init__(self) -> None:
-        if self.asked < 0:
-            self.asked = sum(t.asked for t in self.kinds.values())
-        if self.filed < 0:
-            self.filed = sum(t.filed for t in self.kinds.values())
+    # Of every kind, worked out once: a province's 5,000 rows are sorted by them.
+    @cached_property
+    def asked(self) -> int:
+        return sum(t.asked for t in self.kinds.values())
+
+    @cached_property
+    def filed(self) -> int:
+        return sum(t.filed for t in self.kinds.values())
 
     @property
     def median_minutes(self) -> float | None:
@@ -538,8 +537,6 @@ def reporting_burden(person: Any, weeks: list[periods.Period]) -> Burden:
                 by_week=by_week,
                 median_seconds=median,
                 timed=timed,
-                asked=sum(asked),
-                filed=sum(filed),
             )
         )
     # The units asked the most first; of those asked alike, the one that filed least.
