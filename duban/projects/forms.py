@@ -120,9 +120,13 @@ class ProjectFilterForm(forms.Form):
         widget=UnitPicker(kinds=[UnitKind.DISTRICT]),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        """``units``: the person's scope; the choosers offer its parks and
+        districts, as their search box (``/units/pick/``) finds them."""
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
+        fields["park"].queryset = units.filter(kind=UnitKind.PARK)
+        fields["district"].queryset = units.filter(kind=UnitKind.DISTRICT)
         fields["stage"].choices = [("", _("Any stage")), *Stage.choices]
         fields["level"].choices = [("", _("Any level")), *Level.choices]
 

@@ -73,7 +73,7 @@ def _desk(request: AuthedRequest) -> None:
 
 
 def filtered_projects(request: AuthedRequest) -> tuple[ProjectFilterForm, Any]:
-    form = ProjectFilterForm(request.GET or None)
+    form = ProjectFilterForm(request.GET or None, units=scope_of(request.user).units())
     projects = visible_projects(request.user).select_related(
         "industry", "unit", "park", "district", "leader"
     )

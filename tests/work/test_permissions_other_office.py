@@ -10,6 +10,8 @@ only its own records.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from duban.assessment.models import Assessment
@@ -223,3 +225,20 @@ def test_the_second_office_sees_and_changes_nothing_of_the_zone(as_, zone_world,
         )
         assert now_locked == zone_locked, "the zone's quarters are the zone's to lock"
     assert tuple(got) == expected
+
+
+def test_the_second_offices_project_choosers_offer_its_own_districts_only(as_, district):
+    zone = f.zone()
+    elsewhere = f.unit("E", "丰李镇", name_en="Fengli Town", kind="district", parent=zone)
+    within = f.unit("DV", "辛店村", kind="district", parent=district)
+    who = f.person("office_d", "office", units=[district])
+    page = as_(who).get("/projects/").content.decode()
+    select = re.search(r'<select[^>]*name="district"[^>]*>(.*?)</select>', page, re.S)
+    assert select
+    offered = re.findall(r'<option value="(\d+)"', select.group(1))
+    assert str(within.pk) in offered and str(elsewhere.pk) not in offered
+    # As its search box finds them; the zone's office is offered both.
+    found = as_(who).get("/units/pick/", {"q": "镇", "kind": "district"}).json()["items"]
+    assert elsewhere.pk not in [u["id"] for u in found]
+    zone_page = as_(f.person("office_z", "office", units=[zone])).get("/projects/").content
+    assert f'value="{elsewhere.pk}"'.encode() in zone_page
