@@ -13,6 +13,7 @@ from django.utils import translation
 
 from duban.assessment.models import StandingSnapshot
 from duban.cockpit.charts import overview
+from duban.lib import periods
 from duban.ops.jobs import scan_and_notify
 from duban.org import services as org_services
 from duban.org.models import Role
@@ -22,6 +23,7 @@ from duban.projects import services as projects
 from duban.projects.models import Industry, Project
 from duban.projects.seed import seed_industries
 from duban.supervision.scan import scan
+from duban.work import services
 
 from .. import factories as f
 
@@ -373,3 +375,37 @@ def test_as_of_a_past_day_the_leader_sees_the_plan_progress_of_that_day(
     assert today["progress"] == plan.progress == Decimal("35.0")  # (70 + 0) / 2
     assert then["progress"] == Decimal("40.0")  # one task then, at the accepted 40
     assert before["progress"] == Decimal("0")  # nothing accepted yet
+
+
+def test_as_of_a_past_day_a_task_closed_by_then_counts_its_recorded_final_progress(
+    office, leader, liaison_a, unit_a, plan, clock
+):
+    """A task closed before the day counts the progress recorded with the
+    decision (here the unit's last figure, 80, not the accepted 40); before the
+    decision it counts its accepted report; a request sent back counts nothing."""
+    clock.move_to(f.NOW - 12 * DAY)
+    task = f.claimed(office, liaison_a, unit_a, leader=leader, plan=plan, start=f.TODAY - 14 * DAY)
+    f.task(office, unit_a, leader=leader, plan=plan, start=f.TODAY - 14 * DAY)  # open, at 0
+    first, second = (
+        periods.period_containing(f.TODAY - days * DAY, periods.WEEKLY).label for days in (14, 7)
+    )
+    clock.move_to(f.NOW - 9 * DAY)
+    f.accepted(office, liaison_a, task, period=first, percent="40", text="完成四成。")
+    clock.move_to(f.NOW - 8 * DAY)
+    sent_back = services.close_request_create(
+        actor=liaison_a, task=task, summary="申请办结。", files=[f.pdf()]
+    )
+    services.close_request_decide(
+        actor=office, request=sent_back, accept=False, comment="证据不足。"
+    )
+    clock.move_to(f.NOW - 6 * DAY)
+    f.report(liaison_a, task, period=second, percent="80", text="完成八成，申请办结。")
+    clock.move_to(f.NOW - 4 * DAY)
+    f.close(office, liaison_a, task)
+
+    def progress(days_ago: int) -> Decimal:
+        return overview(leader, as_of=f.TODAY - days_ago * DAY)["leader"]["plans"][0]["progress"]
+
+    assert progress(7) == Decimal("20.0")  # sent back: the accepted 40, beside a 0
+    assert progress(5) == Decimal("20.0")  # asked again, not yet decided
+    assert progress(2) == Decimal("40.0")  # closed at the unit's last figure, 80
