@@ -43,3 +43,17 @@ def among(column: str, ids: QuerySet[Any]) -> Q:
     """A filter: ``column`` (a field path, "task", "warning__task") is one of
     the values ``ids`` (a ``values()`` query of one column) selects."""
     return Q(Among(F(column), ids))
+
+
+def mentions(text: str, *fields: str) -> Q:
+    """A filter: one of ``fields`` holds ``text``, whatever its case (a
+    search box's "contains"). Most searches are Chinese, with no letter that
+    has a case: PostgreSQL then compares the columns as they are, without
+    upper-casing 50,000 titles and descriptions to compare them (16 against
+    47 ms for a province's tasks); the same rows, since only a letter with a
+    case changes when upper-cased. SQLite's LIKE ignores ASCII case either way."""
+    lookup = "icontains" if text.upper() != text.lower() else "contains"
+    found = Q()
+    for field in fields:
+        found |= Q(**{f"{field}__{lookup}": text})
+    return found

@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.http import urlencode
 
+from duban.lib.lookups import mentions
+
 from .models import Unit
 
 # A page of per-unit rows.
@@ -37,12 +39,7 @@ def units_named(units: Any, text: str) -> Any:
     per-unit pages'."""
     if not text:
         return units
-    return units.filter(
-        Q(name__icontains=text)
-        | Q(short_name__icontains=text)
-        | Q(aliases__icontains=text)
-        | Q(code__iexact=text)
-    )
+    return units.filter(mentions(text, "name", "short_name", "aliases") | Q(code__iexact=text))
 
 
 @dataclass

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 
 from duban.lib import cohorts, investment, periods
 from duban.lib.ids import parse_id
+from duban.lib.lookups import mentions
 from duban.org.http import AuthedRequest, download
 from duban.org.paging import unit_page
 from duban.org.scope import scope_of
@@ -81,9 +82,7 @@ def filtered_projects(request: AuthedRequest) -> tuple[ProjectFilterForm, Any]:
         data = form.cleaned_data
         if data["q"]:
             q = data["q"].strip()
-            projects = projects.filter(
-                Q(name__icontains=q) | Q(code__icontains=q) | Q(investor__icontains=q)
-            )
+            projects = projects.filter(mentions(q, "name", "code", "investor"))
         for name in ("stage", "level"):
             if data[name]:
                 projects = projects.filter(**{name: data[name]})

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from duban.lib.lookups import mentions
 from duban.org.http import AuthedRequest
 from duban.org.models import Membership
 from duban.org.paging import search_text
@@ -342,9 +343,7 @@ def task_pick(request: AuthedRequest) -> JsonResponse:
     text = search_text(request)
     tasks = parent_choices(queries.visible_tasks(request.user))
     if text:
-        tasks = tasks.filter(
-            Q(serial__istartswith=text) | Q(title__icontains=text) | Q(title_en__icontains=text)
-        )
+        tasks = tasks.filter(Q(serial__istartswith=text) | mentions(text, "title", "title_en"))
     found = list(tasks.select_related("plan").order_by("-id")[: PICK_LIMIT + 1])
     return JsonResponse(
         {
