@@ -292,9 +292,9 @@ def _latest_owed_period(
 def _missing(tasks: list[rules.TaskFacts], today: dt.date, grace: int) -> dict[int, periods.Period]:
     """For each task, its latest owed period when no filed report covers it.
 
-    One query: the (task, period) pairs go in as one JSON parameter, joined
-    to the reports through the (task, period_label) unique index, so only the
-    reports asked about are read."""
+    One query: the (task, period) pairs go in as one JSON parameter, each
+    looked up in the reports' (task, period_label) unique index, so only the
+    reports asked about are read; it answers the pairs with none filed."""
     owed: dict[int, periods.Period] = {}
     labels: dict[str, str] = {}
     # Tasks share their dates, and their periods a few hundred days. A deadline
@@ -332,25 +332,26 @@ def _missing(tasks: list[rules.TaskFacts], today: dt.date, grace: int) -> dict[i
             labels[str(task.id)] = found[1]
     if not owed:
         return {}
+    # The pairs without a filed report, not the reports found: a province's
+    # query answers a few dozen rows instead of 27,000.
     if connection.vendor == "postgresql":
         sql = (
-            "SELECT r.task_id FROM jsonb_each_text(%s::jsonb) AS owed"
-            " JOIN work_progressreport AS r"
-            " ON r.task_id = owed.key::bigint AND r.period_label = owed.value"
-            " WHERE r.state IN (%s, %s)"
+            "SELECT owed.key::bigint FROM jsonb_each_text(%s::jsonb) AS owed"
+            " WHERE NOT EXISTS (SELECT 1 FROM work_progressreport AS r"
+            " WHERE r.task_id = owed.key::bigint AND r.period_label = owed.value"
+            " AND r.state IN (%s, %s))"
         )
-    else:  # SQLite: CROSS JOIN keeps the pairs as the outer loop
+    else:
         sql = (
-            "SELECT r.task_id FROM json_each(%s) AS owed"
-            " CROSS JOIN work_progressreport AS r"
+            "SELECT CAST(owed.key AS INTEGER) FROM json_each(%s) AS owed"
+            " WHERE NOT EXISTS (SELECT 1 FROM work_progressreport AS r"
             " WHERE r.task_id = CAST(owed.key AS INTEGER) AND r.period_label = owed.value"
-            " AND r.state IN (%s, %s)"
+            " AND r.state IN (%s, %s))"
         )
     params = [json.dumps(labels), *COUNTED]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        filed = {row[0] for row in cursor.fetchall()}
-    return {tid: p for tid, p in owed.items() if tid not in filed}
+        return {row[0]: owed[row[0]] for row in cursor.fetchall()}
 
 
 def _open_notices() -> dict[int, dt.date]:
