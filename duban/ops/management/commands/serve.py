@@ -25,7 +25,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=int(os.environ.get("WEB_CONCURRENCY", str(min(4, (os.cpu_count() or 1) + 1)))),
+            # One worker a core: a worker holding SQLite's write lock that shares
+            # its core with another is paused while every writer waits
+            # (bench/README.md, ninth session: 2 cores, API 272 reports/s with 2
+            # workers, 222-245 with 3, 205-211 with 4; the pages level).
+            default=int(os.environ.get("WEB_CONCURRENCY", str(min(4, os.cpu_count() or 1)))),
         )
         # One thread per worker: under load, threads of one process contend for the
         # GIL while holding the SQLite write lock (bench/README.md: 71 vs 62 reports/s).
